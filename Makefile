@@ -1,0 +1,67 @@
+# Antre: the index of everything you can do. `make help` lists it.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+PACKAGES := libs/antre-common services/identity services/scheduling services/documents services/notification gateway tools/antre_dev
+STAMP := $(VENV)/.installed-$(shell cat constraints.txt requirements-dev.txt $(addsuffix /pyproject.toml,$(PACKAGES)) | md5sum | cut -c1-12)
+PYTEST := $(BIN)/python -m pytest
+SERVICES := identity scheduling documents notification
+
+.PHONY: help install infra run migrate test test-unit test-service test-system lint format bench k8s-check images clean
+
+help: ## List every target with what it does
+	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  \033[1m%-14s\033[0m %s\n", $$1, $$2}'
+
+install: $(STAMP) ## Create .venv and install every package, pinned by constraints.txt
+
+$(STAMP):
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -c constraints.txt -r requirements-dev.txt $(addprefix -e ,$(PACKAGES))
+	@rm -f $(VENV)/.installed-*; touch $@
+
+infra: ## Install and start PostgreSQL and RabbitMQ (+ management API) where they are missing
+	@./scripts/infra.sh
+
+run: install infra ## Run the whole suite locally (S3, SMTP sink, migrations, services, gateway); Ctrl-C stops it
+	$(BIN)/python -m antre_dev.stack
+
+migrate: install infra ## Create the databases and run every service's migrations (DATABASE_URL prefix from ANTRE_PG_URL)
+	@for s in $(SERVICES); do \
+	  DATABASE_URL=$${ANTRE_PG_URL:-postgresql+psycopg2://postgres@127.0.0.1:5432/postgres}; \
+	  DATABASE_URL=$${DATABASE_URL%/*}/antre_$$s $(BIN)/python -m antre_common.migrations services/$$s || exit 1; \
+	done
+
+test: lint test-unit test-service test-system ## Lint, then the unit, service and system tiers
+
+test-unit: install ## Unit tier: domain rules and schemas, no broker, no database
+	$(PYTEST) -m unit -q
+
+test-service: install infra ## Service tier: real entrypoints on real RabbitMQ and PostgreSQL (SERVICE=identity for one)
+	$(PYTEST) -m service -q $(if $(SERVICE),services/$(SERVICE))
+
+test-system: install infra ## System tier: the whole suite as processes, driven through the gateway
+	$(PYTEST) -m system -q tests/system
+
+lint: install ## ruff: lint and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install ## ruff: fix what can be fixed and format
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: install infra ## Benchmarks (write reports under bench/results/)
+	$(BIN)/python -m bench
+
+k8s-check: install ## Render every kustomize overlay and validate it offline
+	$(BIN)/python -m pytest -q deploy/k8s/tests
+
+images: ## Build one image per service and the gateway (needs a container engine)
+	@for s in $(SERVICES); do docker build -f services/$$s/Dockerfile -t antre/$$s:dev . || exit 1; done
+	docker build -f gateway/Dockerfile -t antre/gateway:dev .
+
+clean: ## Remove .venv and var/ (local data, logs, mail)
+	rm -rf $(VENV) var

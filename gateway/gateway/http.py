@@ -1,0 +1,134 @@
+"""The gateway's HTTP entrypoint: validation, auth, errors and request ids, the same for every route.
+
+    @api("POST", "/api/v1/bookings", body=BookingRequest, response=Booking, status=201, auth=("citizen",))
+    def create_booking(self, request, body, user): ...
+
+Before a worker starts, ``api`` checks the token (``user`` kwarg) and validates the JSON body (``body``) and
+query string (``query``) with marshmallow, so nothing invalid reaches an RPC. The method returns the object
+to serialise (dumped through ``response``), a ``(status, object)`` pair, or a werkzeug ``Response``.
+Every answer carries ``X-Request-Id``; every error is ``application/problem+json`` in the caller's language.
+"""
+
+import json
+from functools import partial
+
+from eventlet.event import Event
+from marshmallow import ValidationError
+from nameko.web.handlers import HttpRequestHandler
+from werkzeug.wrappers import Response
+
+from antre_common.context import REQUEST_ID_KEY, accept_request_id
+from gateway.auth import TokenVerifier
+from gateway.errors import GatewayError, describe, problem
+
+LANGUAGES = ("id", "en")
+
+
+def language(request):
+    return request.accept_languages.best_match(LANGUAGES, default="id") or "id"
+
+
+def json_response(status, body, request_id, headers=None):
+    response = Response(json.dumps(body, default=str, ensure_ascii=False), status=status, headers=headers)
+    response.headers["Content-Type"] = "application/json"
+    response.headers["X-Request-Id"] = request_id
+    return response
+
+
+def problem_response(exc, request, request_id):
+    code, errors, params, headers = describe(exc)
+    status, body = problem(code, language(request), errors, params)
+    body["request_id"] = request_id
+    response = json_response(status, body, request_id, headers)
+    response.headers["Content-Type"] = "application/problem+json"
+    return response
+
+
+class ApiEndpoint(HttpRequestHandler):
+    tokens = TokenVerifier()
+
+    def __init__(
+        self,
+        method,
+        url,
+        *,
+        body=None,
+        query=None,
+        response=None,
+        status=200,
+        auth=None,
+        summary=None,
+        tags=(),
+        **kwargs,
+    ):
+        self.body_schema = body
+        self.query_schema = query
+        self.response_schema = response
+        self.status = status
+        self.auth = auth  # None: public; True: any signed-in user; a tuple: these roles
+        self.summary = summary
+        self.tags = tuple(tags)
+        super().__init__(method, url, **kwargs)
+
+    def get_entrypoint_parameters(self, request):
+        kwargs = dict(request.path_values)
+        if self.auth:
+            roles = None if self.auth is True else self.auth
+            kwargs["user"] = self.tokens.authorize(request.headers.get("Authorization"), roles)
+        if self.body_schema is not None:
+            kwargs["body"] = self._load(self.body_schema, self._json(request))
+        if self.query_schema is not None:
+            kwargs["query"] = self._load(self.query_schema, request.args.to_dict())
+        return (request,), kwargs
+
+    @staticmethod
+    def _json(request):
+        if not request.mimetype == "application/json":
+            raise GatewayError("UNSUPPORTED_MEDIA_TYPE")
+        try:
+            return json.loads(request.get_data(cache=False) or b"null")
+        except ValueError:
+            raise GatewayError("MALFORMED_JSON") from None
+
+    @staticmethod
+    def _load(schema, data):
+        if data is None:
+            data = {}
+        try:
+            return schema.load(data)
+        except ValidationError as exc:
+            errors = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+            raise GatewayError("VALIDATION_ERROR", errors=errors) from None
+
+    def handle_request(self, request):
+        request.shallow = False
+        request_id = accept_request_id(request.headers.get("X-Request-Id"))
+        try:
+            args, kwargs = self.get_entrypoint_parameters(request)
+            self.check_signature(args, kwargs)
+            event = Event()
+            self.container.spawn_worker(
+                self,
+                args,
+                kwargs,
+                context_data={REQUEST_ID_KEY: request_id, "language": language(request)},
+                handle_result=partial(self.handle_result, event),
+            )
+            result = event.wait()
+            return self.response(result, request_id)
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a problem response
+            return problem_response(exc, request, request_id)
+
+    def response(self, result, request_id):
+        if isinstance(result, Response):
+            result.headers["X-Request-Id"] = request_id
+            return result
+        status = self.status
+        if isinstance(result, tuple):
+            status, result = result
+        if self.response_schema is not None and result is not None:
+            result = self.response_schema.dump(result)
+        return json_response(status, result, request_id)
+
+
+api = ApiEndpoint.decorator

@@ -1,0 +1,24 @@
+"""Schemas of the gateway's own answers (status, problems). Each part of the API keeps what clients send
+and get in ``gateway/schemas_<part>.py`` beside its routes."""
+
+from marshmallow import Schema, fields
+
+
+class ServiceStatus(Schema):
+    name = fields.String(required=True)
+    status = fields.String(required=True, metadata={"enum": ["up", "down"]})
+    rtt_ms = fields.Float(allow_none=True)
+
+
+class StatusResponse(Schema):
+    services = fields.List(fields.Nested(ServiceStatus), required=True)
+
+
+class Problem(Schema):
+    type = fields.String()
+    title = fields.String()
+    status = fields.Integer(required=True)
+    code = fields.String(required=True)
+    detail = fields.String(required=True)
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+    request_id = fields.String()

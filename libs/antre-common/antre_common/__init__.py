@@ -1,0 +1,1 @@
+"""Infrastructure shared by every Antre process. Domain rules never live here."""

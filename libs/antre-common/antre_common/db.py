@@ -1,0 +1,138 @@
+"""The database dependency: one engine per process, one session per worker, the outbox written in the same
+transaction as the change it reports.
+
+Commit is explicit (``with self.db.transaction() as session``) rather than at the end of the worker: nameko
+sends an RPC reply before dependencies see the worker's result, so a commit there could fail after the
+caller was told "done".
+"""
+
+import logging
+from contextlib import contextmanager
+
+from nameko.extensions import DependencyProvider
+from sqlalchemy import create_engine, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.orm import Session, sessionmaker
+
+from antre_common.context import REQUEST_ID_KEY
+from antre_common.envelope import make_envelope
+from antre_common.outbox import OutboxRelay
+
+log = logging.getLogger(__name__)
+_patched = False
+
+
+def make_engine(url, **kwargs):
+    """An engine whose psycopg2 connections wait on the eventlet hub instead of blocking the process."""
+    global _patched
+    if not _patched:
+        from psycogreen.eventlet import patch_psycopg
+
+        patch_psycopg()
+        _patched = True
+    return create_engine(url, pool_pre_ping=True, future=True, **kwargs)
+
+
+class DbHandle:
+    """What a worker sees as ``self.db``."""
+
+    def __init__(self, provider, worker_ctx):
+        self._provider = provider
+        self._worker_ctx = worker_ctx
+        self._session = None
+        self._events_added = False
+
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            self._session = self._provider.sessionmaker()
+        return self._session
+
+    @contextmanager
+    def transaction(self):
+        """Commit what the block did, or roll it all back; wake the outbox relay after a commit with events."""
+        session = self.session
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            self._events_added = False
+            raise
+        if self._events_added:
+            self._events_added = False
+            self._provider.relay.kick()
+
+    def add_event(self, event_type, data, *, exchange=None, payload=None):
+        """Queue an event to publish once the current transaction commits.
+
+        ``payload`` replaces the standard envelope (CloudEvents for the integration exchange)."""
+        request_id = self._worker_ctx.context_data.get(REQUEST_ID_KEY)
+        envelope = payload or make_envelope(event_type, data, request_id)
+        event_id = envelope.get("event_id") or envelope["id"]
+        self.session.add(
+            self._provider.outbox_model(
+                event_id=event_id,
+                exchange=exchange,
+                event_type=event_type,
+                payload=envelope,
+                request_id=request_id,
+            )
+        )
+        self._events_added = True
+        return envelope
+
+    def first_delivery(self, envelope, consumer):
+        """True the first time ``consumer`` sees this event; call inside the transaction that handles it."""
+        model = self._provider.processed_model
+        stmt = pg_insert(model).values(event_id=envelope["event_id"], consumer=consumer).on_conflict_do_nothing()
+        return self.session.execute(stmt).rowcount == 1
+
+    def close(self):
+        if self._session is not None:
+            self._session.rollback()
+            self._session.close()
+            self._session = None
+
+
+class Database(DependencyProvider):
+    """``db = Database(OutboxEvent, ProcessedEvent)``; config ``DATABASE_URL``, ``DB_POOL_SIZE``."""
+
+    relay = OutboxRelay()
+    readiness_name = "database"
+
+    def __init__(self, outbox_model=None, processed_model=None):
+        self.outbox_model = outbox_model
+        self.processed_model = processed_model
+        self.handles = {}
+
+    def setup(self):
+        config = self.container.config
+        self.engine = make_engine(
+            config["DATABASE_URL"],
+            pool_size=int(config.get("DB_POOL_SIZE", 10)),
+            max_overflow=int(config.get("DB_MAX_OVERFLOW", 20)),
+        )
+        self.sessionmaker = sessionmaker(bind=self.engine, expire_on_commit=False)
+        if self.outbox_model is not None:
+            self.relay.register(self.sessionmaker, self.outbox_model)
+
+    def stop(self):
+        self.engine.dispose()
+
+    def kill(self):
+        self.engine.dispose()
+
+    def get_dependency(self, worker_ctx):
+        handle = self.handles[worker_ctx] = DbHandle(self, worker_ctx)
+        return handle
+
+    def worker_teardown(self, worker_ctx):
+        handle = self.handles.pop(worker_ctx, None)
+        if handle is not None:
+            handle.close()
+
+    def ready(self):
+        """Readiness: the database answers a trivial query."""
+        with self.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))

@@ -1,0 +1,1 @@
+"""What crosses documents's boundary, validated on the way in (it has more callers than the gateway)."""

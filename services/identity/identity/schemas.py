@@ -1,0 +1,1 @@
+"""What crosses identity's boundary, validated on the way in (it has more callers than the gateway)."""

@@ -1,0 +1,1 @@
+"""What crosses scheduling's boundary, validated on the way in (it has more callers than the gateway)."""

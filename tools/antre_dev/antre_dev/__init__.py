@@ -1,0 +1,1 @@
+"""Development and test tooling: never installed in a service image."""

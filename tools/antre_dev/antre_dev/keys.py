@@ -1,0 +1,43 @@
+"""Development keys, made once under ``var/keys`` (production keys come from the environment only)."""
+
+import base64
+import os
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+
+def dev_keys(directory):
+    """``{JWT_PRIVATE_KEY, JWT_PUBLIC_KEY, DATA_KEYS, LOOKUP_KEY}`` for a development stack, stable across restarts."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    private_path, public_path, data_path = (
+        directory / "jwt_ed25519.pem",
+        directory / "jwt_ed25519.pub.pem",
+        directory / "data_key",
+    )
+    lookup_path = directory / "lookup_key"
+    if not private_path.exists():
+        key = Ed25519PrivateKey.generate()
+        private_path.write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        )
+        public_path.write_bytes(
+            key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        )
+        os.chmod(private_path, 0o600)
+    if not data_path.exists():
+        data_path.write_text("k1:" + base64.urlsafe_b64encode(os.urandom(32)).decode())
+        os.chmod(data_path, 0o600)
+    if not lookup_path.exists():
+        lookup_path.write_text(base64.urlsafe_b64encode(os.urandom(32)).decode())
+        os.chmod(lookup_path, 0o600)
+    return {
+        "JWT_PRIVATE_KEY": private_path.read_text(),
+        "JWT_PUBLIC_KEY": public_path.read_text(),
+        "DATA_KEYS": data_path.read_text().strip(),
+        "LOOKUP_KEY": lookup_path.read_text().strip(),
+    }
