@@ -1,7 +1,8 @@
 """Access tokens, verified at the edge with identity's public key alone (no call to identity).
 
-Tokens are EdDSA (Ed25519) JWTs: ``sub`` the user id, ``role``, ``office`` for staff, ``iss`` antre-identity,
-``aud`` antre. Config: ``JWT_PUBLIC_KEY`` (PEM) or ``JWT_PUBLIC_KEY_FILE``.
+Tokens are EdDSA (Ed25519) JWTs: ``sub`` the user id, ``role``, ``office`` for staff, ``pref`` the person
+reference for citizens, ``typ`` access, ``iss`` antre-identity, ``aud`` antre.
+Config: ``JWT_PUBLIC_KEY`` (PEM) or ``JWT_PUBLIC_KEY_FILE``.
 """
 
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ class Principal:
     user_id: str
     role: str
     office_code: str | None
+    person_ref: str | None = None  # pseudonymous reference of the person's NIK (citizens), see docs/contracts.md
 
     @property
     def is_staff(self):
@@ -62,7 +64,7 @@ class TokenVerifier(SharedExtension):
             raise GatewayError("UNAUTHENTICATED") from None
         if claims.get("typ", "access") != "access":
             raise GatewayError("UNAUTHENTICATED")
-        return Principal(claims["sub"], claims.get("role", "citizen"), claims.get("office"))
+        return Principal(claims["sub"], claims.get("role", "citizen"), claims.get("office"), claims.get("pref"))
 
     def authorize(self, authorization, roles):
         """The caller, if their token is valid and (when ``roles`` is given) their role is one of them."""

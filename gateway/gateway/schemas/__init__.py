@@ -1,5 +1,5 @@
 """Schemas of the gateway's own answers (status, problems). Each part of the API keeps what clients send
-and get in ``gateway/schemas_<part>.py`` beside its routes."""
+and get in ``gateway/schemas/<part>.py``, beside its routes in ``gateway/routes/<part>.py``."""
 
 from marshmallow import Schema, fields
 
