@@ -1,0 +1,108 @@
+"""RPC deadlines, and the request id carried from the edge through RPC, events and log lines."""
+
+import json
+import logging
+import time
+
+import eventlet
+import pytest
+from nameko.events import EventDispatcher, event_handler
+from nameko.rpc import rpc
+from nameko.testing.services import entrypoint_hook, entrypoint_waiter
+
+from antre_common.context import RequestContext
+from antre_common.errors import ServiceUnavailable
+from antre_common.logs import JsonFormatter
+from antre_common.rpc import ServiceRpc
+
+log = logging.getLogger("antre.test")
+
+
+class SlowService:
+    name = "slow"
+    context = RequestContext()
+    dispatch = EventDispatcher()
+
+    @rpc
+    def nap(self, seconds):
+        eventlet.sleep(seconds)
+        return "awake"
+
+    @rpc
+    def whoami(self):
+        log.info("handling whoami")
+        self.dispatch("seen", {"request_id": self.context})
+        return self.context
+
+
+class Caller:
+    name = "caller"
+    context = RequestContext()
+    slow = ServiceRpc("slow", timeout=0.5)
+    ghost = ServiceRpc("ghost", timeout=5)
+
+    @rpc
+    def call_nap(self, seconds):
+        return self.slow.nap(seconds)
+
+    @rpc
+    def call_ghost(self):
+        return self.ghost.ping()
+
+    @rpc
+    def call_whoami(self):
+        return self.context, self.slow.whoami()
+
+
+class Listener:
+    name = "listener"
+    context = RequestContext()
+
+    @event_handler("slow", "seen")
+    def on_seen(self, payload):
+        return payload["request_id"], self.context
+
+
+def test_a_slow_service_gives_service_unavailable_at_the_deadline(container_factory, rabbit_config):
+    container_factory(SlowService, rabbit_config).start()
+    caller = container_factory(Caller, rabbit_config)
+    caller.start()
+    with entrypoint_hook(caller, "call_nap") as call_nap:
+        assert call_nap(0) == "awake"
+        started = time.monotonic()
+        with pytest.raises(ServiceUnavailable):
+            call_nap(2)
+        assert time.monotonic() - started < 1.5
+
+
+def test_a_service_that_never_ran_fails_at_once(container_factory, rabbit_config):
+    caller = container_factory(Caller, rabbit_config)
+    caller.start()
+    with entrypoint_hook(caller, "call_ghost") as call_ghost:
+        started = time.monotonic()
+        with pytest.raises(ServiceUnavailable):
+            call_ghost()
+        assert time.monotonic() - started < 2
+
+
+def test_request_id_follows_rpc_events_and_logs(container_factory, rabbit_config):
+    _, caller, listener = containers = [
+        container_factory(cls, rabbit_config) for cls in (SlowService, Caller, Listener)
+    ]
+    for container in containers:
+        container.start()
+    handler = logging.StreamHandler()
+    handler.setFormatter(JsonFormatter())
+    lines = []
+    handler.emit = lambda record: lines.append(handler.format(record))
+    logging.getLogger("antre.test").addHandler(handler)
+    logging.getLogger("antre.test").setLevel(logging.INFO)
+    try:
+        with entrypoint_waiter(listener, "on_seen", timeout=10) as seen:
+            with entrypoint_hook(caller, "call_whoami", context_data={"request_id": "req-abcdef123456"}) as hook:
+                mine, theirs = hook()
+    finally:
+        logging.getLogger("antre.test").removeHandler(handler)
+    assert mine == theirs == "req-abcdef123456"
+    assert seen.get() == ("req-abcdef123456", "req-abcdef123456")
+    assert json.loads(lines[0])["request_id"] == "req-abcdef123456"
