@@ -1,0 +1,120 @@
+"""The ``api`` entrypoint: tokens, validation, problem+json, request ids — on a real nameko web server."""
+
+import time
+import uuid
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from marshmallow import RAISE, Schema, fields, validate
+
+from gateway.auth import AUDIENCE, ISSUER
+from gateway.http import api
+
+
+class Echo(Schema):
+    class Meta:
+        unknown = RAISE
+
+    name = fields.String(required=True, validate=validate.Length(min=1, max=20))
+
+
+class EdgeService:
+    name = "edge"
+
+    @api("POST", "/echo", body=Echo(), status=201)
+    def echo(self, request, body):
+        return body
+
+    @api("GET", "/mine", auth=True)
+    def mine(self, request, user):
+        return {"user_id": user.user_id, "role": user.role}
+
+    @api("GET", "/staff-only", auth=("officer", "supervisor", "admin"))
+    def staff_only(self, request, user):
+        return {"office": user.office_code}
+
+
+@pytest.fixture(scope="module")
+def keys():
+    private = Ed25519PrivateKey.generate()
+    public_pem = private.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return private, public_pem.decode()
+
+
+def token(private, role="citizen", expires_in=60, **claims):
+    now = int(time.time())
+    payload = {"sub": str(uuid.uuid4()), "role": role, "typ": "access", "iss": ISSUER, "aud": AUDIENCE}
+    payload.update(iat=now, exp=now + expires_in, **claims)
+    return jwt.encode(payload, private, algorithm="EdDSA")
+
+
+@pytest.fixture
+def client(container_factory, web_config, rabbit_config, keys, http_client):
+    container = container_factory(EdgeService, {**rabbit_config, **web_config, "JWT_PUBLIC_KEY": keys[1]})
+    container.start()
+    return http_client
+
+
+def test_valid_body_reaches_the_method(client):
+    response = client.post("/echo", json={"name": "Siti"})
+    assert response.status_code == 201
+    assert response.json() == {"name": "Siti"}
+    assert len(response.headers["X-Request-Id"]) >= 8
+
+
+def test_invalid_and_unknown_fields_are_rejected_with_field_errors(client):
+    response = client.post("/echo", json={"name": "", "extra": 1})
+    assert response.status_code == 400
+    body = response.json()
+    assert response.headers["Content-Type"] == "application/problem+json"
+    assert body["code"] == "VALIDATION_ERROR"
+    assert set(body["errors"]) == {"name", "extra"}
+
+
+def test_non_json_bodies_are_refused(client):
+    assert client.post("/echo", data="name=x").json()["code"] == "UNSUPPORTED_MEDIA_TYPE"
+    bad = client.post("/echo", data="{", headers={"Content-Type": "application/json"})
+    assert (bad.status_code, bad.json()["code"]) == (400, "MALFORMED_JSON")
+
+
+def test_request_id_from_the_caller_is_echoed(client):
+    response = client.post("/echo", json={"name": "a"}, headers={"X-Request-Id": "client-req-0001"})
+    assert response.headers["X-Request-Id"] == "client-req-0001"
+
+
+def test_language_follows_accept_language(client):
+    indonesian = client.get("/mine").json()["detail"]
+    english = client.get("/mine", headers={"Accept-Language": "en-US,en;q=0.9"}).json()["detail"]
+    assert indonesian == "Silakan masuk terlebih dahulu."
+    assert english == "Please sign in first."
+
+
+def test_tokens_are_checked(client, keys):
+    private, _ = keys
+    ok = client.get("/mine", headers={"Authorization": f"Bearer {token(private)}"})
+    assert ok.status_code == 200 and ok.json()["role"] == "citizen"
+
+    expired = client.get("/mine", headers={"Authorization": f"Bearer {token(private, expires_in=-10)}"})
+    assert (expired.status_code, expired.json()["code"]) == (401, "TOKEN_EXPIRED")
+
+    forged = token(Ed25519PrivateKey.generate())
+    assert client.get("/mine", headers={"Authorization": f"Bearer {forged}"}).status_code == 401
+
+    tampered = token(private)[:-4] + "AAAA"
+    assert client.get("/mine", headers={"Authorization": f"Bearer {tampered}"}).status_code == 401
+
+    refresh_as_access = token(private, typ="refresh")
+    assert client.get("/mine", headers={"Authorization": f"Bearer {refresh_as_access}"}).status_code == 401
+
+
+def test_roles_are_enforced(client, keys):
+    private, _ = keys
+    citizen = client.get("/staff-only", headers={"Authorization": f"Bearer {token(private)}"})
+    assert (citizen.status_code, citizen.json()["code"]) == (403, "FORBIDDEN")
+    officer = token(private, role="officer", office="JKT01")
+    response = client.get("/staff-only", headers={"Authorization": f"Bearer {officer}"})
+    assert response.json() == {"office": "JKT01"}
