@@ -39,6 +39,24 @@ def upgrade(service_dir, url, revision="head"):
     command.upgrade(alembic_config(service_dir, url), revision)
 
 
+def drift(url, metadata):
+    """What differs between a migrated database and the models (empty when they agree)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            return [d for d in compare_metadata(context, metadata) if not _is_alembic_own(d)]
+    finally:
+        engine.dispose()
+
+
+def _is_alembic_own(diff):
+    return diff[0] == "remove_table" and getattr(diff[1], "name", None) == "alembic_version"
+
+
 def ensure_database(url, template=None):
     """Create the database of ``url`` if it does not exist (connecting to ``postgres`` on the same server)."""
     url = make_url(url)
