@@ -77,6 +77,45 @@ def service_config(rabbit_config, web_config, database_factory, service_dir):
     }
 
 
+class S3Server:
+    """A SeaweedFS S3 endpoint on free ports (``antre_dev.stack``); ``stop()``/``start()`` simulate an outage."""
+
+    def __init__(self, var):
+        from antre_dev.stack import Stack, StackConfig
+
+        self.stack = Stack(StackConfig.for_tests(var))
+        self.endpoint = f"127.0.0.1:{self.stack.config.s3_port}"
+        self.data_dir = self.stack.config.var / "s3"
+
+    def config(self, bucket):
+        """The ``S3_*`` keys of a nameko config for this store."""
+        return {
+            "S3_ENDPOINT": self.endpoint,
+            "S3_ACCESS_KEY": "antre",
+            "S3_SECRET_KEY": "antre-test",
+            "S3_BUCKET": bucket,
+        }
+
+    def start(self):
+        self.stack.start_s3()
+
+    def stop(self):
+        self.stack.stop_s3()
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory):
+    """A real S3 store for service tests, one per session::
+
+    def test_upload(s3_server, service_config, container_factory):
+        config = {**service_config, **s3_server.config("my-bucket")}
+    """
+    server = S3Server(tmp_path_factory.mktemp("s3"))
+    server.start()
+    yield server
+    server.stop()
+
+
 class HttpClient:
     """``requests`` against a base URL (nameko's ``web_session`` needs a werkzeug older than ours)."""
 

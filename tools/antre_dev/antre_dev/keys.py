@@ -9,7 +9,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 
 def dev_keys(directory):
-    """``{JWT_PRIVATE_KEY, JWT_PUBLIC_KEY, DATA_KEYS, LOOKUP_KEY}`` for a development stack, stable across restarts."""
+    """``{JWT_PRIVATE_KEY, JWT_PUBLIC_KEY, DATA_KEYS, DOCUMENTS_KEYS, LOOKUP_KEY}`` for a development stack,
+    stable across restarts."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     private_path, public_path, data_path = (
@@ -18,6 +19,7 @@ def dev_keys(directory):
         directory / "data_key",
     )
     lookup_path = directory / "lookup_key"
+    documents_path = directory / "documents_key"  # documents encrypts files with its own key, not identity's
     if not private_path.exists():
         key = Ed25519PrivateKey.generate()
         private_path.write_bytes(
@@ -32,6 +34,9 @@ def dev_keys(directory):
     if not data_path.exists():
         data_path.write_text("k1:" + base64.urlsafe_b64encode(os.urandom(32)).decode())
         os.chmod(data_path, 0o600)
+    if not documents_path.exists():
+        documents_path.write_text("d1:" + base64.urlsafe_b64encode(os.urandom(32)).decode())
+        os.chmod(documents_path, 0o600)
     if not lookup_path.exists():
         lookup_path.write_text(base64.urlsafe_b64encode(os.urandom(32)).decode())
         os.chmod(lookup_path, 0o600)
@@ -39,5 +44,6 @@ def dev_keys(directory):
         "JWT_PRIVATE_KEY": private_path.read_text(),
         "JWT_PUBLIC_KEY": public_path.read_text(),
         "DATA_KEYS": data_path.read_text().strip(),
+        "DOCUMENTS_KEYS": documents_path.read_text().strip(),
         "LOOKUP_KEY": lookup_path.read_text().strip(),
     }
