@@ -143,3 +143,85 @@ class HttpClient:
 def http_client(web_config_port):
     """Talks to the HTTP entrypoints of the container under test."""
     return HttpClient(f"http://127.0.0.1:{web_config_port}")
+
+
+class SmtpSink:
+    """A real SMTP server in its own process (``antre_dev.smtp_sink``) that keeps each mail as a ``.eml``
+    file; ``stop()`` and ``start()`` it to test an outage (it comes back on the same port).
+
+        def test_mail(smtp_sink):
+            host, port, mail_dir = smtp_sink
+            ...send to host:port...
+            [msg] = smtp_sink.wait_for(lambda m: m["To"] == "a@example.com")
+    """
+
+    def __init__(self, mail_dir, host="127.0.0.1"):
+        import socket
+
+        self.host, self.mail_dir, self.proc = host, mail_dir, None
+        with socket.socket() as s:
+            s.bind((host, 0))
+            self.port = s.getsockname()[1]
+
+    def __iter__(self):
+        return iter((self.host, self.port, self.mail_dir))
+
+    def _listening(self):
+        import socket
+
+        with socket.socket() as s:
+            return s.connect_ex((self.host, self.port)) == 0
+
+    def start(self, timeout=20):
+        import subprocess
+        import sys
+        import time
+
+        cmd = [sys.executable, "-m", "antre_dev.smtp_sink", "--host", self.host, "--port", str(self.port)]
+        self.proc = subprocess.Popen([*cmd, "--dir", str(self.mail_dir)], stdout=subprocess.DEVNULL)
+        deadline = time.monotonic() + timeout
+        while not self._listening():
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"SMTP sink did not start on {self.host}:{self.port}")
+            time.sleep(0.1)
+        return self
+
+    def stop(self):
+        import subprocess
+
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+    def messages(self):
+        import email
+        import email.policy
+
+        files = sorted(self.mail_dir.glob("*.eml"))
+        return [email.message_from_bytes(p.read_bytes(), policy=email.policy.default) for p in files]
+
+    def wait_for(self, predicate, timeout=20, count=1):
+        """At least ``count`` mails matching ``predicate`` within ``timeout`` seconds, else AssertionError."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        while True:
+            found = [m for m in self.messages() if predicate(m)]
+            if len(found) >= count:
+                return found
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{len(found)} matching mail(s) within {timeout}s, expected {count}")
+            time.sleep(0.1)
+
+
+@pytest.fixture
+def smtp_sink(tmp_path):
+    """A running SMTP sink for one test; unpacks as ``(host, port, mail_dir)``."""
+    sink = SmtpSink(tmp_path / "mail").start()
+    yield sink
+    sink.stop()
