@@ -1,7 +1,10 @@
 """Notification's database (antre_notification); no other service reads it."""
 
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy import Date, DateTime, Index, Integer, String, UniqueConstraint, Uuid, text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from antre_common.envelope import utcnow
 from antre_common.models import OutboxMixin, ProcessedEventMixin
 
 
@@ -15,3 +18,56 @@ class OutboxEvent(OutboxMixin, Base):
 
 class ProcessedEvent(ProcessedEventMixin, Base):
     __tablename__ = "processed_event"
+
+
+class Delivery(Base):
+    """One message to one person on one channel: the delivery log and the retry queue in one row.
+
+    No address and no rendered body are stored: contact data is fetched from identity at send time. ``data``
+    holds what the templates need (the event's data, e.g. an OTP) only while the message is pending; it is
+    cleared when the delivery reaches a final state."""
+
+    __tablename__ = "delivery"
+    __table_args__ = (
+        # A redelivered event that slipped past processed_event still cannot queue a second message.
+        UniqueConstraint("event_id", "message_type", "channel", name="uq_delivery_event_message_channel"),
+        Index("ix_delivery_due", "next_attempt_at", postgresql_where=text("status IN ('pending', 'sending')")),
+        Index("ix_delivery_user", "user_id", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(Uuid(as_uuid=False), primary_key=True)
+    event_id: Mapped[str] = mapped_column(Uuid(as_uuid=False), nullable=False)
+    event_type: Mapped[str] = mapped_column(String(100), nullable=False)
+    message_type: Mapped[str] = mapped_column(String(50), nullable=False)
+    channel: Mapped[str] = mapped_column(String(10), nullable=False)
+    user_id: Mapped[str | None] = mapped_column(Uuid(as_uuid=False))
+    booking_id: Mapped[str | None] = mapped_column(Uuid(as_uuid=False))
+    # pending → sending → sent | failed | skipped (no address, or the person opted out of the channel)
+    status: Mapped[str] = mapped_column(String(10), nullable=False)
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    next_attempt_at = mapped_column(DateTime(timezone=True), nullable=False)
+    claimed_until = mapped_column(DateTime(timezone=True))
+    provider_id: Mapped[str | None] = mapped_column(String(200))
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    data: Mapped[dict | None] = mapped_column(JSONB)
+    request_id: Mapped[str | None] = mapped_column(String(64))
+    created_at = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+    updated_at = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+    sent_at = mapped_column(DateTime(timezone=True))
+
+
+class BookingRef(Base):
+    """What notification learned about a booking from scheduling's events (no personal data): later events
+    (reminder, no-show, document review) name only the booking, and the message needs its code and slot."""
+
+    __tablename__ = "booking_ref"
+
+    booking_id: Mapped[str] = mapped_column(Uuid(as_uuid=False), primary_key=True)
+    reservation_code: Mapped[str] = mapped_column(String(32), nullable=False)
+    user_id: Mapped[str] = mapped_column(Uuid(as_uuid=False), nullable=False)
+    office_code: Mapped[str | None] = mapped_column(String(32))
+    service_code: Mapped[str | None] = mapped_column(String(64))
+    date = mapped_column(Date)
+    start: Mapped[str | None] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(20), nullable=False)
+    updated_at = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)

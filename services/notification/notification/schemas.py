@@ -1,1 +1,103 @@
-"""What crosses notification's boundary, validated on the way in (it has more callers than the gateway)."""
+"""What crosses notification's boundary, validated on the way in.
+
+Event data is checked for the fields notification needs; fields it does not know are allowed, because
+EVENTS.md lists what events carry "at least" and publishers may add more without breaking consumers.
+"""
+
+from marshmallow import EXCLUDE, Schema, fields, validate
+
+from antre_common.envelope import EnvelopeSchema  # noqa: F401 - the envelope of every event
+
+
+class _Data(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+
+class UserRegistered(_Data):
+    user_id = fields.UUID(required=True)
+
+
+class OtpRequested(_Data):
+    user_id = fields.UUID(required=True)
+    channel = fields.String(required=True, validate=validate.OneOf(["email", "sms"]))
+    purpose = fields.String(load_default=None)
+    otp = fields.String(required=True, validate=validate.Length(min=4, max=12))
+    expires_at = fields.AwareDateTime(load_default=None)
+
+
+class BookingCreated(_Data):
+    booking_id = fields.UUID(required=True)
+    reservation_code = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    user_id = fields.UUID(required=True)
+    office_code = fields.String(required=True)
+    service_code = fields.String(required=True)
+    date = fields.Date(required=True)
+    start = fields.String(required=True)
+
+
+class BookingCancelled(_Data):
+    booking_id = fields.UUID(required=True)
+    reservation_code = fields.String(required=True)
+    user_id = fields.UUID(required=True)
+    reason = fields.String(load_default=None, allow_none=True)
+
+
+class BookingRescheduled(_Data):
+    booking_id = fields.UUID(required=True)
+    reservation_code = fields.String(required=True)
+    user_id = fields.UUID(required=True)
+
+
+class ReminderDue(_Data):
+    booking_id = fields.UUID(required=True)
+    user_id = fields.UUID(required=True)
+    hours_before = fields.Integer(load_default=None)
+
+
+class TicketCalled(_Data):
+    ticket_id = fields.UUID(required=True)
+    ticket_number = fields.String(required=True)
+    office_code = fields.String(required=True)
+    counter = fields.Raw(required=True)
+    user_id = fields.UUID(load_default=None, allow_none=True)
+    booking_id = fields.UUID(load_default=None, allow_none=True)
+
+
+class BookingNoShow(_Data):
+    booking_id = fields.UUID(required=True)
+    user_id = fields.UUID(required=True)
+    office_code = fields.String(load_default=None)
+
+
+class DocumentReviewed(_Data):
+    document_id = fields.UUID(required=True)
+    booking_id = fields.UUID(required=True)
+    decision = fields.String(required=True)
+    reason = fields.String(load_default=None, allow_none=True)
+
+
+EVENT_DATA = {
+    "user_registered": UserRegistered,
+    "otp_requested": OtpRequested,
+    "booking_created": BookingCreated,
+    "booking_cancelled": BookingCancelled,
+    "booking_rescheduled": BookingRescheduled,
+    "reminder_due": ReminderDue,
+    "ticket_called": TicketCalled,
+    "booking_no_show": BookingNoShow,
+    "document_reviewed": DocumentReviewed,
+}
+
+
+def event_errors(envelope):
+    """Field errors of an event (envelope and data) as {field: messages}; empty when it is usable.
+
+    Only field names and marshmallow's messages: never the values, which may be personal data or an OTP."""
+    errors = EnvelopeSchema().validate(envelope)
+    if errors:
+        return {f"envelope.{k}": v for k, v in errors.items()}
+    schema = EVENT_DATA.get(envelope["type"])
+    if schema is None:
+        return {"type": ["not an event notification handles"]}
+    return schema().validate(envelope["data"])

@@ -1,7 +1,19 @@
-"""Notification service entrypoints. Domain rules live beside this file, not here."""
+"""Notification service entrypoints. Domain rules live beside this file, not here.
+
+Every event handler queues its deliveries (once per event_id) and tries them at once; the timer retries
+what failed, with backoff, until it is sent or given up.
+"""
+
+from types import SimpleNamespace
+
+from nameko.events import event_handler
 
 from antre_common.db import Database
 from antre_common.health import ServiceBase
+from antre_common.rpc import ServiceRpc
+from notification.dependencies import Channels, poll
+from notification.dispatch import Dispatcher
+from notification.intake import accept_event
 from notification.models import OutboxEvent, ProcessedEvent
 
 
@@ -9,3 +21,70 @@ class NotificationService(ServiceBase):
     name = "notification"
 
     db = Database(OutboxEvent, ProcessedEvent)
+    identity = ServiceRpc("identity")
+    scheduling = ServiceRpc("scheduling")
+    channels = Channels()
+
+    # -- identity ------------------------------------------------------------------------------------------
+
+    @event_handler("identity", "otp_requested")
+    def on_otp_requested(self, envelope):
+        self._deliver(envelope)
+
+    @event_handler("identity", "user_registered")
+    def on_user_registered(self, envelope):
+        self._deliver(envelope)
+
+    # -- scheduling ----------------------------------------------------------------------------------------
+
+    @event_handler("scheduling", "booking_created")
+    def on_booking_created(self, envelope):
+        self._deliver(envelope)
+
+    @event_handler("scheduling", "booking_cancelled")
+    def on_booking_cancelled(self, envelope):
+        self._deliver(envelope)
+
+    @event_handler("scheduling", "booking_rescheduled")
+    def on_booking_rescheduled(self, envelope):
+        self._deliver(envelope)
+
+    @event_handler("scheduling", "reminder_due")
+    def on_reminder_due(self, envelope):
+        self._deliver(envelope)
+
+    @event_handler("scheduling", "ticket_called")
+    def on_ticket_called(self, envelope):
+        self._deliver(envelope)
+
+    @event_handler("scheduling", "booking_no_show")
+    def on_booking_no_show(self, envelope):
+        self._deliver(envelope)
+
+    # -- documents -----------------------------------------------------------------------------------------
+
+    @event_handler("documents", "document_reviewed")
+    def on_document_reviewed(self, envelope):
+        self._deliver(envelope)
+
+    # -- retries -------------------------------------------------------------------------------------------
+
+    @poll("DELIVERY_POLL_SECONDS", 2.0)
+    def deliver_due(self):
+        """Retry what is due (and what a crashed worker left half done)."""
+        return self._dispatcher().run()
+
+    def _deliver(self, envelope):
+        ids = accept_event(self.db, envelope)
+        if ids:
+            self._dispatcher().run(ids)
+
+    def _dispatcher(self):
+        deps = SimpleNamespace(
+            identity=self.identity,
+            scheduling=self.scheduling,
+            mailer=self.channels.mailer,
+            sms=self.channels.sms,
+            renderer=self.channels.renderer,
+        )
+        return Dispatcher(self.db, deps, self.channels.settings)

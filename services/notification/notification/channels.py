@@ -1,0 +1,176 @@
+"""How a message leaves: email over SMTP, SMS through a provider adapter.
+
+Each sender returns the provider's id of the message, raises ``TemporaryFailure`` when trying again later
+may work (relay down, 4xx, timeout) and ``PermanentFailure`` when it cannot (address refused, 4xx from an SMS
+provider). Error texts name the cause, never the address or the message.
+"""
+
+import json
+import os
+import smtplib
+import ssl
+import threading
+import uuid
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+
+import requests
+
+from antre_common.envelope import utcnow
+
+
+class DeliveryFailure(Exception):
+    retry = False
+
+
+class TemporaryFailure(DeliveryFailure):
+    retry = True
+
+
+class PermanentFailure(DeliveryFailure):
+    pass
+
+
+def _text(value):
+    """Config values pass through YAML: an empty variable is None, a numeric one an int."""
+    return "" if value is None else str(value)
+
+
+class SmtpMailer:
+    """``SMTP_HOST``, ``SMTP_PORT``, ``SMTP_TLS`` (none | starttls | ssl), ``SMTP_USER``, ``SMTP_PASSWORD``,
+    ``MAIL_FROM``, ``SMTP_TIMEOUT_SECONDS``."""
+
+    def __init__(self, host, port, *, tls="none", user=None, password=None, sender=None, timeout=10.0):
+        self.host, self.port = host, int(port)
+        self.tls = (_text(tls) or "none").lower()
+        if self.tls not in ("none", "starttls", "ssl"):
+            raise ValueError(f"SMTP_TLS must be none, starttls or ssl, not {self.tls!r}")
+        self.user, self.password = _text(user), _text(password)
+        self.sender = _text(sender) or "Antre <no-reply@antre.imigrasi.go.id>"
+        self.timeout = float(timeout)
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(
+            _text(config.get("SMTP_HOST")) or "127.0.0.1",
+            config.get("SMTP_PORT") or 1025,
+            tls=config.get("SMTP_TLS"),
+            user=config.get("SMTP_USER"),
+            password=config.get("SMTP_PASSWORD"),
+            sender=config.get("MAIL_FROM"),
+            timeout=config.get("SMTP_TIMEOUT_SECONDS") or 10,
+        )
+
+    def build(self, to, subject, body, *, language, headers=None):
+        msg = EmailMessage()
+        msg["From"] = self.sender
+        msg["To"] = to
+        msg["Subject"] = subject
+        msg["Date"] = formatdate(localtime=False)
+        msg["Message-ID"] = make_msgid(domain=self.sender.rsplit("@", 1)[-1].strip("> ") or "antre.local")
+        for name, value in (headers or {}).items():
+            msg[name] = value
+        msg.set_content(body)
+        msg["Content-Language"] = language  # after set_content, which replaces the Content-* headers
+        return msg
+
+    def send(self, to, rendered, *, language, headers=None):
+        msg = self.build(to, rendered.subject, rendered.body, language=language, headers=headers)
+        try:
+            if self.tls == "ssl":
+                client = smtplib.SMTP_SSL(
+                    self.host, self.port, timeout=self.timeout, context=ssl.create_default_context()
+                )
+            else:
+                client = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+            with client:
+                if self.tls == "starttls":
+                    client.starttls(context=ssl.create_default_context())
+                if self.user:
+                    client.login(self.user, self.password)
+                client.send_message(msg)
+        except smtplib.SMTPRecipientsRefused as exc:
+            codes = sorted({code for code, _ in exc.recipients.values()})
+            failure = TemporaryFailure if all(400 <= c < 500 for c in codes) else PermanentFailure
+            raise failure(f"smtp recipient refused {codes}") from None
+        except smtplib.SMTPResponseException as exc:
+            failure = TemporaryFailure if 400 <= exc.smtp_code < 500 else PermanentFailure
+            if isinstance(exc, smtplib.SMTPAuthenticationError):
+                failure = TemporaryFailure  # our configuration, not the citizen's address: keep the message
+            raise failure(f"smtp {exc.smtp_code}") from None
+        except (smtplib.SMTPException, OSError) as exc:
+            raise TemporaryFailure(f"smtp unreachable: {type(exc).__name__}") from None
+        return msg["Message-ID"]
+
+
+class FileSmsProvider:
+    """Development: each SMS is one JSON line in ``SMS_OUTBOX_PATH`` (what a phone would have received)."""
+
+    name = "file"
+    _lock = threading.Lock()
+
+    def __init__(self, path):
+        self.path = Path(path)
+
+    def send(self, to, text, *, headers=None):
+        message_id = f"file-{uuid.uuid4()}"
+        line = json.dumps(
+            {"id": message_id, "to": to, "text": text, "sent_at": utcnow().isoformat(), **(headers or {})},
+            ensure_ascii=False,
+        )
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self._lock, open(self.path, "a", encoding="utf-8") as out:
+                out.write(line + "\n")
+                out.flush()
+                os.fsync(out.fileno())
+        except OSError as exc:
+            raise TemporaryFailure(f"sms outbox not writable: {type(exc).__name__}") from None
+        return message_id
+
+
+class HttpSmsProvider:
+    """An SMS gateway with a JSON API: ``POST SMS_HTTP_URL {"to", "text", "reference"}`` with
+    ``Authorization: Bearer SMS_HTTP_KEY``; answers 2xx ``{"id": ...}`` (or ``message_id``)."""
+
+    name = "http"
+
+    def __init__(self, url, key, timeout=10.0):
+        if not url:
+            raise ValueError("SMS_PROVIDER=http needs SMS_HTTP_URL")
+        self.url, self.key, self.timeout = url, _text(key), float(timeout)
+        self.session = requests.Session()
+
+    def send(self, to, text, *, headers=None):
+        reference = (headers or {}).get("X-Antre-Delivery-Id")
+        try:
+            response = self.session.post(
+                self.url,
+                json={"to": to, "text": text, "reference": reference},
+                headers={"Authorization": f"Bearer {self.key}"},
+                timeout=self.timeout,
+            )
+        except requests.RequestException as exc:
+            raise TemporaryFailure(f"sms provider unreachable: {type(exc).__name__}") from None
+        status = response.status_code
+        if status == 429 or status >= 500:
+            raise TemporaryFailure(f"sms provider {status}")
+        if status >= 400:
+            raise PermanentFailure(f"sms provider {status}")
+        try:
+            body = response.json()
+        except ValueError:
+            body = {}
+        return str(body.get("id") or body.get("message_id") or reference or "")
+
+
+def sms_provider_from_config(config):
+    kind = _text(config.get("SMS_PROVIDER")) or "file"
+    if kind == "http":
+        return HttpSmsProvider(
+            config.get("SMS_HTTP_URL"), config.get("SMS_HTTP_KEY"), config.get("SMS_TIMEOUT_SECONDS") or 10
+        )
+    if kind == "file":
+        return FileSmsProvider(_text(config.get("SMS_OUTBOX_PATH")) or "var/sms/messages.jsonl")
+    raise ValueError(f"SMS_PROVIDER must be file or http, not {kind!r}")

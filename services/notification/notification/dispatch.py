@@ -1,0 +1,181 @@
+"""One attempt at one delivery, and the loop that works through what is due.
+
+Contact data is fetched from identity at send time (never stored, never from events); offices and services
+from scheduling. Every outcome lands in the delivery log: sent, skipped, failed, or pending again with a
+backoff. Log lines name the delivery, its type, channel and attempt, never an address, a code or a body.
+"""
+
+import logging
+import traceback
+from dataclasses import dataclass
+from datetime import datetime
+
+from nameko.exceptions import RemoteError
+from prometheus_client import Counter
+
+from antre_common.envelope import utcnow
+from antre_common.errors import ServiceUnavailable
+from antre_common.metrics import metric
+from notification import store
+from notification.channels import DeliveryFailure, PermanentFailure, TemporaryFailure
+from notification.messages import SMS, backoff, choose
+from notification.templates import build_context, language_of
+
+log = logging.getLogger(__name__)
+
+DELIVERIES = metric(
+    Counter,
+    "antre_notification_deliveries_total",
+    "Deliveries that reached an outcome, by message type, channel and status (sent, skipped, failed, retry).",
+    ("message_type", "channel", "status"),
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    retry_base_seconds: float = 5.0
+    retry_max_seconds: float = 600.0
+    max_attempts: int = 8
+    lease_seconds: float = 120.0
+    batch: int = 50
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(
+            retry_base_seconds=float(config.get("RETRY_BASE_SECONDS") or cls.retry_base_seconds),
+            retry_max_seconds=float(config.get("RETRY_MAX_SECONDS") or cls.retry_max_seconds),
+            max_attempts=int(config.get("RETRY_MAX_ATTEMPTS") or cls.max_attempts),
+            lease_seconds=float(config.get("DELIVERY_LEASE_SECONDS") or cls.lease_seconds),
+        )
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str  # sent | skipped | failed | retry
+    error: str | None = None
+    provider_id: str | None = None
+
+
+def _remote(call, *args, optional=False):
+    """An RPC whose failures become delivery failures: a missing record is final, anything else retried."""
+    try:
+        return call(*args)
+    except ServiceUnavailable as exc:
+        raise TemporaryFailure(f"{exc.params.get('service', 'service')} unavailable") from None
+    except RemoteError as exc:
+        if exc.exc_type == "NotFound":
+            if optional:
+                return None
+            raise PermanentFailure("not found") from None
+        raise TemporaryFailure(f"remote {exc.exc_type}") from None
+
+
+class Dispatcher:
+    """``deps`` gives ``identity`` and ``scheduling`` (RPC proxies), ``mailer``, ``sms``, ``renderer``."""
+
+    def __init__(self, db, deps, settings):
+        self.db, self.deps, self.settings = db, deps, settings
+
+    def run(self, ids=None):
+        """Attempt every due delivery (or only ``ids``); returns {status: count}."""
+        counts = {}
+        while True:
+            now = utcnow()
+            with self.db.transaction() as session:
+                claimed = store.claim(session, now, self.settings.lease_seconds, self.settings.batch, ids)
+            for item in claimed:
+                outcome = self.attempt(item)
+                self.record(item, outcome)
+                counts[outcome.status] = counts.get(outcome.status, 0) + 1
+            if ids is not None or len(claimed) < self.settings.batch:
+                return counts
+
+    def attempt(self, item):
+        try:
+            return self._attempt(item)
+        except DeliveryFailure as exc:
+            return Outcome("retry" if exc.retry else "failed", str(exc))
+        except Exception as exc:  # noqa: BLE001 - a bug must not lose the message; retried, then failed
+            # Frames without the exception's text: a message built from data could hold personal data.
+            log.error(
+                "delivery attempt crashed",
+                extra={
+                    "delivery_id": item["id"],
+                    "error": type(exc).__name__,
+                    "trace": traceback.format_tb(exc.__traceback__),
+                },
+            )
+            return Outcome("retry", f"internal {type(exc).__name__}")
+
+    def _attempt(self, item):
+        data, now = item["data"], utcnow()
+        if item["message_type"] == "otp" and data.get("expires_at"):
+            if datetime.fromisoformat(str(data["expires_at"])) <= now:
+                return Outcome("failed", "otp expired before it could be sent")
+        booking = store.booking(self.db.session, item["booking_id"]) if item["booking_id"] else None
+        if item["message_type"] == "reminder" and (booking or {}).get("status") in ("cancelled", "no_show"):
+            return Outcome("skipped", "booking no longer active")
+        user_id = item["user_id"] or (booking or {}).get("user_id")
+        if not user_id:
+            raise TemporaryFailure("booking not known yet")  # its booking_created may still be on its way
+        contact = _remote(self.deps.identity.get_contact, user_id)
+        why_not = choose(item["message_type"], item["channel"], contact)
+        if why_not:
+            return Outcome("skipped", why_not)
+        office_code = data.get("office_code") or (booking or {}).get("office_code")
+        service_code = data.get("service_code") or (booking or {}).get("service_code")
+        office = _remote(self.deps.scheduling.get_office, office_code, optional=True) if office_code else None
+        service = _remote(self.deps.scheduling.get_service, service_code, optional=True) if service_code else None
+        context = build_context(
+            item["message_type"], data, contact, booking=booking, office=office, service=service, now=now
+        )
+        language = language_of(contact)
+        rendered = self.deps.renderer.render(item["message_type"], item["channel"], language, context)
+        headers = {
+            "X-Antre-Message-Type": item["message_type"],
+            "X-Antre-Delivery-Id": item["id"],
+            "X-Antre-Event-Id": item["event_id"],
+        }
+        if item["channel"] == SMS:
+            provider_id = self.deps.sms.send(contact["phone"], rendered.body, headers=headers)
+        else:
+            provider_id = self.deps.mailer.send(contact["email"], rendered, language=language, headers=headers)
+        return Outcome("sent", provider_id=provider_id)
+
+    def record(self, item, outcome):
+        now = utcnow()
+        status, next_at, error = outcome.status, None, outcome.error
+        if status == "retry":
+            if item["attempts"] >= self.settings.max_attempts:
+                status, error = "failed", f"gave up after {item['attempts']} attempts: {error}"
+            else:
+                next_at = now + backoff(
+                    item["attempts"], self.settings.retry_base_seconds, self.settings.retry_max_seconds
+                )
+        with self.db.transaction() as session:
+            store.finish(
+                session,
+                item["id"],
+                now,
+                status="pending" if status == "retry" else status,
+                error=error[:200] if error else None,
+                provider_id=outcome.provider_id,
+                next_attempt_at=next_at,
+            )
+        DELIVERIES.labels(item["message_type"], item["channel"], status).inc()
+        fields = {
+            "delivery_id": item["id"],
+            "event_id": item["event_id"],
+            "message_type": item["message_type"],
+            "channel": item["channel"],
+            "attempt": item["attempts"],
+            "status": status,
+        }
+        if status == "retry":
+            log.warning(
+                "delivery failed, will retry", extra={**fields, "error": error, "next_attempt_at": next_at.isoformat()}
+            )
+        elif status == "failed":
+            log.error("delivery failed for good", extra={**fields, "error": error})
+        else:
+            log.info(f"delivery {status}", extra={**fields, "reason": error} if error else fields)

@@ -1,0 +1,37 @@
+"""An event in, deliveries queued: validated, once per event_id, in the same transaction."""
+
+import logging
+
+from antre_common.envelope import utcnow
+from notification import store
+from notification.messages import booking_facts, plan
+from notification.schemas import event_errors
+
+log = logging.getLogger(__name__)
+CONSUMER = "notification"
+
+
+def accept_event(db, envelope):
+    """Queue the deliveries an event asks for; returns their ids (empty for a redelivered event)."""
+    errors = event_errors(envelope) if isinstance(envelope, dict) else {"envelope": ["not an object"]}
+    if errors:
+        # Dropped, not retried: the same bytes would fail again. Field names only, never values.
+        event_id = envelope.get("event_id") if isinstance(envelope, dict) else None
+        log.warning("event rejected", extra={"event_id": event_id, "errors": sorted(errors)})
+        return []
+    now = utcnow()
+    with db.transaction() as session:
+        if not db.first_delivery(envelope, CONSUMER):
+            log.info("event already handled", extra={"event_id": envelope["event_id"], "type": envelope["type"]})
+            return []
+        data = envelope["data"]
+        facts = booking_facts(envelope["type"], data)
+        if facts:
+            store.record_booking(session, facts, now)
+        planned = plan(envelope["type"], data)
+        ids = store.accept(session, envelope, planned, now) if planned else []
+    log.info(
+        "event accepted",
+        extra={"event_id": envelope["event_id"], "type": envelope["type"], "deliveries": len(ids)},
+    )
+    return ids
