@@ -27,7 +27,7 @@ SERVICES = ("identity", "scheduling", "documents", "notification")
 BIN = Path(sys.executable).parent
 
 DEV_ADMIN_EMAIL = "admin@antre.local"
-DEV_ADMIN_PASSWORD = "antre-dev-admin-2026"  # noqa: S105 - development default, printed by make run
+DEV_ADMIN_PASSWORD = "garuda-pasport-dev-2026"  # noqa: S105 - development default, printed by make run
 
 
 def port_is_free(port):
