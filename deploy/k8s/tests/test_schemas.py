@@ -1,0 +1,154 @@
+"""Every rendered object is checked: built-in kinds against the Kubernetes OpenAPI schemas (strict, offline,
+with ``kubernetes-validate``), the operators' kinds against what their CRDs require (their schemas cannot be
+downloaded here, so the rules are written out below from the operators' CRDs). No object goes unchecked."""
+
+import copy
+
+import kubernetes_validate
+import pytest
+from k8s_manifests import OVERLAYS, of_kind
+from packaging.version import Version
+
+# The oldest Kubernetes Antre supports (README.md) and the newest whose schemas kubernetes-validate ships:
+# a field too new for the oldest fails at one end, an API that a newer release removed at the other.
+MIN_KUBERNETES = "1.30"
+VERSIONS = [MIN_KUBERNETES + ".0", kubernetes_validate.utils.latest_version()]
+
+
+def required(obj, path):
+    """The value at a dotted path, failing with the path when it is missing or empty."""
+    value = obj
+    for part in path.split("."):
+        assert isinstance(value, dict) and part in value, f"{obj['kind']}/{obj['metadata']['name']}: no {path}"
+        value = value[part]
+    assert value not in (None, "", [], {}), f"{obj['kind']}/{obj['metadata']['name']}: empty {path}"
+    return value
+
+
+def check_rabbitmq_cluster(obj):
+    # rabbitmq.com_rabbitmqclusters.yaml requires nothing in spec (the operator defaults it all); what
+    # Antre relies on is checked instead: three nodes (one in dev), quorum queues by default, pinned image.
+    replicas = required(obj, "spec.replicas")
+    assert isinstance(replicas, int) and replicas >= 1
+    assert "default_queue_type = quorum" in required(obj, "spec.rabbitmq.additionalConfig")
+    assert ":" in required(obj, "spec.image") and not obj["spec"]["image"].endswith(":latest")
+    required(obj, "spec.resources.limits.memory")
+
+
+def check_cnpg_cluster(obj):
+    # postgresql.cnpg.io_clusters.yaml: spec.instances is required (minimum 1); storage needs a size.
+    instances = required(obj, "spec.instances")
+    assert isinstance(instances, int) and instances >= 1
+    required(obj, "spec.storage.size")
+    required(obj, "spec.bootstrap.initdb.database")
+    required(obj, "spec.bootstrap.initdb.owner")
+    assert ":" in required(obj, "spec.imageName")
+
+
+def check_minio_tenant(obj):
+    # minio.min.io_tenants.yaml: spec.pools is required; each pool requires servers, volumesPerServer and
+    # volumeClaimTemplate (and a unique name).
+    pools = required(obj, "spec.pools")
+    names = [p.get("name") for p in pools]
+    assert all(names) and len(set(names)) == len(names), names
+    for pool in pools:
+        assert isinstance(pool.get("servers"), int) and pool["servers"] >= 1, pool
+        assert isinstance(pool.get("volumesPerServer"), int) and pool["volumesPerServer"] >= 1, pool
+        assert pool["volumeClaimTemplate"]["spec"]["resources"]["requests"]["storage"], pool
+        # Erasure coding needs at least 4 drives in a pool.
+        assert pool["servers"] * pool["volumesPerServer"] >= 4, pool
+    required(obj, "spec.configuration.name")
+
+
+def check_service_monitor(obj):
+    # monitoring.coreos.com_servicemonitors.yaml: spec.selector is required; endpoints are what it scrapes.
+    required(obj, "spec.selector.matchLabels")
+    for endpoint in required(obj, "spec.endpoints"):
+        assert endpoint.get("port"), endpoint
+
+
+def check_pod_monitor(obj):
+    # monitoring.coreos.com_podmonitors.yaml: spec.selector is required.
+    required(obj, "spec.selector.matchLabels")
+    for endpoint in required(obj, "spec.podMetricsEndpoints"):
+        assert endpoint.get("port"), endpoint
+
+
+def check_prometheus_rule(obj):
+    # monitoring.coreos.com_prometheusrules.yaml: each group requires name; each rule requires expr and
+    # exactly one of alert/record.
+    for group in required(obj, "spec.groups"):
+        assert group.get("name"), group
+        for rule in group["rules"]:
+            assert rule.get("expr"), rule
+            assert ("alert" in rule) != ("record" in rule), rule
+
+
+OPERATOR_KINDS = {
+    ("rabbitmq.com/v1beta1", "RabbitmqCluster"): check_rabbitmq_cluster,
+    ("postgresql.cnpg.io/v1", "Cluster"): check_cnpg_cluster,
+    ("minio.min.io/v2", "Tenant"): check_minio_tenant,
+    ("monitoring.coreos.com/v1", "ServiceMonitor"): check_service_monitor,
+    ("monitoring.coreos.com/v1", "PodMonitor"): check_pod_monitor,
+    ("monitoring.coreos.com/v1", "PrometheusRule"): check_prometheus_rule,
+}
+
+
+def test_schemas_are_bundled_for_the_versions_we_support():
+    """Offline validation needs both versions' schemas in the installed package."""
+    bundled = kubernetes_validate.utils.all_versions()
+    assert VERSIONS[0] in bundled, bundled
+    assert Version(VERSIONS[1]) > Version(VERSIONS[0])
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_builtin_object_validates_strictly(rendered, overlay):
+    failures, checked = [], 0
+    for obj in rendered[overlay]:
+        if (obj["apiVersion"], obj["kind"]) in OPERATOR_KINDS:
+            continue
+        for version in VERSIONS:
+            try:
+                kubernetes_validate.validate(obj, version, strict=True)
+            except kubernetes_validate.SchemaNotFoundError:
+                failures.append(f"{obj['apiVersion']} {obj['kind']}: no schema in Kubernetes {version}")
+            except kubernetes_validate.ValidationError as e:
+                path = ".".join(str(p) for p in e.path)
+                failures.append(f"{obj['kind']}/{obj['metadata']['name']} @ {version}: {path}: {e.message}")
+        checked += 1
+    assert not failures, "\n".join(failures)
+    assert checked >= 40, checked
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_operator_object_is_known_and_has_its_required_fields(rendered, overlay):
+    seen = set()
+    for obj in rendered[overlay]:
+        key = (obj["apiVersion"], obj["kind"])
+        if key in OPERATOR_KINDS:
+            OPERATOR_KINDS[key](obj)
+            seen.add(key)
+    assert seen == set(OPERATOR_KINDS), set(OPERATOR_KINDS) - seen
+
+
+def test_the_validator_rejects_what_kubernetes_would(rendered):
+    """Guard against a vacuous validator: a misspelt field and a wrong type must both fail."""
+    deployment = copy.deepcopy(of_kind(rendered["prod"], "Deployment")[0])
+    deployment["spec"]["template"]["spec"]["containers"][0]["imagePullPolcy"] = "Always"
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(deployment, VERSIONS[-1], strict=True)
+    hpa = copy.deepcopy(of_kind(rendered["prod"], "HorizontalPodAutoscaler")[0])
+    hpa["spec"]["maxReplicas"] = "twelve"
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(hpa, VERSIONS[-1], strict=True)
+
+
+def test_operator_checks_reject_missing_required_fields(rendered):
+    cluster = copy.deepcopy(of_kind(rendered["prod"], "Cluster")[0])
+    del cluster["spec"]["instances"]
+    with pytest.raises(AssertionError):
+        check_cnpg_cluster(cluster)
+    tenant = copy.deepcopy(of_kind(rendered["prod"], "Tenant")[0])
+    del tenant["spec"]["pools"][0]["volumesPerServer"]
+    with pytest.raises(AssertionError):
+        check_minio_tenant(tenant)
