@@ -1,3 +1,71 @@
 """Errors scheduling raises to its callers; each `code` has one row in the gateway's error table."""
 
-from antre_common.errors import NotFound, ServiceError, ValidationError  # noqa: F401
+from antre_common.errors import Forbidden, NotFound, ServiceError, ValidationError  # noqa: F401
+
+
+class OfficeNotFound(NotFound):
+    code = "OFFICE_NOT_FOUND"
+
+
+class ServiceNotFound(NotFound):
+    code = "SERVICE_NOT_FOUND"
+
+
+class SlotNotFound(NotFound):
+    code = "SLOT_NOT_FOUND"
+
+
+class BookingNotFound(NotFound):
+    """Also for someone else's booking: its existence is not revealed."""
+
+    code = "BOOKING_NOT_FOUND"
+
+
+class SlotFull(ServiceError):
+    code = "SLOT_FULL"
+
+
+class SlotUnavailable(ServiceError):
+    """The slot has started or passed, or was closed after it was offered."""
+
+    code = "SLOT_UNAVAILABLE"
+
+
+class SlotMismatch(ServiceError):
+    """A slot of another office than the booking's (reschedule stays at the same office)."""
+
+    code = "SLOT_MISMATCH"
+
+
+class DateOutOfWindow(ServiceError):
+    code = "DATE_OUT_OF_WINDOW"
+
+
+class AlreadyBooked(ServiceError):
+    code = "ALREADY_BOOKED"
+
+
+class BookingNotActive(ServiceError):
+    """Cancelled, completed, no-show, … : nothing to cancel or move."""
+
+    code = "BOOKING_NOT_ACTIVE"
+
+
+class AlreadyCancelled(ServiceError):
+    code = "ALREADY_CANCELLED"
+
+
+class CancelTooLate(ServiceError):
+    code = "CANCEL_TOO_LATE"
+
+
+class RescheduleTooLate(ServiceError):
+    code = "RESCHEDULE_TOO_LATE"
+
+
+class RescheduleLimit(ServiceError):
+    code = "RESCHEDULE_LIMIT_REACHED"
+
+
+class IdempotencyKeyReused(ServiceError):
+    code = "IDEMPOTENCY_KEY_REUSED"

@@ -1,11 +1,221 @@
 """Scheduling service entrypoints. Domain rules live beside this file, not here."""
 
-from antre_common.db import Database
+import base64
+import logging
+from types import SimpleNamespace
+from zoneinfo import ZoneInfo
+
+from nameko.events import BROADCAST, event_handler
+from nameko.extensions import DependencyProvider
+from nameko.rpc import rpc
+from nameko.timer import timer
+
+from antre_common.db import Database, DbHandle
+from antre_common.envelope import utcnow
+from antre_common.errors import load
 from antre_common.health import ServiceBase
+from scheduling import availability, bookings, capacity, catalogue, qr, schemas
 from scheduling.models import OutboxEvent, ProcessedEvent
+from scheduling.rules import Settings
+
+log = logging.getLogger(__name__)
+
+
+class SchedulingRuntime(DependencyProvider):
+    """Settings, and the catalogue loaded from the data file when the process starts (readiness waits)."""
+
+    readiness_name = "catalogue"
+
+    def setup(self):
+        self.settings = Settings.from_config(self.container.config)
+        self.loaded = self.released = False
+
+    def start(self):
+        db = next(ext for ext in self.container.extensions if isinstance(ext, Database))
+        with db.sessionmaker() as session, session.begin():
+            offices, services = catalogue.load(session)
+        self.loaded = True
+        # The first release happens here, not in the eager timer, so it cannot run before the load.
+        handle = DbHandle(db, SimpleNamespace(context_data={}))
+        try:
+            with handle.transaction() as session:
+                catalogue.release(session, handle, self.settings, utcnow())
+        finally:
+            handle.close()
+        self.released = True
+        log.info("catalogue loaded", extra={"offices": offices, "services": services})
+
+    def ready(self):
+        if not (self.loaded and self.released):
+            raise RuntimeError("catalogue not loaded or first release not done yet")
+
+    def get_dependency(self, worker_ctx):
+        return self
 
 
 class SchedulingService(ServiceBase):
     name = "scheduling"
 
     db = Database(OutboxEvent, ProcessedEvent)
+    runtime = SchedulingRuntime()
+    cache = availability.AvailabilityCache()
+
+    @property
+    def settings(self):
+        return self.runtime.settings
+
+    # -- catalogue ------------------------------------------------------------------------------------------
+
+    @rpc
+    def list_offices(self):
+        now = utcnow()
+        offices = self.cache.lookup("offices", "*", lambda: catalogue.all_offices(self.db.session))
+        return [catalogue.office_summary(o, self.settings, now) for o in offices]
+
+    @rpc
+    def get_office(self, code):
+        office = self._office(code)
+        return catalogue.office_dto(office, self.settings, utcnow(), office.closures)
+
+    @rpc
+    def list_services(self):
+        return self.cache.lookup("services", "*", lambda: catalogue.all_services(self.db.session))
+
+    @rpc
+    def get_service(self, code):
+        return self.cache.lookup(
+            "service", code, lambda: catalogue.service_dto(catalogue.get_service(self.db.session, code))
+        )
+
+    @rpc
+    def get_availability(self, query):
+        q = load(schemas.AvailabilityQuery(), query)
+        now = utcnow()
+        office = self._office(q["office_code"])
+        duration = self.get_service(q["service_code"])["duration_minutes"]
+        dto = catalogue.office_dto(office, self.settings, now)
+        days = availability.date_range(dto, self.settings, now, q["date_from"], q["date_to"])
+
+        def load_days(office_code, missing):
+            return availability.load_days(self.db.session, office_code, missing)
+
+        found = self.cache.get_days(office.code, days, load_days)
+        self.db.close()  # return the connection at once: reads are the hot path
+        return availability.view(found, ZoneInfo(office.timezone), duration, now)
+
+    @rpc
+    def update_capacity(self, office_code, changes):
+        changes = load(schemas.CapacityChange(), changes)
+        with self.db.transaction() as session:
+            kept = catalogue.update_capacity(session, self.db, self.settings, utcnow(), office_code, changes)
+        self.cache.invalidate(office_code)
+        return dict(self.get_office(office_code), kept_booked_slots=kept)
+
+    # -- bookings -------------------------------------------------------------------------------------------
+
+    @rpc
+    def create_booking(self, booking):
+        b = load(schemas.NewBooking(), booking)
+        args = {
+            "user_id": str(b["user_id"]),
+            "person_ref": b["person_ref"],
+            "slot_id": str(b["slot_id"]),
+            "service_code": b["service_code"],
+        }
+        with self.db.transaction() as session:
+            result = bookings.idempotent(
+                session,
+                args["user_id"],
+                b["idempotency_key"],
+                args,
+                lambda: bookings.create(session, self.db, utcnow(), **args),
+            )
+        self.cache.invalidate(result["office_code"], [result["date"]])
+        return result
+
+    @rpc
+    def get_booking(self, reservation_code):
+        return bookings.dto(self.db.session, bookings.find(self.db.session, reservation_code))
+
+    @rpc
+    def list_bookings(self, user_id):
+        return bookings.list_for_user(self.db.session, str(user_id))
+
+    @rpc
+    def cancel_booking(self, action):
+        a = load(schemas.Cancel(), action)
+        with self.db.transaction() as session:
+            result = bookings.cancel(
+                session,
+                self.db,
+                self.settings,
+                utcnow(),
+                reservation_code=a["reservation_code"],
+                user_id=_str(a["user_id"]),
+                reason=a["reason"],
+            )
+        self.cache.invalidate(result["office_code"], [result["date"]])
+        return result
+
+    @rpc
+    def reschedule_booking(self, action):
+        a = load(schemas.Reschedule(), action)
+        with self.db.transaction() as session:
+            booking = bookings.owned(session, a["reservation_code"], _str(a["user_id"]))
+            old_date = bookings.dto(session, booking)["date"]
+            result = bookings.reschedule(
+                session,
+                self.db,
+                self.settings,
+                utcnow(),
+                reservation_code=a["reservation_code"],
+                user_id=_str(a["user_id"]),
+                slot_id=str(a["slot_id"]),
+            )
+        self.cache.invalidate(result["office_code"], [old_date, result["date"]])
+        return result
+
+    @rpc
+    def render_qr(self, reservation_code, image_format="png"):
+        """The QR image of a booking's code, base64 (RPC bodies are JSON)."""
+        booking = bookings.find(self.db.session, reservation_code)
+        content_type, data = qr.render(booking.reservation_code, image_format)
+        return {"content_type": content_type, "data": base64.b64encode(data).decode()}
+
+    # -- timers and cache coherence -------------------------------------------------------------------------
+
+    @timer(interval=30)
+    def release_slots(self):
+        """Open the next day at the public release time; idempotent, safe on every replica."""
+        with self.db.transaction() as session:
+            released = catalogue.release(session, self.db, self.settings, utcnow())
+        for office_code in released:
+            self.cache.invalidate(office_code)
+        return released
+
+    @timer(interval=60)
+    def send_reminders(self):
+        with self.db.transaction() as session:
+            return bookings.send_reminders(session, self.db, self.settings, utcnow())
+
+    @timer(interval=60)
+    def mark_no_shows(self):
+        with self.db.transaction() as session:
+            return bookings.mark_no_shows(session, self.db, self.settings, utcnow())
+
+    @event_handler("scheduling", "availability_changed", handler_type=BROADCAST, reliable_delivery=False)
+    def on_availability_changed(self, envelope):
+        data = envelope["data"]
+        self.cache.invalidate(data["office_code"], data["dates"])
+
+    def _office(self, code):
+        def fetch():
+            office = catalogue.get_office(self.db.session, code)
+            today = capacity.local_today(utcnow(), office.timezone)
+            return catalogue.snapshot(office, catalogue.future_closures(self.db.session, office.code, today))
+
+        return self.cache.lookup("office", code, fetch)
+
+
+def _str(value):
+    return None if value is None else str(value)

@@ -1,0 +1,364 @@
+"""Bookings: create without overbooking, cancel, reschedule, and the timers' sweeps.
+
+Overbooking is impossible by construction: a seat is taken with one conditional UPDATE of the slot
+(``booked_minutes + d <= capacity_minutes``), which PostgreSQL serialises on the slot's row; a check
+constraint backs it up. One active booking per person and service is a partial unique index. Both happen
+in the transaction that writes the booking and its events, so either all of it is committed or nothing.
+"""
+
+import hashlib
+import json
+import uuid
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select, text, update
+from sqlalchemy.exc import IntegrityError
+
+from scheduling import codes, events
+from scheduling.catalogue import get_service
+from scheduling.exceptions import (
+    AlreadyBooked,
+    AlreadyCancelled,
+    BookingNotActive,
+    BookingNotFound,
+    CancelTooLate,
+    IdempotencyKeyReused,
+    RescheduleLimit,
+    RescheduleTooLate,
+    SlotFull,
+    SlotMismatch,
+    SlotNotFound,
+    SlotUnavailable,
+)
+from scheduling.models import Booking, IdempotencyRecord, Office, Slot
+
+ACTIVE_INDEX = "uq_booking_active_person_service"
+CODE_ATTEMPTS = 5
+
+
+def booking_dto(booking, timezone):
+    tz = ZoneInfo(timezone)
+    start, end = booking.start_at.astimezone(tz), booking.end_at.astimezone(tz)
+    return {
+        "booking_id": booking.id,
+        "reservation_code": booking.reservation_code,
+        "status": booking.status,
+        "user_id": booking.user_id,
+        "office_code": booking.office_code,
+        "service_code": booking.service_code,
+        "slot_id": booking.slot_id,
+        "date": start.date().isoformat(),
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "reschedule_count": booking.reschedule_count,
+        "created_at": booking.created_at.isoformat(),
+    }
+
+
+def _timezone(session, office_code):
+    return session.scalar(select(Office.timezone).where(Office.code == office_code))
+
+
+def dto(session, booking):
+    return booking_dto(booking, _timezone(session, booking.office_code))
+
+
+def request_hash(payload):
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def idempotent(session, user_id, key, payload, work):
+    """Run ``work()`` once per (user, key): a repeat with the same payload gets the first result, a repeat
+    with another payload is refused. Same-key requests are serialised by a transaction-scoped advisory
+    lock, so two concurrent retries cannot both book."""
+    if not key:
+        return work()
+    session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": f"{user_id}:{key}"})
+    digest = request_hash(payload)
+    record = session.get(IdempotencyRecord, (user_id, key))
+    if record is not None:
+        if record.request_hash != digest:
+            raise IdempotencyKeyReused("this Idempotency-Key was used for another request")
+        return record.response
+    result = work()
+    session.add(IdempotencyRecord(user_id=user_id, key=key, request_hash=digest, response=result))
+    return result
+
+
+def _take_seat(session, slot_id, minutes, now, office_code=None):
+    """Take ``minutes`` of the slot in one conditional UPDATE; explain precisely why not when it fails."""
+    stmt = (
+        update(Slot)
+        .where(
+            Slot.id == slot_id,
+            Slot.closed.is_(False),
+            Slot.start_at > now,
+            Slot.booked_minutes + minutes <= Slot.capacity_minutes,
+        )
+        .values(booked_minutes=Slot.booked_minutes + minutes, booked_count=Slot.booked_count + 1)
+        .returning(Slot.office_code, Slot.start_at, Slot.end_at)
+    )
+    if office_code is not None:
+        stmt = stmt.where(Slot.office_code == office_code)
+    row = session.execute(stmt).first()
+    if row is not None:
+        return row
+    slot = session.get(Slot, slot_id)
+    if slot is None:
+        raise SlotNotFound("no such slot", slot_id=slot_id)
+    if office_code is not None and slot.office_code != office_code:
+        raise SlotMismatch("the slot belongs to another office", slot_id=slot_id)
+    if slot.closed or slot.start_at <= now:
+        raise SlotUnavailable("the slot is closed or has started", slot_id=slot_id)
+    raise SlotFull("no seat left in this slot", slot_id=slot_id)
+
+
+def _return_seat(session, slot_id, minutes):
+    session.execute(
+        update(Slot)
+        .where(Slot.id == slot_id)
+        .values(booked_minutes=Slot.booked_minutes - minutes, booked_count=Slot.booked_count - 1)
+    )
+
+
+def _slot_ref(booking, tz):
+    start = booking.start_at.astimezone(ZoneInfo(tz))
+    return {"slot_id": booking.slot_id, "date": start.date().isoformat(), "start": start.isoformat()}
+
+
+def _integration(booking, tz, **extra):
+    start = booking.start_at.astimezone(ZoneInfo(tz))
+    return {
+        "booking_id": booking.id,
+        "office_code": booking.office_code,
+        "service_code": booking.service_code,
+        "date": start.date().isoformat(),
+        "start": start.isoformat(),
+        "status": booking.status,
+        **extra,
+    }
+
+
+def create(session, db, now, *, user_id, person_ref, slot_id, service_code):
+    service = get_service(session, service_code)
+    if not isinstance(slot_id, str) or session.get(Slot, slot_id) is None:
+        raise SlotNotFound("no such slot", slot_id=slot_id)
+    # Friendly early answer; the unique index below is what actually enforces it under races.
+    if session.scalar(
+        select(Booking.id).where(
+            Booking.person_ref == person_ref,
+            Booking.service_code == service.code,
+            Booking.status.in_(("confirmed", "checked_in", "called", "serving")),
+        )
+    ):
+        raise AlreadyBooked("an active booking for this service exists", service_code=service.code)
+    office_code, start_at, end_at = _take_seat(session, slot_id, service.duration_minutes, now)
+    for attempt in range(CODE_ATTEMPTS):
+        booking = Booking(
+            id=str(uuid.uuid4()),
+            reservation_code=codes.new_code(),
+            user_id=user_id,
+            person_ref=person_ref,
+            office_code=office_code,
+            service_code=service.code,
+            slot_id=slot_id,
+            start_at=start_at,
+            end_at=end_at,
+            minutes=service.duration_minutes,
+            status="confirmed",
+            created_at=now,
+        )
+        try:
+            with session.begin_nested():
+                session.add(booking)
+            break
+        except IntegrityError as exc:
+            if _constraint(exc) == ACTIVE_INDEX:
+                raise AlreadyBooked("an active booking for this service exists", service_code=service.code) from None
+            if attempt == CODE_ATTEMPTS - 1:
+                raise
+    tz = _timezone(session, office_code)
+    result = booking_dto(booking, tz)
+    events.emit(
+        db,
+        "booking_created",
+        {k: result[k] for k in ("booking_id", "reservation_code", "user_id", "office_code", "service_code", "date")}
+        | {"start": result["start"], "end": result["end"], "slot_id": slot_id},
+        integration=_integration(booking, tz),
+    )
+    events.availability_changed(db, office_code, [booking.start_at.astimezone(ZoneInfo(tz)).date()])
+    return result
+
+
+def _constraint(exc):
+    diag = getattr(getattr(exc, "orig", None), "diag", None)
+    return getattr(diag, "constraint_name", None)
+
+
+def find(session, reservation_code, *, lock=False):
+    code = codes.normalise(reservation_code)
+    if code is None:
+        raise BookingNotFound("no such booking")
+    query = select(Booking).where(Booking.reservation_code == code)
+    booking = session.scalar(query.with_for_update() if lock else query)
+    if booking is None:
+        raise BookingNotFound("no such booking")
+    return booking
+
+
+def owned(session, reservation_code, user_id, *, lock=False):
+    booking = find(session, reservation_code, lock=lock)
+    if user_id is not None and booking.user_id != user_id:
+        raise BookingNotFound("no such booking")  # someone else's: do not reveal that it exists
+    return booking
+
+
+def list_for_user(session, user_id):
+    rows = session.scalars(
+        select(Booking).where(Booking.user_id == user_id).order_by(Booking.start_at.desc()).limit(100)
+    ).all()
+    zones = {}
+    out = []
+    for b in rows:
+        if b.office_code not in zones:
+            zones[b.office_code] = _timezone(session, b.office_code)
+        out.append(booking_dto(b, zones[b.office_code]))
+    return out
+
+
+def cancel(session, db, settings, now, *, reservation_code, user_id, reason="citizen"):
+    booking = owned(session, reservation_code, user_id, lock=True)
+    if booking.status == "cancelled":
+        raise AlreadyCancelled("the booking is already cancelled")
+    if booking.status != "confirmed":
+        raise BookingNotActive("only a confirmed booking can be cancelled", status=booking.status)
+    if now >= booking.start_at - timedelta(minutes=settings.cancel_cutoff_minutes):
+        raise CancelTooLate("the slot has started", cutoff_minutes=settings.cancel_cutoff_minutes)
+    _return_seat(session, booking.slot_id, booking.minutes)
+    booking.status, booking.cancel_reason, booking.updated_at = "cancelled", reason, now
+    tz = _timezone(session, booking.office_code)
+    result = booking_dto(booking, tz)
+    events.emit(
+        db,
+        "booking_cancelled",
+        {
+            "booking_id": booking.id,
+            "reservation_code": booking.reservation_code,
+            "user_id": booking.user_id,
+            "office_code": booking.office_code,
+            "reason": reason,
+        },
+        integration=_integration(booking, tz, reason=reason),
+    )
+    events.availability_changed(db, booking.office_code, [booking.start_at.astimezone(ZoneInfo(tz)).date()])
+    return result
+
+
+def reschedule(session, db, settings, now, *, reservation_code, user_id, slot_id):
+    booking = owned(session, reservation_code, user_id, lock=True)
+    if booking.status != "confirmed":
+        raise BookingNotActive("only a confirmed booking can be rescheduled", status=booking.status)
+    if booking.reschedule_count >= settings.reschedule_max:
+        raise RescheduleLimit("this booking was already rescheduled", limit=settings.reschedule_max)
+    if booking.start_at - now < timedelta(hours=settings.reschedule_min_hours):
+        raise RescheduleTooLate("too close to the slot", min_hours=settings.reschedule_min_hours)
+    if slot_id == booking.slot_id:
+        raise SlotMismatch("the booking is already on this slot", slot_id=slot_id)
+    if not isinstance(slot_id, str) or session.get(Slot, slot_id) is None:
+        raise SlotNotFound("no such slot", slot_id=slot_id)
+    tz = _timezone(session, booking.office_code)
+    old = _slot_ref(booking, tz)
+    _, start_at, end_at = _take_seat(session, slot_id, booking.minutes, now, office_code=booking.office_code)
+    _return_seat(session, booking.slot_id, booking.minutes)
+    booking.slot_id, booking.start_at, booking.end_at = slot_id, start_at, end_at
+    booking.reschedule_count += 1
+    booking.reminder_sent_at = None  # the reminder is for the new time
+    booking.updated_at = now
+    new = _slot_ref(booking, tz)
+    events.emit(
+        db,
+        "booking_rescheduled",
+        {
+            "booking_id": booking.id,
+            "reservation_code": booking.reservation_code,
+            "user_id": booking.user_id,
+            "office_code": booking.office_code,
+            "old_slot": old,
+            "new_slot": new,
+        },
+        integration=_integration(booking, tz, old_start=old["start"]),
+    )
+    events.availability_changed(
+        db, booking.office_code, {date.fromisoformat(old["date"]), date.fromisoformat(new["date"])}
+    )
+    return booking_dto(booking, tz)
+
+
+def send_reminders(session, db, settings, now, limit=500):
+    """``reminder_due`` once per booking (and again after a reschedule), ``reminder_hours`` before its slot."""
+    due = session.scalars(
+        select(Booking)
+        .where(
+            Booking.status == "confirmed",
+            Booking.reminder_sent_at.is_(None),
+            Booking.start_at > now,
+            Booking.start_at <= now + timedelta(hours=settings.reminder_hours),
+        )
+        .order_by(Booking.start_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+    for booking in due:
+        booking.reminder_sent_at = now
+        tz = _timezone(session, booking.office_code)
+        start = booking.start_at.astimezone(ZoneInfo(tz))
+        db.add_event(
+            "reminder_due",
+            {
+                "booking_id": booking.id,
+                "user_id": booking.user_id,
+                "reservation_code": booking.reservation_code,
+                "office_code": booking.office_code,
+                "service_code": booking.service_code,
+                "date": start.date().isoformat(),
+                "start": start.isoformat(),
+                "hours_before": round((booking.start_at - now).total_seconds() / 3600),
+            },
+        )
+    return len(due)
+
+
+def mark_no_shows(session, db, settings, now, limit=500):
+    """A confirmed booking not checked in by its slot's end plus the grace period becomes a no-show."""
+    late = session.scalars(
+        select(Booking)
+        .where(
+            Booking.status == "confirmed",
+            Booking.end_at < now - timedelta(minutes=settings.no_show_grace_minutes),
+        )
+        .order_by(Booking.start_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+    for booking in late:
+        booking.status, booking.updated_at = "no_show", now
+        db.add_event(
+            "booking_no_show",
+            {
+                "booking_id": booking.id,
+                "user_id": booking.user_id,
+                "reservation_code": booking.reservation_code,
+                "office_code": booking.office_code,
+            },
+        )
+    return len(late)
+
+
+def slot_counts(session, slot_id):
+    """(booked_count, confirmed bookings) of a slot: equal unless something overbooked."""
+    slot = session.get(Slot, slot_id)
+    confirmed = session.scalar(
+        select(func.count()).select_from(Booking).where(Booking.slot_id == slot_id, Booking.status == "confirmed")
+    )
+    return slot.booked_count, confirmed

@@ -1,0 +1,91 @@
+"""Scheduling on real RabbitMQ and PostgreSQL: a running container, an AMQP client and the database."""
+
+import json
+import uuid
+
+import eventlet
+import pytest
+from nameko.exceptions import RemoteError
+from nameko.standalone.rpc import ClusterRpcProxy
+from nameko.testing.utils import get_extension
+from sqlalchemy import create_engine, text
+
+from antre_common.errors import parse_remote
+from scheduling.service import SchedulingRuntime, SchedulingService
+
+
+@pytest.fixture
+def config(service_config):
+    return dict(service_config, max_workers=50, DB_POOL_SIZE=20)
+
+
+@pytest.fixture
+def engine(config):
+    engine = create_engine(config["DATABASE_URL"])
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def container(container_factory, config):
+    container = container_factory(SchedulingService, config)
+    container.start()
+    wait_until_released(container)
+    return container
+
+
+def wait_until_released(container, timeout=20):
+    runtime = get_extension(container, SchedulingRuntime)
+    with eventlet.Timeout(timeout):
+        while not runtime.released:
+            eventlet.sleep(0.05)
+
+
+@pytest.fixture
+def rpc(config, container):
+    with ClusterRpcProxy(config, timeout=60) as proxy:
+        yield proxy.scheduling
+
+
+def error_code(call, *args, **kwargs):
+    """The stable code of the ServiceError a call raised (fails the test when it succeeded)."""
+    with pytest.raises(RemoteError) as info:
+        call(*args, **kwargs)
+    doc = parse_remote(info.value.value)
+    assert doc is not None, info.value
+    return doc["code"]
+
+
+def citizen():
+    return {"user_id": str(uuid.uuid4()), "person_ref": uuid.uuid4().hex}
+
+
+def set_seats(rpc, office_code, seats, minutes=30):
+    """Capacity such that each slot holds ``seats`` bookings of a ``minutes``-long service."""
+    rpc.update_capacity(office_code, {"counters": seats, "slot_minutes": 60, "online_share": minutes / 60})
+
+
+def bookable_slot(rpc, office_code="JKS", service_code="paspor_hilang", min_hours=30, skip=0):
+    """A slot at least ``min_hours`` ahead (for reschedule tests), the ``skip``-th such."""
+    from datetime import UTC, datetime, timedelta
+
+    limit = datetime.now(UTC) + timedelta(hours=min_hours)
+    slots = [
+        s
+        for s in rpc.get_availability({"office_code": office_code, "service_code": service_code})
+        if datetime.fromisoformat(s["start"]) > limit and s["remaining"] > 0
+    ]
+    return slots[skip]
+
+
+def slot_row(engine, slot_id):
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT * FROM slot WHERE id = :id"), {"id": slot_id}).mappings().one()
+
+
+def outbox(engine, event_type):
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT payload FROM outbox WHERE event_type = :t ORDER BY created_at"), {"t": event_type}
+        ).scalars()
+        return [r if isinstance(r, dict) else json.loads(r) for r in rows]
