@@ -1,0 +1,130 @@
+"""The service as a whole: schema matches models, probes, an HTTP SMS provider, and logs free of secrets."""
+
+import json
+import logging
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine
+
+from antre_common.logs import JsonFormatter
+from notification.models import Base
+
+
+def wait_until(check, timeout=20):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"not met within {timeout}s")
+
+
+def test_migrations_and_models_do_not_drift(config):
+    engine = create_engine(config["DATABASE_URL"])
+    try:
+        with engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
+    finally:
+        engine.dispose()
+    assert diff == []
+
+
+def test_probes_answer(notification, http_client):
+    ready = http_client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json()["components"] == {"broker": "ok", "database": "ok"}
+    assert http_client.get("/healthz").status_code == 200
+    assert "antre_notification_entrypoint_calls_total" in http_client.get("/metrics").text
+
+
+class SmsGateway:
+    """A tiny SMS provider: records each request; answers 503 ``failures`` times, then 200 with an id."""
+
+    def __init__(self, failures=0):
+        self.requests, self.failures = [], failures
+        gateway = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 - http.server's naming
+                length = int(self.headers["Content-Length"])
+                gateway.requests.append((self.headers["Authorization"], json.loads(self.rfile.read(length))))
+                if gateway.failures > 0:
+                    gateway.failures -= 1
+                    self.send_response(503)
+                    self.end_headers()
+                    return
+                payload = json.dumps({"id": f"gw-{len(gateway.requests)}"}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/v1/messages"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def sms_gateway():
+    gateway = SmsGateway(failures=2)
+    yield gateway
+    gateway.close()
+
+
+def test_http_sms_provider_gets_the_text_with_its_key_and_is_retried_on_503(
+    start_notification, peers, sms_gateway, delivery_log, world
+):
+    bus = start_notification(SMS_PROVIDER="http", SMS_HTTP_URL=sms_gateway.url, SMS_HTTP_KEY="k-123")
+    envelope = bus.publish("identity", "otp_requested", world.otp_data(channel="sms", otp="550071"))
+    [row] = wait_until(lambda: delivery_log.rows(event_id=envelope["event_id"], status="sent"))
+    assert row["attempts"] == 3 and row["provider_id"] == "gw-3"
+    assert len(sms_gateway.requests) == 3
+    auth, payload = sms_gateway.requests[-1]
+    assert auth == "Bearer k-123"
+    assert payload["to"] == world.CITIZEN["phone"]
+    assert "550071" in payload["text"] and "WhatsApp" in payload["text"]
+    assert payload["reference"] == str(row["id"])
+
+
+def test_logs_of_a_full_run_hold_no_code_no_contact_data_and_no_message_body(
+    bus, smtp_sink, delivery_log, world, caplog
+):
+    caplog.set_level(logging.INFO)
+    otp_mail = bus.publish("identity", "otp_requested", world.otp_data(otp="902211"), handler="on_otp_requested")
+    bus.publish("identity", "otp_requested", world.otp_data(channel="sms", otp="377046"), handler="on_otp_requested")
+    booking = world.booking_data()
+    bus.publish("scheduling", "booking_created", booking, handler="on_booking_created")
+    smtp_sink.stop()  # failures and retries log too
+    outage = bus.publish("identity", "otp_requested", world.otp_data(otp="640198"), handler="on_otp_requested")
+    wait_until(lambda: delivery_log.rows(event_id=outage["event_id"])[0]["attempts"] >= 2)
+    smtp_sink.start()
+    wait_until(lambda: delivery_log.rows(event_id=outage["event_id"], status="sent"))
+    bus.publish("identity", "otp_requested", {"otp": "123987", "channel": "x"}, handler="on_otp_requested")
+    [mail] = smtp_sink.wait_for(lambda m: m["X-Antre-Event-Id"] == otp_mail["event_id"])
+
+    formatter = JsonFormatter()
+    logs = "\n".join(formatter.format(record) for record in caplog.records)
+    assert "delivery sent" in logs and "delivery failed, will retry" in logs  # the run was logged
+    citizen = world.CITIZEN
+    for secret in ("902211", "377046", "640198", "123987", world.NIK, citizen["full_name"], citizen["email"]):
+        assert secret not in logs, secret
+    assert citizen["phone"] not in logs and citizen["phone"][1:] not in logs
+    body_lines = [line for line in mail.get_content().splitlines() if len(line) > 20]
+    assert body_lines
+    for line in body_lines:
+        assert line not in logs, line

@@ -1,0 +1,171 @@
+"""Every template in both languages, on both channels, rendered with real data."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from notification.messages import MESSAGE_CHANNELS, MESSAGE_TYPES
+from notification.templates import LANGUAGES, Renderer, build_context, local_slot
+
+NIK = "3171234567890001"
+NOW = datetime(2026, 11, 27, 3, 0, tzinfo=UTC)
+CONTACT = {
+    "user_id": "6f1c1d8e-9a55-4a36-9d1e-0d8a1c2b3e4f",
+    "full_name": "Siti Rahmawati",
+    "email": "siti@example.id",
+    "phone": "+6281234567890",
+    "nik_masked": "3171********0001",
+}
+OFFICE = {
+    "code": "MKS",
+    "name": "Kantor Imigrasi Kelas I TPI Makassar",
+    "address": "Jl. Perintis Kemerdekaan Km. 13",
+    "city": "Makassar",
+    "province": "Sulawesi Selatan",
+    "timezone": "Asia/Makassar",
+}
+SERVICE = {
+    "code": "PASPOR_BARU",
+    "name": "Paspor baru",
+    "required_documents": [
+        {"type": "kk", "name": "Kartu Keluarga", "required": True},
+        {"type": "akta", "name": "Akta kelahiran", "required": True},
+    ],
+}
+BOOKING = {
+    "booking_id": "0b8f3b8a-3a8e-4c55-9f39-cc1f1a2d3e4f",
+    "reservation_code": "ANT-7KQ2XM",
+    "user_id": CONTACT["user_id"],
+    "office_code": "MKS",
+    "service_code": "PASPOR_BARU",
+    "date": "2026-12-01",
+    "start": "09:30",
+}
+EVENT_DATA = {
+    "otp": {"user_id": CONTACT["user_id"], "channel": "email", "purpose": "verify", "otp": "482913",
+            "expires_at": (NOW + timedelta(minutes=10)).isoformat()},
+    "welcome": {"user_id": CONTACT["user_id"]},
+    "booking_confirmed": BOOKING,
+    "booking_cancelled": {**BOOKING, "reason": "office closed for a national holiday"},
+    "booking_rescheduled": {**BOOKING, "old_slot": {"date": "2026-12-01", "start": "09:30"},
+                            "new_slot": {"date": "2026-12-03", "start": "13:00"}},
+    "reminder": {"booking_id": BOOKING["booking_id"], "user_id": CONTACT["user_id"], "hours_before": 24},
+    "your_turn": {"ticket_id": "c0ffee00-0000-4000-8000-000000000001", "ticket_number": "A-042",
+                  "office_code": "MKS", "counter": 7, "booking_id": BOOKING["booking_id"]},
+    "document_rejected": {"document_id": "d0c00000-0000-4000-8000-000000000001", "booking_id": BOOKING["booking_id"],
+                          "decision": "rejected", "reason": "the photo is blurred", "doc_type": "kk"},
+    "no_show": {"booking_id": BOOKING["booking_id"], "user_id": CONTACT["user_id"], "office_code": "MKS"},
+}  # fmt: skip
+
+# What each message must say, by language ({lang: [text, ...]}), on every channel.
+ESSENTIALS = {
+    "otp": {"id": ["482913", "10 menit"], "en": ["482913", "10 min"]},
+    "welcome": {"id": ["Antre"], "en": ["Antre"]},
+    "booking_confirmed": {
+        "id": ["ANT-7KQ2XM", "Kantor Imigrasi Kelas I TPI Makassar", "Selasa, 01 Desember 2026", "09:30 WITA"],
+        "en": ["ANT-7KQ2XM", "Kantor Imigrasi Kelas I TPI Makassar", "Tuesday, December 1, 2026", "09:30 WITA"],
+    },
+    "booking_cancelled": {
+        "id": ["ANT-7KQ2XM", "office closed for a national holiday"],
+        "en": ["ANT-7KQ2XM", "office closed for a national holiday"],
+    },
+    "booking_rescheduled": {
+        "id": ["ANT-7KQ2XM", "Kamis, 03 Desember 2026", "13:00 WITA"],
+        "en": ["ANT-7KQ2XM", "Thursday, December 3, 2026", "13:00 WITA"],
+    },
+    "reminder": {
+        "id": ["ANT-7KQ2XM", "Selasa, 01 Desember 2026", "09:30 WITA", "Kantor Imigrasi Kelas I TPI Makassar"],
+        "en": ["ANT-7KQ2XM", "Tuesday, December 1, 2026", "09:30 WITA", "Kantor Imigrasi Kelas I TPI Makassar"],
+    },
+    "your_turn": {"id": ["A-042", "loket 7"], "en": ["A-042", "counter 7"]},
+    "document_rejected": {"id": ["the photo is blurred", "kk", "ANT-7KQ2XM"], "en": ["the photo is blurred", "kk"]},
+    "no_show": {"id": ["ANT-7KQ2XM"], "en": ["ANT-7KQ2XM"]},
+}
+# Only in the mail (the SMS is short): address, documents, what to do.
+EMAIL_ESSENTIALS = {
+    "booking_confirmed": {
+        "id": ["Jl. Perintis Kemerdekaan Km. 13", "Kartu Keluarga", "Akta kelahiran", "e-KTP asli", "Paspor baru"],
+        "en": ["Jl. Perintis Kemerdekaan Km. 13", "Kartu Keluarga", "Akta kelahiran", "original e-KTP", "Paspor baru"],
+    },
+    "booking_rescheduled": {"id": ["Selasa, 01 Desember 2026"], "en": ["Tuesday, December 1, 2026"]},
+    "reminder": {"id": ["Jl. Perintis Kemerdekaan Km. 13", "Kartu Keluarga"], "en": ["Kartu Keluarga"]},
+    "document_rejected": {"id": ["unggah ulang"], "en": ["upload a correct"]},
+    "no_show": {"id": ["pesan jadwal baru"], "en": ["book a new time"]},
+}
+WARNING = {
+    "id": "Antre tidak pernah meminta uang",
+    "en": "Antre never asks for money or personal data via WhatsApp or phone",
+}
+
+renderer = Renderer()
+
+
+def render(message_type, channel, language):
+    contact = dict(CONTACT, language=language)
+    needs_booking = message_type in ("reminder", "your_turn", "document_rejected", "no_show")
+    context = build_context(
+        message_type,
+        EVENT_DATA[message_type],
+        contact,
+        booking=BOOKING if needs_booking else None,
+        office=OFFICE,
+        service=SERVICE,
+        now=NOW,
+    )
+    return renderer.render(message_type, channel, language, context)
+
+
+def test_every_message_type_has_its_essentials_listed():
+    assert set(ESSENTIALS) == set(MESSAGE_TYPES)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("message_type", MESSAGE_TYPES)
+@pytest.mark.parametrize("channel", ["email", "sms"])
+def test_every_template_renders_with_its_essentials_the_warning_and_only_the_masked_nik(
+    message_type, channel, language
+):
+    rendered = render(message_type, channel, language)
+    text = f"{rendered.subject or ''}\n{rendered.body}"
+    for essential in ESSENTIALS[message_type][language]:
+        assert essential in text, (essential, text)
+    if channel == "email":
+        assert rendered.subject and "\n" not in rendered.subject
+        for essential in EMAIL_ESSENTIALS.get(message_type, {}).get(language, []):
+            assert essential in rendered.body, (essential, rendered.body)
+        assert CONTACT["full_name"] in rendered.body
+    assert WARNING[language] in text
+    assert CONTACT["nik_masked"] in text
+    assert NIK not in text
+    assert "None" not in text  # a missing value shows as "-", never as Python's None
+
+
+def test_the_two_languages_differ():
+    assert render("booking_confirmed", "email", "id").body != render("booking_confirmed", "email", "en").body
+
+
+def test_an_sms_stays_short():
+    for message_type in MESSAGE_TYPES:
+        for language in LANGUAGES:
+            assert len(render(message_type, "sms", language).body) <= 320, message_type  # two SMS parts at most
+
+
+def test_every_channel_a_message_may_use_has_a_template():
+    for message_type, channels in MESSAGE_CHANNELS.items():
+        for channel in channels:
+            assert render(message_type, channel, "id").body
+
+
+def test_local_slot_shows_the_office_time_zone():
+    assert local_slot("2026-12-01", "09:00", "Asia/Jakarta", "id") == ("Selasa, 01 Desember 2026", "09:00 WIB")
+    assert local_slot(None, "2026-12-01T01:00:00+00:00", "Asia/Jayapura", "en") == (
+        "Tuesday, December 1, 2026",
+        "10:00 WIT",
+    )
+    assert local_slot(None, None, "Asia/Jakarta", "id") == (None, None)
+
+
+def test_language_falls_back_to_bahasa_indonesia():
+    context = build_context("welcome", {}, dict(CONTACT, language="fr"))
+    assert context["language"] == "id"
+    assert build_context("welcome", {}, dict(CONTACT, language="en-US"))["language"] == "en"
