@@ -1,1 +1,56 @@
 """What crosses identity's boundary, validated on the way in (it has more callers than the gateway)."""
+
+from marshmallow import RAISE, Schema, fields, validate
+
+from identity.person import PASSWORD_MAX
+
+LANGUAGES = ("id", "en")
+
+
+class Strict(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class Registration(Strict):
+    nik = fields.String(required=True, validate=validate.Length(max=32))
+    full_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    birth_date = fields.Date(required=True)
+    email = fields.String(required=True, validate=validate.Length(max=254))
+    phone = fields.String(required=True, validate=validate.Length(max=32))
+    password = fields.String(required=True, validate=validate.Length(max=PASSWORD_MAX))
+    language = fields.String(load_default="id", validate=validate.OneOf(LANGUAGES))
+
+
+class Verification(Strict):
+    email = fields.String(required=True, validate=validate.Length(max=254))
+    otp = fields.String(required=True, validate=validate.Regexp(r"^[0-9]{6}$"))
+
+
+class Credentials(Strict):
+    email = fields.String(required=True, validate=validate.Length(max=254))
+    password = fields.String(required=True, validate=validate.Length(max=PASSWORD_MAX))
+
+
+class StaffAccount(Strict):
+    email = fields.String(required=True, validate=validate.Length(max=254))
+    full_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    password = fields.String(required=True, validate=validate.Length(max=PASSWORD_MAX))
+    role = fields.String(required=True, validate=validate.OneOf(("officer", "supervisor", "admin")))
+    office_code = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=20))
+    language = fields.String(load_default="id", validate=validate.OneOf(LANGUAGES))
+
+
+class AuditQuery(Strict):
+    event = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
+    user_id = fields.UUID(load_default=None, allow_none=True)
+    before = fields.AwareDateTime(load_default=None, allow_none=True)
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class UserId(Strict):
+    user_id = fields.UUID(required=True)
+
+
+class ClientAddress(Strict):
+    client_ip = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))

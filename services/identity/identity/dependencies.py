@@ -1,0 +1,76 @@
+"""Identity's own nameko dependencies: its keys (loaded once per process) and the first admin."""
+
+import logging
+
+from nameko.extensions import DependencyProvider
+
+from identity.secrets_box import Passwords, Sealer
+from identity.tokens import TokenSigner
+
+log = logging.getLogger(__name__)
+
+
+class Keys:
+    def __init__(self, config):
+        self.box = Sealer(config.get("DATA_KEYS"), config.get("LOOKUP_KEY"))
+        self.signer = TokenSigner(config.get("JWT_PRIVATE_KEY"))
+        self.passwords = Passwords(
+            time_cost=int(config.get("ARGON2_TIME_COST") or 2),
+            memory_cost=int(config.get("ARGON2_MEMORY_KIB") or 19456),
+            parallelism=int(config.get("ARGON2_PARALLELISM") or 1),
+        )
+
+
+class IdentityKeys(DependencyProvider):
+    """``self.keys``: the sealer, the token signer and the password hasher. A missing key stops the process
+    at start, not at the first request."""
+
+    def setup(self):
+        self.keys = Keys(self.container.config)
+
+    def get_dependency(self, worker_ctx):
+        return self.keys
+
+
+class FirstAdmin(DependencyProvider):
+    """Makes the first admin from ``ANTRE_ADMIN_EMAIL``/``ANTRE_ADMIN_PASSWORD`` when the process starts
+    and no admin exists yet. Readiness waits for it, so nobody is told "ready" before an admin can log in."""
+
+    readiness_name = "first_admin"
+
+    def setup(self):
+        self.done = False
+        self.error = None
+
+    def start(self):
+        self.container.spawn_managed_thread(self._run)
+
+    def _run(self):
+        from antre_common.db import Database, DbHandle
+        from identity.accounts import Accounts
+
+        config = self.container.config
+        database = next(d for d in self.container.dependencies if isinstance(d, Database))
+        keys = next(d for d in self.container.dependencies if isinstance(d, IdentityKeys)).keys
+        handle = DbHandle(database, None)  # no events are written here, so no worker context is needed
+        try:
+            created = Accounts(handle, keys).bootstrap_admin(
+                config.get("ANTRE_ADMIN_EMAIL"), config.get("ANTRE_ADMIN_PASSWORD")
+            )
+            if created:
+                log.info("first admin created", extra={"user_id": created["user_id"]})
+            self.done = True
+        except Exception as exc:  # noqa: BLE001 - reported by readiness; an SRE fixes the config and restarts
+            self.error = f"{type(exc).__name__}: {str(exc)[:200]}"
+            log.exception("could not create the first admin")
+        finally:
+            handle.close()
+
+    def ready(self):
+        if self.error:
+            raise RuntimeError(self.error)
+        if not self.done:
+            raise RuntimeError("not yet")
+
+    def get_dependency(self, worker_ctx):
+        return self
