@@ -1,3 +1,34 @@
 """Errors documents raises to its callers; each `code` has one row in the gateway's error table."""
 
-from antre_common.errors import NotFound, ServiceError, ValidationError  # noqa: F401
+from antre_common.errors import (  # noqa: F401
+    Conflict,
+    Forbidden,
+    NotFound,
+    ServiceError,
+    ServiceUnavailable,
+    ValidationError,
+)
+
+
+class EmptyFile(ServiceError):
+    code = "EMPTY_FILE"  # 400
+
+
+class FileTooLarge(ServiceError):
+    code = "PAYLOAD_TOO_LARGE"  # 413, the gateway's own code for the same thing
+
+
+class UnsupportedFileType(ServiceError):
+    code = "UNSUPPORTED_FILE_TYPE"  # 415: not a PDF, JPEG or PNG by its content
+
+
+class DocumentUnreadable(ServiceError):
+    code = "DOCUMENT_UNREADABLE"  # 422: the right type, but it does not parse (truncated, encrypted, …)
+
+
+class DocTypeNotRequired(ServiceError):
+    code = "DOC_TYPE_NOT_ON_CHECKLIST"  # 422: this booking's service does not ask for that document
+
+
+class BookingClosed(ServiceError):
+    code = "BOOKING_CLOSED"  # 409: cancelled, completed or no-show; uploads are over

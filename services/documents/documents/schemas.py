@@ -1,1 +1,74 @@
 """What crosses documents's boundary, validated on the way in (it has more callers than the gateway)."""
+
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
+
+ROLES = ("citizen", "officer", "supervisor", "admin")
+DOC_TYPE = validate.Regexp(r"^[a-z][a-z0-9_]{0,63}$")
+RESERVATION_CODE = validate.Length(min=4, max=32)
+
+
+class Strict(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class PrincipalSchema(Strict):
+    """The caller as the gateway verified it from the access token."""
+
+    user_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    office_code = fields.String(allow_none=True, load_default=None)
+
+
+class ChecklistArgs(Strict):
+    reservation_code = fields.String(required=True, validate=RESERVATION_CODE)
+    principal = fields.Nested(PrincipalSchema, required=True)
+
+
+class UploadArgs(Strict):
+    reservation_code = fields.String(required=True, validate=RESERVATION_CODE)
+    doc_type = fields.String(required=True, validate=DOC_TYPE)
+    content_b64 = fields.String(required=True)
+    principal = fields.Nested(PrincipalSchema, required=True)
+
+
+class DocumentArgs(Strict):
+    document_id = fields.UUID(required=True)
+    principal = fields.Nested(PrincipalSchema, required=True)
+
+
+class ReviewArgs(Strict):
+    document_id = fields.UUID(required=True)
+    decision = fields.String(required=True, validate=validate.OneOf(("approved", "rejected")))
+    reason = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=1000))
+    principal = fields.Nested(PrincipalSchema, required=True)
+
+    @validates_schema
+    def reason_for_rejection(self, data, **kwargs):
+        if data["decision"] == "rejected" and not (data.get("reason") or "").strip():
+            raise ValidationError("a rejection needs a reason the citizen can act on", "reason")
+
+
+class Lenient(Schema):
+    """What another service sends us: more fields than these may come (the contracts say "at least")."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+
+class BookingCreatedData(Lenient):
+    """``booking_created`` data, or ``scheduling.get_booking``'s answer."""
+
+    booking_id = fields.String(required=True)
+    reservation_code = fields.String(required=True)
+    user_id = fields.String(required=True)
+    office_code = fields.String(required=True)
+    service_code = fields.String(required=True)
+    date = fields.String(load_default=None)
+    status = fields.String(load_default="confirmed")
+
+
+class RequiredDocumentSchema(Lenient):
+    type = fields.String(required=True, validate=DOC_TYPE)
+    name = fields.String(required=True)
+    required = fields.Boolean(load_default=True)

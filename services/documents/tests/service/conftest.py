@@ -1,0 +1,144 @@
+"""Documents against real RabbitMQ, PostgreSQL and S3 (SeaweedFS); scheduling is a small fake service in
+the same vhost, answering the two RPCs of docs/contracts.md."""
+
+import base64
+import os
+import uuid
+
+import pytest
+from minio import Minio
+from nameko.rpc import rpc
+from nameko.standalone.events import event_dispatcher
+from nameko.testing.services import entrypoint_hook, entrypoint_waiter
+from sqlalchemy import create_engine
+
+from antre_common.envelope import make_envelope
+from antre_common.errors import NotFound
+from documents.service import DocumentsService
+
+SERVICES = {
+    "paspor_baru": [
+        {"type": "ktp", "name": "KTP", "required": True},
+        {"type": "kk", "name": "Kartu Keluarga", "required": True},
+        {"type": "foto", "name": "Pas foto", "required": False},
+    ]
+}
+OWNER = {"user_id": "11111111-1111-4111-8111-111111111111", "role": "citizen", "office_code": None}
+STAFF = {"user_id": "22222222-2222-4222-8222-222222222222", "role": "officer", "office_code": "JKT1"}
+
+
+class FakeScheduling:
+    """A test double of scheduling: bookings and services the test puts in its class dicts."""
+
+    name = "scheduling"
+    bookings = {}
+
+    @rpc
+    def get_booking(self, reservation_code):
+        if reservation_code not in self.bookings:
+            raise NotFound("no such booking")
+        return self.bookings[reservation_code]
+
+    @rpc
+    def get_service(self, code):
+        if code not in SERVICES:
+            raise NotFound("no such service")
+        return {"code": code, "name": code, "duration_minutes": 20, "required_documents": SERVICES[code]}
+
+    @rpc
+    def ping(self):
+        return {"service": "scheduling", "status": "up"}
+
+
+def new_booking(office_code="JKT1", user_id=OWNER["user_id"], service_code="paspor_baru"):
+    code = uuid.uuid4().hex[:8].upper()
+    return {
+        "booking_id": str(uuid.uuid4()),
+        "reservation_code": code,
+        "user_id": user_id,
+        "office_code": office_code,
+        "service_code": service_code,
+        "status": "confirmed",
+        "date": "2026-12-01",
+        "start": "2026-12-01T09:00:00+07:00",
+        "end": "2026-12-01T09:20:00+07:00",
+    }
+
+
+@pytest.fixture
+def config(service_config, s3_server):
+    key = "t1:" + base64.urlsafe_b64encode(os.urandom(32)).decode()
+    return {
+        **service_config,
+        # One bucket for the session: SeaweedFS gives each bucket its own volumes and runs out after a few.
+        # Object keys start with the booking id, so each test looks only under its own bookings.
+        **s3_server.config("antre-documents-test"),
+        "DOCUMENTS_KEYS": key,
+        "DOCUMENTS_MAX_BYTES": 1024 * 1024,
+        "DOCUMENTS_RETENTION_DAYS": 30,
+        "DOCUMENTS_RETENTION_SWEEP_SECONDS": 3600,
+    }
+
+
+@pytest.fixture
+def scheduling(config, container_factory):
+    FakeScheduling.bookings = {}
+    container = container_factory(FakeScheduling, config)
+    container.start()
+    return FakeScheduling.bookings
+
+
+@pytest.fixture
+def documents(config, container_factory, scheduling):
+    container = container_factory(DocumentsService, config)
+    container.start()
+    return container
+
+
+@pytest.fixture
+def minio(config):
+    """A direct client of the test's store, to look at what documents really wrote."""
+    client = Minio(config["S3_ENDPOINT"], access_key="antre", secret_key="antre-test", secure=False)  # noqa: S106
+    if not client.bucket_exists(config["S3_BUCKET"]):
+        client.make_bucket(config["S3_BUCKET"])
+    return client
+
+
+@pytest.fixture
+def db(config):
+    engine = create_engine(config["DATABASE_URL"])
+    yield engine
+    engine.dispose()
+
+
+class Client:
+    """Calls the documents container's entrypoints as the gateway would."""
+
+    def __init__(self, container, config):
+        self.container = container
+        self.config = config
+
+    def call(self, name, *args, **kwargs):
+        with entrypoint_hook(self.container, name) as hook:
+            return hook(*args, **kwargs)
+
+    def upload(self, code, doc_type, content, principal=OWNER):
+        return self.call("upload", code, doc_type, base64.b64encode(content).decode(), principal)
+
+    def content(self, document_id, principal=OWNER):
+        answer = self.call("get_content", document_id, principal)
+        return base64.b64decode(answer["content_b64"])
+
+    def checklist(self, code, principal=OWNER):
+        return self.call("checklist", code, principal)
+
+    def event(self, event_type, data, handler, envelope=None):
+        envelope = envelope or make_envelope(event_type, data)
+        with entrypoint_waiter(self.container, handler):
+            event_dispatcher(self.config)("scheduling", event_type, envelope)
+        return envelope
+
+
+@pytest.fixture
+def client(documents, config):
+    return Client(documents, config)
