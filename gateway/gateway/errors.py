@@ -31,6 +31,97 @@ ERRORS = {
         "Layanan sedang tidak tersedia. Silakan coba beberapa saat lagi.",
         "The service is unavailable. Please try again shortly.",
     ),
+    # identity: accounts, codes, sessions
+    "ALREADY_REGISTERED": (
+        409,
+        "NIK atau email ini sudah terdaftar. Silakan masuk.",
+        "An account exists for this NIK or email. Please sign in.",
+    ),
+    "OTP_INVALID": (400, "Kode verifikasi salah.", "The verification code is wrong."),
+    "OTP_EXPIRED": (
+        400,
+        "Kode verifikasi sudah kedaluwarsa. Silakan minta kode baru.",
+        "The verification code has expired. Please ask for a new one.",
+    ),
+    "OTP_ATTEMPTS_EXCEEDED": (
+        400,
+        "Terlalu banyak kode salah. Silakan minta kode baru.",
+        "Too many wrong codes. Please ask for a new one.",
+    ),
+    "INVALID_CREDENTIALS": (401, "Email atau kata sandi salah.", "Wrong email or password."),
+    "ACCOUNT_NOT_VERIFIED": (
+        403,
+        "Akun belum diverifikasi. Masukkan kode yang kami kirim.",
+        "The account is not verified yet. Enter the code we sent.",
+    ),
+    "ACCOUNT_DISABLED": (403, "Akun ini dinonaktifkan.", "This account is disabled."),
+    "LOGIN_LOCKED": (
+        429,
+        "Terlalu banyak percobaan masuk yang gagal. Coba lagi nanti.",
+        "Too many failed sign-ins. Please try again later.",
+    ),
+    "REFRESH_TOKEN_INVALID": (
+        401,
+        "Sesi tidak berlaku. Silakan masuk kembali.",
+        "The session is not valid. Please sign in again.",
+    ),
+    "REFRESH_TOKEN_REUSED": (
+        401,
+        "Sesi ini diakhiri demi keamanan. Silakan masuk kembali.",
+        "This session was ended for your security. Please sign in again.",
+    ),
+    # scheduling: catalogue, availability, bookings
+    "OFFICE_NOT_FOUND": (404, "Kantor imigrasi tidak ditemukan.", "No such immigration office."),
+    "SERVICE_NOT_FOUND": (404, "Layanan tidak ditemukan.", "No such service."),
+    "SLOT_NOT_FOUND": (404, "Jadwal tidak ditemukan.", "No such time slot."),
+    "BOOKING_NOT_FOUND": (404, "Reservasi tidak ditemukan.", "No such booking."),
+    "SLOT_FULL": (
+        409,
+        "Kuota jadwal ini sudah habis. Silakan pilih jadwal lain.",
+        "This slot is full. Please pick another.",
+    ),
+    "SLOT_UNAVAILABLE": (
+        409,
+        "Jadwal ini sudah lewat atau ditutup. Silakan pilih jadwal lain.",
+        "This slot has passed or was closed. Please pick another.",
+    ),
+    "SLOT_MISMATCH": (
+        422,
+        "Jadwal ini tidak dapat dipakai untuk reservasi ini.",
+        "This slot cannot be used for this booking.",
+    ),
+    "DATE_OUT_OF_WINDOW": (
+        422,
+        "Tanggal di luar periode pemesanan yang dibuka.",
+        "The dates are outside the open booking window.",
+    ),
+    "ALREADY_BOOKED": (
+        409,
+        "Anda sudah memiliki reservasi aktif untuk layanan ini.",
+        "You already have an active booking for this service.",
+    ),
+    "ALREADY_CANCELLED": (409, "Reservasi ini sudah dibatalkan.", "This booking is already cancelled."),
+    "BOOKING_NOT_ACTIVE": (409, "Reservasi ini tidak aktif lagi.", "This booking is no longer active."),
+    "CANCEL_TOO_LATE": (
+        409,
+        "Reservasi tidak dapat dibatalkan setelah jadwal dimulai.",
+        "The slot has started; it can no longer be cancelled.",
+    ),
+    "RESCHEDULE_TOO_LATE": (
+        409,
+        "Perubahan jadwal hanya dapat dilakukan paling lambat 24 jam sebelumnya.",
+        "Rescheduling is only possible up to 24 hours before the slot.",
+    ),
+    "RESCHEDULE_LIMIT_REACHED": (
+        409,
+        "Jadwal reservasi ini sudah pernah diubah.",
+        "This booking has already been rescheduled.",
+    ),
+    "IDEMPOTENCY_KEY_REUSED": (
+        422,
+        "Idempotency-Key ini sudah dipakai untuk permintaan lain.",
+        "This Idempotency-Key was used for a different request.",
+    ),
 }
 
 

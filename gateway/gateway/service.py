@@ -1,8 +1,11 @@
 """The HTTP edge: one nameko service made of one route mixin per part of the API."""
 
 from antre_common.health import ServiceBase
+from gateway.routes.bookings import BookingRoutes
+from gateway.routes.catalogue import CatalogueRoutes
+from gateway.routes.identity import IdentityRoutes
 from gateway.routes.status import StatusRoutes
 
 
-class GatewayService(StatusRoutes, ServiceBase):
+class GatewayService(StatusRoutes, IdentityRoutes, CatalogueRoutes, BookingRoutes, ServiceBase):
     name = "gateway"

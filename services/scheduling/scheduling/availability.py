@@ -100,10 +100,10 @@ def date_range(office, settings, now, date_from, date_to):
     date_to = date_to or until
     if date_to < date_from:
         raise ValidationError("invalid range", errors={"to": ["must not be before from"]})
-    if (date_to - date_from).days >= MAX_RANGE_DAYS:
-        raise ValidationError("range too long", errors={"to": [f"at most {MAX_RANGE_DAYS} days"]})
     if date_from < today or date_to > until:
         raise DateOutOfWindow("dates outside the booking window", first=today.isoformat(), last=until.isoformat())
+    if (date_to - date_from).days >= MAX_RANGE_DAYS:
+        raise ValidationError("range too long", errors={"to": [f"at most {MAX_RANGE_DAYS} days"]})
     return [date_from + timedelta(days=n) for n in range((date_to - date_from).days + 1)]
 
 

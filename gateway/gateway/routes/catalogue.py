@@ -1,0 +1,71 @@
+"""Catalogue and availability (public), and office capacity (supervisors of that office, admins)."""
+
+from antre_common.rpc import ServiceRpc
+from gateway.errors import GatewayError
+from gateway.http import api
+from gateway.schemas.catalogue import (
+    AvailabilityQuery,
+    CapacityRequest,
+    CapacityResult,
+    Office,
+    OfficeSummary,
+    Service,
+    Slot,
+)
+
+
+def _iso(value):
+    return value.isoformat() if value is not None else None
+
+
+class CatalogueRoutes:
+    scheduling = ServiceRpc("scheduling")
+
+    @api("GET", "/api/v1/offices", response=OfficeSummary(many=True), tags=["catalogue"])
+    def list_offices(self, request):
+        """Every Kantor Imigrasi taking bookings, with its time zone and when new quota opens."""
+        return self.scheduling.list_offices()
+
+    @api("GET", "/api/v1/offices/<code>", response=Office(), tags=["catalogue"])
+    def get_office(self, request, code):
+        """One office with opening hours, counters and closures."""
+        return self.scheduling.get_office(code)
+
+    @api("GET", "/api/v1/services", response=Service(many=True), tags=["catalogue"])
+    def list_services(self, request):
+        """Passport services with their duration and required documents."""
+        return self.scheduling.list_services()
+
+    @api(
+        "GET",
+        "/api/v1/offices/<code>/availability",
+        query=AvailabilityQuery(),
+        response=Slot(many=True),
+        tags=["catalogue"],
+    )
+    def availability(self, request, code, query):
+        """Slots with seats left for a service, in office local time (default: the whole open window)."""
+        return self.scheduling.get_availability(
+            {
+                "office_code": code,
+                "service_code": query["service"],
+                "date_from": _iso(query["from_"]),
+                "date_to": _iso(query["to"]),
+            }
+        )
+
+    @api(
+        "PUT",
+        "/api/v1/offices/<code>/capacity",
+        body=CapacityRequest(),
+        response=CapacityResult(),
+        auth=("supervisor", "admin"),
+        tags=["catalogue"],
+    )
+    def update_capacity(self, request, code, body, user):
+        """Counters, opening hours, online share, slot length, closures; booked slots are never dropped."""
+        if not user.works_at(code):
+            raise GatewayError("FORBIDDEN")
+        if "closures" in body:
+            body["closures"] = [dict(c, date=c["date"].isoformat()) for c in body["closures"]]
+        return self.scheduling.update_capacity(code, body)
