@@ -1,0 +1,105 @@
+"""Accounts and sessions: register, verify, codes, login, tokens, /me, and the admin's staff and audit.
+
+Every route passes the client's address to identity, which keeps the throttling state (the gateway is
+stateless and has replicas)."""
+
+from nameko.exceptions import RemoteError
+from werkzeug.wrappers import Response
+
+from antre_common.errors import parse_remote
+from antre_common.rpc import ServiceRpc
+from gateway.errors import GatewayError
+from gateway.http import api
+from gateway.schemas import identity as s
+
+THROTTLE_CODES = ("LOGIN_LOCKED", "RATE_LIMITED")
+
+
+def client_ip(request):
+    """The first hop of X-Forwarded-For (set by the ingress in front of us), else the peer address."""
+    forwarded = request.headers.get("X-Forwarded-For", "")
+    first = forwarded.split(",")[0].strip()
+    return (first or request.remote_addr or "")[:64] or None
+
+
+def retry_after(call, *args, **kwargs):
+    """Runs an identity RPC; a throttle answer becomes 429 with ``Retry-After`` (spec/API.md)."""
+    try:
+        return call(*args, **kwargs)
+    except RemoteError as exc:
+        doc = parse_remote(exc.value)
+        if doc and doc["code"] in THROTTLE_CODES:
+            seconds = str(int((doc.get("params") or {}).get("retry_after") or 60))
+            raise GatewayError(doc["code"], headers={"Retry-After": seconds}, retry_after=int(seconds)) from None
+        raise
+
+
+class IdentityRoutes:
+    identity = ServiceRpc("identity")
+    scheduling = ServiceRpc("scheduling")
+
+    @api("POST", "/api/v1/auth/register", body=s.RegisterRequest(), response=s.RegisterResponse(), status=201,
+         tags=["identity"])  # fmt: skip
+    def register(self, request, body):
+        """A citizen account, pending until the one-time code sent by email (and SMS) is entered."""
+        body = dict(body, birth_date=body["birth_date"].isoformat())
+        return self.identity.register(body, client_ip=client_ip(request))
+
+    @api("POST", "/api/v1/auth/verify", body=s.VerifyRequest(), response=s.RegisterResponse(), tags=["identity"])
+    def verify(self, request, body):
+        """Activates the account with the code that was sent."""
+        return self.identity.verify(body, client_ip=client_ip(request))
+
+    @api("POST", "/api/v1/auth/otp", body=s.OtpRequest(), response=s.Accepted(), status=202, tags=["identity"])
+    def request_otp(self, request, body):
+        """Sends a new code to a pending account; the same answer for any other email (rate limited)."""
+        retry_after(self.identity.request_otp, body["email"], client_ip=client_ip(request))
+        return {"status": "accepted"}
+
+    @api("POST", "/api/v1/auth/login", body=s.LoginRequest(), response=s.TokenPair(), tags=["identity"])
+    def login(self, request, body):
+        """Tokens for email and password; repeated failures lock the account and the address for a while."""
+        return retry_after(self.identity.login, body, client_ip=client_ip(request))
+
+    @api("POST", "/api/v1/auth/refresh", body=s.RefreshRequest(), response=s.TokenPair(), tags=["identity"])
+    def refresh(self, request, body):
+        """A new pair; the old refresh token stops working, and using it again ends the whole session."""
+        return self.identity.refresh(body["refresh_token"], client_ip=client_ip(request))
+
+    @api("POST", "/api/v1/auth/logout", body=s.RefreshRequest(), status=204, tags=["identity"])
+    def logout(self, request, body):
+        """Ends the session of this refresh token (access tokens run out within 15 minutes)."""
+        self.identity.logout(body["refresh_token"], client_ip=client_ip(request))
+        return Response(status=204)
+
+    @api("GET", "/api/v1/me", response=s.Me(), auth=True, tags=["identity"])
+    def me(self, request, user):
+        """The signed-in person, with the NIK masked."""
+        return self.identity.get_profile(user.user_id)
+
+    @api("POST", "/api/v1/admin/staff", body=s.StaffRequest(), response=s.Staff(), status=201, auth=("admin",),
+         tags=["identity"])  # fmt: skip
+    def create_staff(self, request, body, user):
+        """Admin only: an officer or supervisor of one office, or another admin."""
+        if body["role"] != "admin" and body.get("office_code"):
+            self._check_office(body["office_code"])
+        return self.identity.create_staff(body, user.user_id, client_ip=client_ip(request))
+
+    def _check_office(self, code):
+        """Staff are bound to an office that exists (scheduling owns the offices)."""
+        try:
+            self.scheduling.get_office(code)
+        except RemoteError as exc:
+            if (parse_remote(exc.value) or {}).get("code") in ("NOT_FOUND", "OFFICE_NOT_FOUND"):
+                raise GatewayError("VALIDATION_ERROR", errors={"office_code": ["unknown office"]}) from None
+            raise
+
+    @api("GET", "/api/v1/admin/audit", query=s.AuditQuery(), response=s.AuditPage(), auth=("admin",),
+         tags=["identity"])  # fmt: skip
+    def audit_log(self, request, query, user):
+        """Admin only: security events (registrations, logins, locks, token reuse, staff), newest first."""
+        if query.get("before"):
+            query["before"] = query["before"].isoformat()
+        if query.get("user_id"):
+            query["user_id"] = str(query["user_id"])
+        return {"entries": self.identity.audit_log(query)}
