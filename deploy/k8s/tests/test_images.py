@@ -118,3 +118,37 @@ def test_makefile_builds_every_image():
     assert "services/$$s/Dockerfile" in makefile and "gateway/Dockerfile" in makefile
     assert "k8s-check" in makefile and "deploy/k8s/tests" in makefile
     assert (K8S / "tests").is_dir()
+
+
+PACKAGE_ROOTS = {**{name: PROCESS_DIRS[name] for name in PROCESSES}, "antre_common": REPO / "libs/antre-common"}
+
+
+@pytest.mark.parametrize("package", sorted(PACKAGE_ROOTS))
+def test_non_editable_install_carries_every_file_of_the_package(package):
+    """Images install packages as wheels, not editable: a sub-package missing from ``packages`` or a
+    template/data file missing from ``package-data`` works in development and is absent from the image."""
+    import tomllib
+    from pathlib import PurePosixPath
+
+    root = PACKAGE_ROOTS[package]
+    settings = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]
+    packages = set(settings["packages"])
+    data_globs = settings.get("package-data", {})
+    (top,) = [p for p in packages if "." not in p]
+    missing = []
+    for path in sorted((root / top).rglob("*")):
+        if path.is_dir() or "__pycache__" in path.parts or path.suffix == ".pyc":
+            continue
+        relative = path.relative_to(root)
+        if path.suffix == ".py":
+            if ".".join(relative.parent.parts) not in packages:
+                missing.append(f"{relative}: its directory is not in [tool.setuptools] packages")
+            continue
+        owner = ".".join(relative.parent.parts)
+        while owner not in packages:
+            owner = owner.rpartition(".")[0]
+        inside = PurePosixPath(*path.relative_to(root / owner.replace(".", "/")).parts)
+        globs = data_globs.get(owner, [])
+        if not any(inside.match(g) and len(inside.parts) == len(PurePosixPath(g).parts) for g in globs):
+            missing.append(f"{relative}: not in [tool.setuptools.package-data] {owner}")
+    assert not missing, "\n".join(missing)
