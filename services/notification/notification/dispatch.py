@@ -35,7 +35,7 @@ DELIVERIES = metric(
 class Settings:
     retry_base_seconds: float = 5.0
     retry_max_seconds: float = 600.0
-    max_attempts: int = 8
+    max_attempts: int = 12
     lease_seconds: float = 120.0
     batch: int = 50
 
@@ -63,7 +63,7 @@ def _remote(call, *args, optional=False):
     except ServiceUnavailable as exc:
         raise TemporaryFailure(f"{exc.params.get('service', 'service')} unavailable") from None
     except RemoteError as exc:
-        if exc.exc_type == "NotFound":
+        if exc.exc_type.endswith("NotFound"):  # NotFound and its subclasses (OfficeNotFound, ...)
             if optional:
                 return None
             raise PermanentFailure("not found") from None

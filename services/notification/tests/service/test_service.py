@@ -5,14 +5,25 @@ import logging
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
+import yaml
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine
 
 from antre_common.logs import JsonFormatter
 from notification.models import Base
+
+
+def service_logging():
+    """The LOGGING section of config.yaml, as ``nameko run`` reads it."""
+    from nameko.cli.main import setup_yaml_parser
+
+    setup_yaml_parser()
+    with open(Path(__file__).resolve().parents[2] / "config.yaml") as f:
+        return yaml.safe_load(f)["LOGGING"]
 
 
 def wait_until(check, timeout=20):
@@ -104,7 +115,10 @@ def test_http_sms_provider_gets_the_text_with_its_key_and_is_retried_on_503(
 def test_logs_of_a_full_run_hold_no_code_no_contact_data_and_no_message_body(
     bus, smtp_sink, delivery_log, world, caplog
 ):
-    caplog.set_level(logging.INFO)
+    # The chattiest level, with the floors config.yaml sets for loggers that would print RPC replies.
+    caplog.set_level(logging.DEBUG)
+    for name, settings in service_logging()["loggers"].items():
+        caplog.set_level(settings["level"], logger=name)
     otp_mail = bus.publish("identity", "otp_requested", world.otp_data(otp="902211"), handler="on_otp_requested")
     bus.publish("identity", "otp_requested", world.otp_data(channel="sms", otp="377046"), handler="on_otp_requested")
     booking = world.booking_data()
