@@ -122,6 +122,28 @@ ERRORS = {
         "Idempotency-Key ini sudah dipakai untuk permintaan lain.",
         "This Idempotency-Key was used for a different request.",
     ),
+    # documents: uploads and review
+    "EMPTY_FILE": (400, "Berkas kosong.", "The file is empty."),
+    "UNSUPPORTED_FILE_TYPE": (
+        415,
+        "Hanya berkas PDF, JPEG, atau PNG yang diterima.",
+        "Only PDF, JPEG and PNG files are accepted.",
+    ),
+    "DOCUMENT_UNREADABLE": (
+        422,
+        "Berkas tidak dapat dibaca (rusak, terpotong, atau dilindungi kata sandi).",
+        "The file cannot be read (damaged, cut short or password-protected).",
+    ),
+    "DOC_TYPE_NOT_ON_CHECKLIST": (
+        422,
+        "Dokumen ini tidak diperlukan untuk layanan yang dipesan.",
+        "The booked service does not ask for this document.",
+    ),
+    "BOOKING_CLOSED": (
+        409,
+        "Reservasi sudah berakhir; dokumen tidak dapat diunggah lagi.",
+        "The booking has ended; documents can no longer be uploaded.",
+    ),
 }
 
 

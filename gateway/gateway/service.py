@@ -3,9 +3,10 @@
 from antre_common.health import ServiceBase
 from gateway.routes.bookings import BookingRoutes
 from gateway.routes.catalogue import CatalogueRoutes
+from gateway.routes.documents import DocumentRoutes
 from gateway.routes.identity import IdentityRoutes
 from gateway.routes.status import StatusRoutes
 
 
-class GatewayService(StatusRoutes, IdentityRoutes, CatalogueRoutes, BookingRoutes, ServiceBase):
+class GatewayService(StatusRoutes, IdentityRoutes, CatalogueRoutes, BookingRoutes, DocumentRoutes, ServiceBase):
     name = "gateway"
