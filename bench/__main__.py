@@ -15,7 +15,7 @@ from pathlib import Path
 RESULTS = Path(__file__).resolve().parent / "results"
 
 # Each module: run(args) -> markdown. Add yours here.
-BENCHMARKS = ()
+BENCHMARKS = ("documents_upload",)
 
 
 def machine():
