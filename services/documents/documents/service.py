@@ -127,7 +127,9 @@ class DocumentsService(ServiceBase):
 
     @retention_timer("DOCUMENTS_RETENTION_SWEEP_SECONDS", 3600)
     def purge_expired(self):
-        purged = self.workflow.purge_expired(utcnow(), self.settings.retention_days)
-        if purged:
-            log.info("retention sweep", extra={"bookings_purged": purged})
+        now = utcnow()
+        closed = self.workflow.close_stale(now)
+        purged = self.workflow.purge_expired(now, self.settings.retention_days)
+        if purged or closed:
+            log.info("retention sweep", extra={"bookings_closed": closed, "bookings_purged": purged})
         return purged

@@ -13,7 +13,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from nameko.exceptions import RemoteError
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 
@@ -32,6 +32,8 @@ from documents.schemas import BookingCreatedData, RequiredDocumentSchema
 
 log = logging.getLogger(__name__)
 ENDED = ("cancelled", "completed", "no_show")
+ASK_AFTER_DAYS = 1  # a booking still open a day after its visit: ask scheduling whether it ended
+OVER_AFTER_DAYS = 7  # still open a week after its visit: the visit is over, whatever the status says
 
 
 def utcnow():
@@ -67,7 +69,7 @@ class Workflow:
             return getattr(self.scheduling, method)(*args)
         except RemoteError as exc:
             doc = parse_remote(exc.value) or {}
-            if doc.get("code") == "NOT_FOUND":
+            if str(doc.get("code", "")).endswith("NOT_FOUND"):  # NOT_FOUND, BOOKING_NOT_FOUND, …
                 raise NotFound("no such booking") from None
             raise ServiceUnavailable("scheduling failed", service="scheduling") from None
 
@@ -284,6 +286,39 @@ class Workflow:
         return document_view(doc)
 
     # -- retention ------------------------------------------------------------------------------------------
+
+    def close_stale(self, now, limit=50):
+        """Start the retention clock of bookings whose end no event told us (a completed visit has no
+        booking event of its own yet): ask scheduling about bookings past their day; a week after the visit
+        the booking counts as over anyway, so no file is kept forever. Returns how many were closed."""
+        session = self.db.session
+        asked_before = (now - timedelta(days=ASK_AFTER_DAYS)).date().isoformat()
+        over_before = (now - timedelta(days=OVER_AFTER_DAYS)).date().isoformat()
+        stale = session.execute(
+            select(Booking.reservation_code, Booking.visit_date)
+            .where(Booking.ended_at.is_(None), Booking.visit_date < asked_before)
+            .order_by(Booking.visit_date)
+            .limit(limit)
+        ).all()
+        session.rollback()
+        closed = 0
+        for code, visit_date in stale:
+            try:
+                status = self._ask_scheduling("get_booking", code).get("status")
+            except NotFound:
+                status = "cancelled"  # scheduling no longer knows it
+            except ServiceUnavailable:
+                break  # try again at the next sweep
+            if status not in ENDED and visit_date >= over_before:
+                continue
+            with self.db.transaction() as tx:
+                tx.execute(
+                    update(Booking)
+                    .where(Booking.reservation_code == code, Booking.ended_at.is_(None))
+                    .values(status=status if status in ENDED else Booking.status, ended_at=now)
+                )
+            closed += 1
+        return closed
 
     def purge_expired(self, now, retention_days, limit=100):
         """Delete the files and rows of bookings that ended ``retention_days`` ago; returns bookings purged.

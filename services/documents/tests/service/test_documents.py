@@ -272,3 +272,29 @@ def test_readiness_and_ping(documents, http_client):
     with entrypoint_hook(documents, "ping") as ping:
         assert ping() == {"service": "documents", "status": "up"}
     assert requests.get(http_client.base_url + "/metrics", timeout=5).status_code == 200
+
+
+def test_bookings_past_their_day_without_an_end_event_are_closed_by_asking_scheduling(client, scheduling, db):
+    today = datetime.now(UTC).date()
+    cases = {
+        "completed": (today - timedelta(days=3), "completed", True),
+        "still open": (today - timedelta(days=3), "checked_in", False),
+        "long over": (today - timedelta(days=10), "serving", True),
+        "tomorrow": (today + timedelta(days=1), "confirmed", False),
+    }
+    bookings = {}
+    for name, (day, status, _) in cases.items():
+        booking = new_booking()
+        scheduling[booking["reservation_code"]] = {**booking, "date": day.isoformat()}
+        client.checklist(booking["reservation_code"])  # documents learns it (as confirmed, on that day)
+        scheduling[booking["reservation_code"]]["status"] = status
+        bookings[name] = booking
+
+    assert client.call("purge_expired") == 0  # closed now: the 30 days start today
+    for name, (_, _status, closed) in cases.items():
+        [(ended_at, stored)] = rows(
+            db, "SELECT ended_at, status FROM booking WHERE booking_id = :b", b=bookings[name]["booking_id"]
+        )
+        assert (ended_at is not None) == closed, name
+        if name == "completed":
+            assert stored == "completed"
