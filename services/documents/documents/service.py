@@ -114,6 +114,10 @@ class DocumentsService(ServiceBase):
     def on_booking_cancelled(self, envelope):
         self.workflow.on_booking_ended(envelope, "cancelled")
 
+    @event_handler("scheduling", "booking_rescheduled")
+    def on_booking_rescheduled(self, envelope):
+        self.workflow.on_booking_rescheduled(envelope)
+
     @event_handler("scheduling", "booking_no_show")
     def on_booking_no_show(self, envelope):
         self.workflow.on_booking_ended(envelope, "no_show")

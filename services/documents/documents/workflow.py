@@ -304,21 +304,33 @@ class Workflow:
         closed = 0
         for code, visit_date in stale:
             try:
-                status = self._ask_scheduling("get_booking", code).get("status")
+                answer = self._ask_scheduling("get_booking", code)
             except NotFound:
-                status = "cancelled"  # scheduling no longer knows it
+                answer = {"status": "cancelled"}  # scheduling no longer knows it
             except ServiceUnavailable:
                 break  # try again at the next sweep
-            if status not in ENDED and visit_date >= over_before:
-                continue
+            status, visit_date = answer.get("status"), answer.get("date") or visit_date
+            query = update(Booking).where(Booking.reservation_code == code, Booking.ended_at.is_(None))
             with self.db.transaction() as tx:
-                tx.execute(
-                    update(Booking)
-                    .where(Booking.reservation_code == code, Booking.ended_at.is_(None))
-                    .values(status=status if status in ENDED else Booking.status, ended_at=now)
-                )
-            closed += 1
+                if status in ENDED or visit_date < over_before:
+                    tx.execute(query.values(status=status if status in ENDED else Booking.status, ended_at=now))
+                    closed += 1
+                else:
+                    tx.execute(query.values(visit_date=visit_date))  # rescheduled: wait for the new day
         return closed
+
+    def on_booking_rescheduled(self, envelope):
+        """The visit moved: the day after which documents asks whether it ended moves with it."""
+        data = envelope["data"]
+        new_date = (data.get("new_slot") or {}).get("date")
+        with self.db.transaction() as session:
+            if not self.db.first_delivery(envelope, "documents") or not new_date:
+                return
+            session.execute(
+                update(Booking)
+                .where(Booking.booking_id == str(data.get("booking_id")), Booking.ended_at.is_(None))
+                .values(visit_date=str(new_date))
+            )
 
     def purge_expired(self, now, retention_days, limit=100):
         """Delete the files and rows of bookings that ended ``retention_days`` ago; returns bookings purged.

@@ -280,6 +280,7 @@ def test_bookings_past_their_day_without_an_end_event_are_closed_by_asking_sched
         "completed": (today - timedelta(days=3), "completed", True),
         "still open": (today - timedelta(days=3), "checked_in", False),
         "long over": (today - timedelta(days=10), "serving", True),
+        "moved": (today - timedelta(days=10), "confirmed", False),
         "tomorrow": (today + timedelta(days=1), "confirmed", False),
     }
     bookings = {}
@@ -289,6 +290,8 @@ def test_bookings_past_their_day_without_an_end_event_are_closed_by_asking_sched
         client.checklist(booking["reservation_code"])  # documents learns it (as confirmed, on that day)
         scheduling[booking["reservation_code"]]["status"] = status
         bookings[name] = booking
+    moved = scheduling[bookings["moved"]["reservation_code"]]
+    moved["date"] = (today + timedelta(days=5)).isoformat()  # rescheduled; documents missed the event
 
     assert client.call("purge_expired") == 0  # closed now: the 30 days start today
     for name, (_, _status, closed) in cases.items():
@@ -298,3 +301,15 @@ def test_bookings_past_their_day_without_an_end_event_are_closed_by_asking_sched
         assert (ended_at is not None) == closed, name
         if name == "completed":
             assert stored == "completed"
+    [(visit_date,)] = rows(db, "SELECT visit_date FROM booking WHERE booking_id = :b", b=moved["booking_id"])
+    assert visit_date == moved["date"]
+
+
+def test_a_rescheduled_booking_moves_its_visit_day(client, scheduling, db):
+    booking = new_booking()
+    client.event("booking_created", booking, "on_booking_created")
+    new_slot = {"date": "2027-01-05", "start": "2027-01-05T10:00:00+07:00"}
+    data = {"booking_id": booking["booking_id"], "old_slot": {"date": booking["date"]}, "new_slot": new_slot}
+    client.event("booking_rescheduled", data, "on_booking_rescheduled")
+    [(visit_date,)] = rows(db, "SELECT visit_date FROM booking WHERE booking_id = :b", b=booking["booking_id"])
+    assert visit_date == "2027-01-05"
