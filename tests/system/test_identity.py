@@ -66,7 +66,7 @@ def admin_token(stack, gateway):
     return login.json()["access_token"]
 
 
-def test_register_mail_verify_login_me(gateway, mailbox):
+def test_register_mail_verify_login_me(stack, gateway, mailbox):
     person = new_person()
     registered = gateway.post("/api/v1/auth/register", json=person)
     assert registered.status_code == 201, registered.text
@@ -96,6 +96,11 @@ def test_register_mail_verify_login_me(gateway, mailbox):
         "role": "citizen",
         "office_code": None,
     }
+
+    logs = "\n".join(p.read_text(errors="replace") for p in stack.logs.glob("*.log"))
+    assert user_id in logs  # the run was logged, by user id
+    for secret in (PASSWORD, otp, person["nik"], tokens["refresh_token"]):
+        assert secret not in logs
 
 
 def test_refresh_rotates_reuse_ends_the_session_and_logout_revokes(gateway, mailbox):

@@ -15,6 +15,7 @@ class Keys:
         self.box = Sealer(config.get("DATA_KEYS"), config.get("LOOKUP_KEY"))
         self.signer = TokenSigner(config.get("JWT_PRIVATE_KEY"))
         self.passwords = Passwords(
+            max_concurrent=int(config.get("ARGON2_MAX_CONCURRENT") or 0) or None,
             time_cost=int(config.get("ARGON2_TIME_COST") or 2),
             memory_cost=int(config.get("ARGON2_MEMORY_KIB") or 19456),
             parallelism=int(config.get("ARGON2_PARALLELISM") or 1),

@@ -15,6 +15,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventlet import tpool
+from eventlet.semaphore import Semaphore
 
 NONCE_BYTES = 12
 
@@ -92,20 +93,27 @@ def token_hash(token):
 
 class Passwords:
     """argon2id; hashing and verifying run in eventlet's OS thread pool so the hub (and the AMQP heartbeat)
-    keeps running while a CPU core does the work."""
+    keeps running while a CPU core does the work. At most ``max_concurrent`` hashes run at once (default:
+    one per core): more threads than cores only thrash memory and stretch every login, while green threads
+    waiting for a slot cost nothing."""
 
-    def __init__(self, **params):
+    def __init__(self, max_concurrent=None, **params):
         self.hasher = PasswordHasher(**{**ARGON2_DEFAULTS, **params})
+        self._slots = Semaphore(max_concurrent or os.cpu_count() or 1)
         # Verified when an email is unknown, so a wrong email costs the same time as a wrong password.
         self._dummy = self.hasher.hash(base64.b64encode(os.urandom(16)).decode())
 
+    def _in_thread(self, fn, *args):
+        with self._slots:
+            return tpool.execute(fn, *args)
+
     def hash(self, password):
-        return tpool.execute(self.hasher.hash, password)
+        return self._in_thread(self.hasher.hash, password)
 
     def verify(self, hashed, password):
         """True if ``password`` matches; ``hashed`` None verifies against a dummy hash and returns False."""
         try:
-            return tpool.execute(self.hasher.verify, hashed or self._dummy, password) and hashed is not None
+            return self._in_thread(self.hasher.verify, hashed or self._dummy, password) and hashed is not None
         except (VerificationError, InvalidHashError):
             return False
 
