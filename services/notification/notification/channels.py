@@ -32,6 +32,10 @@ class PermanentFailure(DeliveryFailure):
     pass
 
 
+class Unreachable(TemporaryFailure):
+    """The relay, provider or service itself is down (not this one message): the rest of a pass skips it."""
+
+
 def _text(value):
     """Config values pass through YAML: an empty variable is None, a numeric one an int."""
     return "" if value is None else str(value)
@@ -100,7 +104,7 @@ class SmtpMailer:
                 failure = TemporaryFailure  # our configuration, not the citizen's address: keep the message
             raise failure(f"smtp {exc.smtp_code}") from None
         except (smtplib.SMTPException, OSError) as exc:
-            raise TemporaryFailure(f"smtp unreachable: {type(exc).__name__}") from None
+            raise Unreachable(f"smtp unreachable: {type(exc).__name__}") from None
         return msg["Message-ID"]
 
 
@@ -152,7 +156,7 @@ class HttpSmsProvider:
                 timeout=self.timeout,
             )
         except requests.RequestException as exc:
-            raise TemporaryFailure(f"sms provider unreachable: {type(exc).__name__}") from None
+            raise Unreachable(f"sms provider unreachable: {type(exc).__name__}") from None
         status = response.status_code
         if status == 429 or status >= 500:
             raise TemporaryFailure(f"sms provider {status}")

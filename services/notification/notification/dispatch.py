@@ -17,8 +17,8 @@ from antre_common.envelope import utcnow
 from antre_common.errors import ServiceUnavailable
 from antre_common.metrics import metric
 from notification import store
-from notification.channels import DeliveryFailure, PermanentFailure, TemporaryFailure
-from notification.messages import SMS, backoff, choose
+from notification.channels import DeliveryFailure, PermanentFailure, TemporaryFailure, Unreachable
+from notification.messages import EMAIL, SMS, backoff, choose
 from notification.templates import build_context, language_of
 
 log = logging.getLogger(__name__)
@@ -61,7 +61,7 @@ def _remote(call, *args, optional=False):
     try:
         return call(*args)
     except ServiceUnavailable as exc:
-        raise TemporaryFailure(f"{exc.params.get('service', 'service')} unavailable") from None
+        raise Unreachable(f"{exc.params.get('service', 'service')} unavailable") from None
     except RemoteError as exc:
         if exc.exc_type.endswith("NotFound"):  # NotFound and its subclasses (OfficeNotFound, ...)
             if optional:
@@ -75,6 +75,25 @@ class Dispatcher:
 
     def __init__(self, db, deps, settings):
         self.db, self.deps, self.settings = db, deps, settings
+        self._answers = {}  # one pass: an event's email and SMS share their lookups
+        # One pass meets an outage once: later rows fail at once instead of each waiting for its timeout.
+        self._down = {}
+
+    def _guard(self, name, call, *args, **kwargs):
+        if name in self._down:
+            raise self._down[name]
+        try:
+            return call(*args, **kwargs)
+        except Unreachable as exc:
+            self._down[name] = exc
+            raise
+
+    def _lookup(self, method, key, optional=False):
+        if (method, key) not in self._answers:
+            service, name = method.split(".")
+            call = getattr(getattr(self.deps, service), name)
+            self._answers[method, key] = self._guard(service, _remote, call, key, optional=optional)
+        return self._answers[method, key]
 
     def run(self, ids=None):
         """Attempt every due delivery (or only ``ids``); returns {status: count}."""
@@ -118,14 +137,14 @@ class Dispatcher:
         user_id = item["user_id"] or (booking or {}).get("user_id")
         if not user_id:
             raise TemporaryFailure("booking not known yet")  # its booking_created may still be on its way
-        contact = _remote(self.deps.identity.get_contact, user_id)
+        contact = self._lookup("identity.get_contact", user_id)
         why_not = choose(item["message_type"], item["channel"], contact)
         if why_not:
             return Outcome("skipped", why_not)
         office_code = data.get("office_code") or (booking or {}).get("office_code")
         service_code = data.get("service_code") or (booking or {}).get("service_code")
-        office = _remote(self.deps.scheduling.get_office, office_code, optional=True) if office_code else None
-        service = _remote(self.deps.scheduling.get_service, service_code, optional=True) if service_code else None
+        office = self._lookup("scheduling.get_office", office_code, optional=True) if office_code else None
+        service = self._lookup("scheduling.get_service", service_code, optional=True) if service_code else None
         context = build_context(
             item["message_type"], data, contact, booking=booking, office=office, service=service, now=now
         )
@@ -137,9 +156,10 @@ class Dispatcher:
             "X-Antre-Event-Id": item["event_id"],
         }
         if item["channel"] == SMS:
-            provider_id = self.deps.sms.send(contact["phone"], rendered.body, headers=headers)
+            provider_id = self._guard(SMS, self.deps.sms.send, contact["phone"], rendered.body, headers=headers)
         else:
-            provider_id = self.deps.mailer.send(contact["email"], rendered, language=language, headers=headers)
+            send = self.deps.mailer.send
+            provider_id = self._guard(EMAIL, send, contact["email"], rendered, language=language, headers=headers)
         return Outcome("sent", provider_id=provider_id)
 
     def record(self, item, outcome):

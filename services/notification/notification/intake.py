@@ -1,6 +1,7 @@
 """An event in, deliveries queued: validated, once per event_id, in the same transaction."""
 
 import logging
+from datetime import timedelta
 
 from antre_common.envelope import utcnow
 from notification import store
@@ -11,8 +12,10 @@ log = logging.getLogger(__name__)
 CONSUMER = "notification"
 
 
-def accept_event(db, envelope):
-    """Queue the deliveries an event asks for; returns their ids (empty for a redelivered event)."""
+def accept_event(db, envelope, lease_seconds):
+    """Queue the deliveries an event asks for; returns their ids (empty for a redelivered event).
+
+    The caller attempts them at once; the retry timer takes over after ``lease_seconds`` if it could not."""
     errors = event_errors(envelope) if isinstance(envelope, dict) else {"envelope": ["not an object"]}
     if errors:
         # Dropped, not retried: the same bytes would fail again. Field names only, never values.
@@ -29,7 +32,8 @@ def accept_event(db, envelope):
         if facts:
             store.record_booking(session, facts, now)
         planned = plan(envelope["type"], data)
-        ids = store.accept(session, envelope, planned, now) if planned else []
+        timer_after = now + timedelta(seconds=lease_seconds)
+        ids = store.accept(session, envelope, planned, now, timer_after) if planned else []
     log.info(
         "event accepted",
         extra={"event_id": envelope["event_id"], "type": envelope["type"], "deliveries": len(ids)},

@@ -75,7 +75,7 @@ class NotificationService(ServiceBase):
         return self._dispatcher().run()
 
     def _deliver(self, envelope):
-        ids = accept_event(self.db, envelope)
+        ids = accept_event(self.db, envelope, self.channels.settings.lease_seconds)
         if ids:
             self._dispatcher().run(ids)
 

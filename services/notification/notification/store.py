@@ -11,8 +11,12 @@ from notification.models import BookingRef, Delivery
 FINAL = ("sent", "failed", "skipped")
 
 
-def accept(session, envelope, planned, now):
-    """Queue one delivery per channel of ``planned``; returns the ids queued (none twice for one event)."""
+def accept(session, envelope, planned, now, timer_after):
+    """Queue one delivery per channel of ``planned``; returns the ids queued (none twice for one event).
+
+    The handler that queues them tries them at once; the timer takes them only after ``timer_after`` (the
+    handler died first). Otherwise, under load, the timer would take fresh rows one by one from the
+    handlers that run in parallel."""
     ids = []
     for channel in planned.channels:
         stmt = (
@@ -27,7 +31,7 @@ def accept(session, envelope, planned, now):
                 booking_id=planned.booking_id,
                 status="pending",
                 attempts=0,
-                next_attempt_at=now,
+                next_attempt_at=timer_after,
                 data=envelope["data"],
                 request_id=envelope.get("request_id"),
                 created_at=now,
@@ -73,14 +77,16 @@ def booking(session, booking_id):
 
 def claim(session, now, lease, limit, ids=None):
     """Take up to ``limit`` due deliveries for this worker (replicas skip each other's rows), counting the
-    attempt. A row left 'sending' by a worker that died is due again when its lease runs out."""
-    due = or_(
-        and_(Delivery.status == "pending", Delivery.next_attempt_at <= now),
-        and_(Delivery.status == "sending", Delivery.claimed_until < now),
-    )
-    query = select(Delivery).where(due).order_by(Delivery.next_attempt_at).limit(limit)
+    attempt. A row left 'sending' by a worker that died is due again when its lease runs out. With ``ids``:
+    just these rows if still pending, due or not (the first attempt, by the handler that queued them)."""
     if ids is not None:
-        query = query.where(Delivery.id.in_(ids))
+        due = and_(Delivery.status == "pending", Delivery.id.in_(ids))
+    else:
+        due = or_(
+            and_(Delivery.status == "pending", Delivery.next_attempt_at <= now),
+            and_(Delivery.status == "sending", Delivery.claimed_until < now),
+        )
+    query = select(Delivery).where(due).order_by(Delivery.next_attempt_at).limit(limit)
     rows = session.execute(query.with_for_update(skip_locked=True)).scalars().all()
     claimed = []
     for row in rows:
