@@ -13,11 +13,13 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from nameko.exceptions import RemoteError
+from prometheus_client import Counter, Histogram
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 
-from antre_common.errors import load, parse_remote
+from antre_common.errors import ServiceError, load, parse_remote
+from antre_common.metrics import metric
 from documents import access, checklist, files
 from documents.exceptions import (
     BookingClosed,
@@ -32,6 +34,16 @@ from documents.schemas import BookingCreatedData, RequiredDocumentSchema
 
 log = logging.getLogger(__name__)
 ENDED = ("cancelled", "completed", "no_show")
+UPLOADS = metric(
+    Counter, "antre_documents_uploads_total", "Uploads by outcome: stored, replayed, or the error code.", ("outcome",)
+)
+UPLOAD_BYTES = metric(
+    Histogram,
+    "antre_documents_upload_bytes",
+    "Size of stored uploads.",
+    buckets=(2**16, 2**18, 2**20, 2**21, 2**22, 2**23),
+)
+PURGED = metric(Counter, "antre_documents_purged_objects_total", "Objects deleted by retention.")
 ASK_AFTER_DAYS = 1  # a booking still open a day after its visit: ask scheduling whether it ended
 OVER_AFTER_DAYS = 7  # still open a week after its visit: the visit is over, whatever the status says
 
@@ -175,6 +187,15 @@ class Workflow:
         return answer
 
     def upload(self, principal, reservation_code, doc_type, content_b64):
+        try:
+            doc, outcome = self._upload(principal, reservation_code, doc_type, content_b64)
+        except ServiceError as exc:
+            UPLOADS.labels(exc.code).inc()  # refusals by reason: a spike of one is worth a look
+            raise
+        UPLOADS.labels(outcome).inc()
+        return doc
+
+    def _upload(self, principal, reservation_code, doc_type, content_b64):
         session = self.db.session
         booking = self.booking(session, reservation_code)
         access.check_upload(principal, booking)
@@ -192,7 +213,7 @@ class Workflow:
 
         current = self._current(session, booking, doc_type)
         if current is not None and current.sha256 == checked.sha256 and current.status != "rejected":
-            return document_view(current)  # a retried upload: same file, same answer, nothing new stored
+            return document_view(current), "replayed"  # a retried upload: same answer, nothing new stored
 
         booking_id = booking.booking_id
         document_id = str(uuid.uuid4())
@@ -239,7 +260,8 @@ class Workflow:
         if replaced_key:
             self.store.remove_quietly(replaced_key)
         log.info("document uploaded", extra={"document_id": document_id, "doc_type": doc_type, "size": doc.size})
-        return document_view(doc)
+        UPLOAD_BYTES.observe(doc.size)
+        return document_view(doc), "stored"
 
     def _current(self, session, booking, doc_type):
         return session.scalars(
@@ -354,6 +376,7 @@ class Workflow:
                 count = session.execute(delete(Document).where(Document.booking_id == booking.booking_id)).rowcount
                 booking.purged_at = now
                 purged += 1
+                PURGED.inc(len(keys))
                 # booking id and counts only: nothing that identifies the person.
                 log.info(
                     "documents deleted after retention",

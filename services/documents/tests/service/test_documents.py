@@ -78,7 +78,7 @@ def test_each_type_is_stored_encrypted_and_comes_back_intact(client, scheduling,
     assert answer["complete"] is True
 
 
-def test_uploads_that_break_the_rules_are_refused_and_leave_nothing(client, scheduling, minio, config, db):
+def test_uploads_that_break_the_rules_are_refused_and_leave_nothing(client, scheduling, minio, config, db, http_client):
     booking = new_booking()
     code = booking["reservation_code"]
     scheduling[code] = booking
@@ -94,6 +94,9 @@ def test_uploads_that_break_the_rules_are_refused_and_leave_nothing(client, sche
             client.upload(code, doc_type, content)
     assert objects(minio, config, booking["booking_id"]) == []
     assert rows(db, "SELECT * FROM document") == []
+    metrics = requests.get(http_client.base_url + "/metrics", timeout=5).text
+    for code in ("PAYLOAD_TOO_LARGE", "UNSUPPORTED_FILE_TYPE", "DOCUMENT_UNREADABLE", "DOC_TYPE_NOT_ON_CHECKLIST"):
+        assert f'antre_documents_uploads_total{{outcome="{code}"}}' in metrics
 
 
 def test_only_the_owner_uploads(client, scheduling):
