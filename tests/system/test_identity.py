@@ -68,10 +68,13 @@ def admin_token(stack, gateway):
 
 def test_register_mail_verify_login_me(stack, gateway, mailbox):
     person = new_person()
-    registered = gateway.post("/api/v1/auth/register", json=person)
+    key = {"Idempotency-Key": uuid.uuid4().hex}
+    registered = gateway.post("/api/v1/auth/register", json=person, headers=key)
     assert registered.status_code == 201, registered.text
     assert registered.json()["status"] == "pending_verification"
     user_id = registered.json()["user_id"]
+    retried = gateway.post("/api/v1/auth/register", json=person, headers=key)  # the answer was lost: retry
+    assert (retried.status_code, retried.json()) == (201, registered.json())
 
     otp = code_from_mail(mailbox, person["email"])
     early = gateway.post("/api/v1/auth/login", json={"email": person["email"], "password": PASSWORD})

@@ -22,6 +22,10 @@ def client_ip(request):
     return (first or request.remote_addr or "")[:64] or None
 
 
+def idempotency_key(request):
+    return request.headers.get("Idempotency-Key") or None
+
+
 def retry_after(call, *args, **kwargs):
     """Runs an identity RPC; a throttle answer becomes 429 with ``Retry-After`` (spec/API.md)."""
     try:
@@ -41,9 +45,10 @@ class IdentityRoutes:
     @api("POST", "/api/v1/auth/register", body=s.RegisterRequest(), response=s.RegisterResponse(), status=201,
          tags=["identity"])  # fmt: skip
     def register(self, request, body):
-        """A citizen account, pending until the one-time code sent by email (and SMS) is entered."""
+        """A citizen account, pending until the one-time code sent by email (and SMS) is entered.
+        Honours Idempotency-Key (same key and body: the first answer)."""
         body = dict(body, birth_date=body["birth_date"].isoformat())
-        return self.identity.register(body, client_ip=client_ip(request))
+        return self.identity.register(body, client_ip=client_ip(request), idempotency_key=idempotency_key(request))
 
     @api("POST", "/api/v1/auth/verify", body=s.VerifyRequest(), response=s.RegisterResponse(), tags=["identity"])
     def verify(self, request, body):
@@ -83,7 +88,9 @@ class IdentityRoutes:
         """Admin only: an officer or supervisor of one office, or another admin."""
         if body["role"] != "admin" and body.get("office_code"):
             self._check_office(body["office_code"])
-        return self.identity.create_staff(body, user.user_id, client_ip=client_ip(request))
+        return self.identity.create_staff(
+            body, user.user_id, client_ip=client_ip(request), idempotency_key=idempotency_key(request)
+        )
 
     def _check_office(self, code):
         """Staff are bound to an office that exists (scheduling owns the offices)."""

@@ -6,6 +6,7 @@ block and raised after it committed: raising inside would roll the trace back wi
 Errors raised inside a block leave nothing behind.
 """
 
+import json
 import logging
 import uuid
 from datetime import timedelta
@@ -22,6 +23,7 @@ from identity.exceptions import (
     AccountNotVerified,
     AlreadyRegistered,
     Forbidden,
+    IdempotencyKeyReused,
     InvalidCredentials,
     LoginLocked,
     NotFound,
@@ -33,7 +35,7 @@ from identity.exceptions import (
     RefreshTokenReused,
     ValidationError,
 )
-from identity.models import AuditEntry, OneTimeCode, RefreshToken, User
+from identity.models import AuditEntry, IdempotencyRecord, OneTimeCode, RefreshToken, User
 from identity.secrets_box import token_hash
 from identity.tokens import REFRESH_TTL, new_refresh_token
 
@@ -83,6 +85,21 @@ class Accounts:
             )
         )
 
+    def _request_hash(self, data):
+        return self.box.lookup("request", json.dumps(data, sort_keys=True, default=str))
+
+    @staticmethod
+    def _replay(session, scope, key, digest):
+        """The first answer to this ``Idempotency-Key`` (same request), or None; another request: refused."""
+        if not key:
+            return None
+        record = session.get(IdempotencyRecord, (scope, key))
+        if record is None:
+            return None
+        if record.request_hash != digest:
+            raise IdempotencyKeyReused("this Idempotency-Key was used for another request")
+        return record.response
+
     def _user_by_email(self, session, email, lock=False):
         stmt = select(User).where(User.email_hash == self._email_hash(email))
         if lock:
@@ -91,9 +108,11 @@ class Accounts:
 
     # -- registration and one-time codes -------------------------------------------------------------------
 
-    def register(self, data, client_ip=None):
-        """A citizen account, pending until the code sent to its email is entered."""
+    def register(self, data, client_ip=None, idempotency_key=None):
+        """A citizen account, pending until the code sent to its email is entered. A retry with the same
+        ``Idempotency-Key`` and body gets the first answer."""
         now = self.now()
+        digest = self._request_hash(data)
         birth_date = person.check_birth_date(data["birth_date"], now.date())
         nik, _sex = person.check_nik(data["nik"], birth_date)
         email = person.normalize_email(data["email"])
@@ -102,9 +121,14 @@ class Accounts:
         person.check_password(data["password"], [email.partition("@")[0], full_name, nik])
         email_hash, nik_hash = self._email_hash(email), self.box.lookup("nik", nik)
 
-        with self.db.transaction() as session:  # cheap check first: no hashing work for a duplicate
-            if session.scalar(select(User.id).where((User.email_hash == email_hash) | (User.nik_hash == nik_hash))):
+        with self.db.transaction() as session:  # cheap checks first: no hashing work for a retry or duplicate
+            replay = self._replay(session, "register", idempotency_key, digest)
+            if replay is None and session.scalar(
+                select(User.id).where((User.email_hash == email_hash) | (User.nik_hash == nik_hash))
+            ):
                 raise AlreadyRegistered("an account exists for this NIK or email")
+        if replay is not None:
+            return replay
         password_hash = self.passwords.hash(data["password"])
         try:
             with self.db.transaction() as session:
@@ -132,10 +156,25 @@ class Accounts:
                 self.db.add_event("user_registered", {"user_id": str(user.id)})
                 self._send_code(session, user, now, phone=True)
                 self._audit(session, "registered", "ok", user_id=user.id, client_ip=client_ip)
+                result = {"user_id": str(user.id), "status": user.status}
+                self._remember(session, "register", idempotency_key, digest, result)
         except IntegrityError:
-            raise AlreadyRegistered("an account exists for this NIK or email") from None
+            return self._replay_or_raise("register", idempotency_key, digest)
         log.info("citizen registered", extra={"user_id": str(user.id)})
-        return {"user_id": str(user.id), "status": user.status}
+        return result
+
+    @staticmethod
+    def _remember(session, scope, key, digest, result):
+        if key:
+            session.add(IdempotencyRecord(scope=scope, key=key, request_hash=digest, response=result))
+
+    def _replay_or_raise(self, scope, key, digest):
+        """After a unique violation: a concurrent twin with the same key won, so answer as it did."""
+        with self.db.transaction() as session:
+            replay = self._replay(session, scope, key, digest)
+        if replay is None:
+            raise AlreadyRegistered("an account exists for this NIK or email")
+        return replay
 
     def _send_code(self, session, user, now, phone=False):
         """A fresh code replaces any pending one; it leaves identity only inside ``otp_requested``."""
@@ -344,9 +383,10 @@ class Accounts:
 
     # -- staff -----------------------------------------------------------------------------------------------
 
-    def create_staff(self, data, actor_id=None, client_ip=None, *, bootstrap=False):
+    def create_staff(self, data, actor_id=None, client_ip=None, idempotency_key=None, *, bootstrap=False):
         """An officer or supervisor bound to one office, or a national admin; made by an admin only."""
         now = self.now()
+        scope, digest = f"staff:{actor_id}", self._request_hash(data)
         role, office_code = data["role"], data.get("office_code")
         if role not in STAFF_ROLES:
             raise ValidationError("invalid input", errors={"role": ["must be officer, supervisor or admin"]})
@@ -363,8 +403,11 @@ class Accounts:
                 actor = session.get(User, actor_id) if actor_id else None
                 if actor is None or actor.role != "admin" or actor.status != "active":
                     raise Forbidden("only an admin makes staff accounts")
-            if session.scalar(select(User.id).where(User.email_hash == email_hash)):
+            replay = self._replay(session, scope, idempotency_key, digest)
+            if replay is None and session.scalar(select(User.id).where(User.email_hash == email_hash)):
                 raise AlreadyRegistered("an account exists for this email")
+        if replay is not None:
+            return self._staff_view(replay["user_id"])
         password_hash = self.passwords.hash(data["password"])
         try:
             with self.db.transaction() as session:
@@ -388,17 +431,32 @@ class Accounts:
                     session, "staff_created", "ok", user_id=user.id, actor_id=actor_id, client_ip=client_ip,
                     role=role, office_code=office_code, bootstrap=bootstrap,
                 )  # fmt: skip
+                result = {
+                    "user_id": str(user.id),
+                    "email": email,
+                    "full_name": full_name,
+                    "role": role,
+                    "office_code": office_code,
+                    "status": user.status,
+                }
+                # Only the id is kept: the answer holds personal data, rebuilt from the sealed row on replay.
+                self._remember(session, scope, idempotency_key, digest, {"user_id": result["user_id"]})
         except IntegrityError:
-            raise AlreadyRegistered("an account exists for this email") from None
+            return self._staff_view(self._replay_or_raise(scope, idempotency_key, digest)["user_id"])
         log.info("staff account created", extra={"user_id": str(user.id), "role": role, "office_code": office_code})
-        return {
-            "user_id": str(user.id),
-            "email": email,
-            "full_name": full_name,
-            "role": role,
-            "office_code": office_code,
-            "status": user.status,
-        }
+        return result
+
+    def _staff_view(self, user_id):
+        with self.db.transaction() as session:
+            user = self._get(session, user_id)
+            return {
+                "user_id": str(user.id),
+                "email": self._open(user, "email"),
+                "full_name": self._open(user, "full_name"),
+                "role": user.role,
+                "office_code": user.office_code,
+                "status": user.status,
+            }
 
     def bootstrap_admin(self, email, password):
         """The first admin, at first start; later starts (or other replicas) find one and do nothing."""

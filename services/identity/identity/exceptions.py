@@ -51,3 +51,7 @@ class RefreshTokenReused(ServiceError):
     """A rotated refresh token came back: someone else may hold it, so its whole family is revoked."""
 
     code = "REFRESH_TOKEN_REUSED"
+
+
+class IdempotencyKeyReused(ServiceError):
+    code = "IDEMPOTENCY_KEY_REUSED"

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from sqlalchemy import delete, text
 
-from identity.models import LoginThrottle, OneTimeCode, RefreshToken
+from identity.models import IdempotencyRecord, LoginThrottle, OneTimeCode, RefreshToken
 
 KEEP = timedelta(days=1)
 
@@ -25,6 +25,7 @@ def scrub_sent_codes(session):
 def purge_stale(session, now):
     session.execute(delete(OneTimeCode).where(OneTimeCode.expires_at < now - KEEP))
     session.execute(delete(RefreshToken).where(RefreshToken.expires_at < now - KEEP))
+    session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.created_at < now - KEEP))
     session.execute(
         delete(LoginThrottle).where(
             LoginThrottle.window_started_at < now - KEEP,

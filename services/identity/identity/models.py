@@ -103,3 +103,15 @@ class AuditEntry(Base):
     client_ip: Mapped[str | None] = mapped_column(String(64))
     request_id: Mapped[str | None] = mapped_column(String(64))
     detail: Mapped[dict] = mapped_column(JSONB, nullable=False, default=dict)
+
+
+class IdempotencyRecord(Base):
+    """``Idempotency-Key`` of a create request: a keyed hash of the first request and the answer it got."""
+
+    __tablename__ = "idempotency_record"
+
+    scope: Mapped[str] = mapped_column(String(60), primary_key=True)  # "register" or "staff:<admin id>"
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    response: Mapped[dict] = mapped_column(JSONB, nullable=False)
+    created_at = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)

@@ -54,3 +54,7 @@ class UserId(Strict):
 
 class ClientAddress(Strict):
     client_ip = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
+
+
+class IdempotencyKey(Strict):
+    idempotency_key = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100))

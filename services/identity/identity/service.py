@@ -32,10 +32,15 @@ class IdentityService(ServiceBase):
     def _ip(client_ip):
         return load(schemas.ClientAddress(), {"client_ip": client_ip})["client_ip"]
 
+    @staticmethod
+    def _key(idempotency_key):
+        return load(schemas.IdempotencyKey(), {"idempotency_key": idempotency_key})["idempotency_key"]
+
     @rpc
-    def register(self, data, client_ip=None):
+    def register(self, data, client_ip=None, idempotency_key=None):
         """``{nik, full_name, birth_date, email, phone, password, language?}`` → ``{user_id, status}``."""
-        return self.accounts.register(load(schemas.Registration(), data), self._ip(client_ip))
+        data = load(schemas.Registration(), data)
+        return self.accounts.register(data, self._ip(client_ip), self._key(idempotency_key))
 
     @rpc
     def verify(self, data, client_ip=None):
@@ -63,10 +68,11 @@ class IdentityService(ServiceBase):
         self.accounts.logout(str(refresh_token)[:200], self._ip(client_ip))
 
     @rpc
-    def create_staff(self, data, actor_id, client_ip=None):
+    def create_staff(self, data, actor_id, client_ip=None, idempotency_key=None):
         """An admin (``actor_id``) makes an officer, supervisor or admin account."""
         actor = load(schemas.UserId(), {"user_id": actor_id})["user_id"]
-        return self.accounts.create_staff(load(schemas.StaffAccount(), data), actor, self._ip(client_ip))
+        data = load(schemas.StaffAccount(), data)
+        return self.accounts.create_staff(data, actor, self._ip(client_ip), self._key(idempotency_key))
 
     @rpc
     def get_user(self, user_id):

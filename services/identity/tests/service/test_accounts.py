@@ -17,6 +17,7 @@ from identity.exceptions import (
     AccountNotVerified,
     AlreadyRegistered,
     Forbidden,
+    IdempotencyKeyReused,
     InvalidCredentials,
     LoginLocked,
     NotFound,
@@ -68,10 +69,10 @@ def call(container, method, *args, **kwargs):
         return hook(*args, **kwargs)
 
 
-def register_and_get_code(container, data):
+def register_and_get_code(container, data, **kwargs):
     """Registers and returns (result, code from the email event)."""
     with entrypoint_waiter(container.listener, "on_otp", timeout=10, callback=lambda *_: email_code() is not None):
-        result = call(container, "register", data, client_ip=IP)
+        result = call(container, "register", data, client_ip=IP, **kwargs)
     return result, email_code()
 
 
@@ -117,6 +118,17 @@ def test_one_account_per_nik_and_per_email(identity, citizen):
         call(identity, "register", {**citizen, "email": "other@example.co.id"})
     with pytest.raises(AlreadyRegistered):
         call(identity, "register", {**citizen, "email": citizen["email"].upper(), "nik": citizen["nik"][:-1] + "9"})
+
+
+def test_a_retried_registration_with_its_idempotency_key_gets_the_first_answer(identity, citizen, db):
+    first = call(identity, "register", citizen, idempotency_key="k-1")
+    assert call(identity, "register", citizen, idempotency_key="k-1") == first
+    with pytest.raises(IdempotencyKeyReused):
+        call(identity, "register", {**citizen, "full_name": "Someone Else"}, idempotency_key="k-1")
+    with pytest.raises(AlreadyRegistered):
+        call(identity, "register", citizen, idempotency_key="k-2")
+    with db.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM user_account WHERE role = 'citizen'")).scalar() == 1
 
 
 def test_bad_input_is_rejected_and_nothing_is_written(identity, citizen, db):
@@ -306,6 +318,10 @@ def test_the_first_admin_is_made_at_start_and_makes_staff(identity, identity_con
         call(identity, "create_staff", {**staff, "email": "y@imigrasi.go.id", "office_code": None}, admin["sub"])
     with pytest.raises(AlreadyRegistered):
         call(identity, "create_staff", staff, admin["sub"])
+    other = {**staff, "email": "ani@imigrasi.go.id", "role": "supervisor"}
+    made_once = call(identity, "create_staff", other, admin["sub"], idempotency_key="s-1")
+    assert call(identity, "create_staff", other, admin["sub"], idempotency_key="s-1") == made_once
+    assert made_once["email"] == "ani@imigrasi.go.id"
 
 
 def wait_first_admin(container):
@@ -377,8 +393,21 @@ def test_the_audit_log_records_security_events_without_secrets(identity, citizen
 # -- personal data at rest and in logs --------------------------------------------------------------------
 
 
-def test_no_personal_data_in_plain_text_in_any_table(identity, citizen, db):
-    _, code = register_and_get_code(identity, citizen)
+def test_no_personal_data_in_plain_text_in_any_table(identity, identity_config, citizen, db):
+    wait_first_admin(identity)
+    admin = login(
+        identity, {"email": identity_config["ANTRE_ADMIN_EMAIL"], "password": identity_config["ANTRE_ADMIN_PASSWORD"]}
+    )
+    admin_id = jwt.decode(admin["access_token"], options={"verify_signature": False})["sub"]
+    staff = {
+        "email": "rudi.hartono@imigrasi.go.id",
+        "full_name": "Rudi Hartono",
+        "password": "loket nomor tujuh belas",
+        "role": "officer",
+        "office_code": "JKS",
+    }
+    call(identity, "create_staff", staff, admin_id, idempotency_key="staff-1")
+    _, code = register_and_get_code(identity, citizen, idempotency_key="register-1")
     call(identity, "verify", {"email": citizen["email"], "otp": code})
     tokens = login(identity, citizen)
     with entrypoint_hook(identity, "housekeeping") as housekeeping:
@@ -392,11 +421,13 @@ def test_no_personal_data_in_plain_text_in_any_table(identity, citizen, db):
         "password": citizen["password"],
         "code": code,
         "refresh token": tokens["refresh_token"],
+        "staff email": "rudi.hartono",
+        "staff name": "Hartono",
     }
     with db.connect() as conn:
         tables = conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).scalars().all()
         dump = {t: conn.execute(text(f'SELECT t::text FROM "{t}" t')).scalars().all() for t in tables}  # noqa: S608
-    assert dump["user_account"] and dump["outbox"]  # there is something to look at
+    assert dump["user_account"] and dump["outbox"] and dump["idempotency_record"]  # something to look at
     for table, rows in dump.items():
         for row in rows:
             for what, value in needles.items():
