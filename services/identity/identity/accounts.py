@@ -11,12 +11,14 @@ import logging
 import uuid
 from datetime import timedelta
 
+from prometheus_client import Counter
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from antre_common.context import current_request_id
 from antre_common.envelope import utcnow
 from antre_common.errors import ServiceError
+from antre_common.metrics import metric
 from identity import person, policy, throttle
 from identity.exceptions import (
     AccountDisabled,
@@ -40,6 +42,10 @@ from identity.secrets_box import token_hash
 from identity.tokens import REFRESH_TTL, new_refresh_token
 
 log = logging.getLogger(__name__)
+
+# For dashboards and alerts: a rise of "failed" or "locked" is credential stuffing, of "reused" token theft.
+LOGINS = metric(Counter, "antre_identity_logins_total", "Login attempts by outcome", ["outcome"])
+TOKEN_REUSE = metric(Counter, "antre_identity_refresh_token_reuse_total", "Rotated refresh tokens presented again")
 
 VERIFY = "verify"
 STAFF_ROLES = ("officer", "supervisor", "admin")
@@ -285,6 +291,7 @@ class Accounts:
             if locked:
                 self._audit(session, "login", "locked", client_ip=client_ip, scope=locked[0].partition(":")[0])
         if locked:
+            LOGINS.labels("locked").inc()
             raise LoginLocked("too many failed logins", retry_after=locked[1])
 
         ok = self.passwords.verify(user.password_hash if user else None, password)
@@ -316,7 +323,15 @@ class Accounts:
                     session, "login", "ok" if isinstance(result, dict) else user.status, user_id=user.id,
                     client_ip=client_ip,
                 )  # fmt: skip
+        self._count_login(result)
         return _raise_if_error(result)
+
+    @staticmethod
+    def _count_login(result):
+        if isinstance(result, dict):
+            LOGINS.labels("ok").inc()
+        else:
+            LOGINS.labels({"LOGIN_LOCKED": "locked", "INVALID_CREDENTIALS": "failed"}.get(result.code, "refused")).inc()
 
     def _issue(self, session, user, family_id, now):
         refresh = new_refresh_token()
@@ -360,6 +375,7 @@ class Accounts:
                 self._audit(session, "token_reuse", "revoked", user_id=row.user_id, client_ip=client_ip)
                 log.warning("refresh token reused; family revoked", extra={"user_id": str(row.user_id)})
                 result = RefreshTokenReused("refresh token already used")
+                TOKEN_REUSE.inc()
             else:
                 user = session.get(User, row.user_id, populate_existing=True)
                 row.used_at = now

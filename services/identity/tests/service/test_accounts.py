@@ -10,6 +10,7 @@ import pytest
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from nameko.events import event_handler
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
+from prometheus_client import REGISTRY
 from sqlalchemy import create_engine, text
 
 from antre_common.logs import JsonFormatter
@@ -214,13 +215,19 @@ def test_login_gives_a_token_the_gateway_can_verify_with_the_public_key(identity
     assert "office" not in claims
 
 
+def failed_logins_counted():
+    return REGISTRY.get_sample_value("antre_identity_logins_total", {"outcome": "failed"}) or 0
+
+
 def test_a_wrong_email_and_a_wrong_password_get_the_same_answer(identity, citizen):
     active_citizen(identity, citizen)
+    counted = failed_logins_counted()
     with pytest.raises(InvalidCredentials) as wrong_password:
         login(identity, citizen, WRONG)
     with pytest.raises(InvalidCredentials) as wrong_email:
         login(identity, {**citizen, "email": "nobody@example.co.id"})
     assert str(wrong_password.value) == str(wrong_email.value)
+    assert failed_logins_counted() == counted + 2  # and both show on /metrics
 
 
 def test_five_failures_lock_the_account_even_for_the_right_password(identity, citizen, db):
@@ -236,6 +243,25 @@ def test_five_failures_lock_the_account_even_for_the_right_password(identity, ci
     with db.begin() as conn:  # fifteen minutes later
         conn.execute(text("UPDATE login_throttle SET locked_until = now() - interval '1 second'"))
     assert login(identity, citizen)["access_token"]
+
+
+def test_parallel_guesses_cannot_overshoot_the_limit(identity, citizen, db):
+    """Attempts are counted before the (slow) hash, so a burst of guesses gets at most five verdicts."""
+    active_citizen(identity, citizen)
+    pool = eventlet.GreenPool()
+
+    def guess(i):
+        try:
+            login(identity, citizen, WRONG, ip=f"198.51.100.{i + 1}")
+        except (InvalidCredentials, LoginLocked) as exc:
+            return type(exc).__name__
+
+    answers = list(pool.imap(guess, range(12)))
+    assert answers.count("InvalidCredentials") <= 4
+    assert answers.count("LoginLocked") >= 8
+    with db.connect() as conn:
+        checked = conn.execute(text("SELECT count(*) FROM audit_log WHERE event = 'login' AND outcome = 'failed'"))
+        assert checked.scalar() <= 5  # passwords actually verified
 
 
 def test_a_success_resets_the_account_count(identity, citizen):

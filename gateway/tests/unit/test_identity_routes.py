@@ -1,0 +1,45 @@
+"""Helpers of the identity routes: the client address passed to identity, and 429 with Retry-After."""
+
+import pytest
+from nameko.exceptions import RemoteError
+from werkzeug.test import EnvironBuilder
+
+from antre_common.errors import NotFound, ServiceError
+from gateway.errors import ERRORS, GatewayError
+from gateway.routes.identity import client_ip, retry_after
+
+
+def request(headers=None, remote="192.0.2.10"):
+    return EnvironBuilder(headers=headers or {}, environ_base={"REMOTE_ADDR": remote}).get_request()
+
+
+def test_the_client_address_is_the_first_forwarded_hop_else_the_peer():
+    assert client_ip(request()) == "192.0.2.10"
+    assert client_ip(request({"X-Forwarded-For": "203.0.113.5, 10.0.0.1"})) == "203.0.113.5"
+    assert client_ip(request({"X-Forwarded-For": " "})) == "192.0.2.10"
+    assert len(client_ip(request({"X-Forwarded-For": "x" * 500}))) == 64
+
+
+class Locked(ServiceError):
+    code = "LOGIN_LOCKED"
+
+
+def raising(exc):
+    def call(*args, **kwargs):
+        raise RemoteError(type(exc).__name__, str(exc))
+
+    return call
+
+
+def test_throttle_answers_become_429_with_retry_after():
+    with pytest.raises(GatewayError) as caught:
+        retry_after(raising(Locked("locked", retry_after=899)))
+    assert caught.value.code == "LOGIN_LOCKED" and ERRORS["LOGIN_LOCKED"][0] == 429
+    assert caught.value.headers == {"Retry-After": "899"}
+
+
+def test_other_errors_pass_through_untouched():
+    with pytest.raises(RemoteError):
+        retry_after(raising(NotFound("nope")))
+    assert retry_after(lambda x: x * 2, 21) == 42
+
