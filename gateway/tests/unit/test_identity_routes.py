@@ -42,4 +42,3 @@ def test_other_errors_pass_through_untouched():
     with pytest.raises(RemoteError):
         retry_after(raising(NotFound("nope")))
     assert retry_after(lambda x: x * 2, 21) == 42
-
