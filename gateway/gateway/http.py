@@ -54,6 +54,7 @@ class ApiEndpoint(HttpRequestHandler):
         *,
         body=None,
         query=None,
+        form=None,
         response=None,
         status=200,
         auth=None,
@@ -63,6 +64,7 @@ class ApiEndpoint(HttpRequestHandler):
     ):
         self.body_schema = body
         self.query_schema = query
+        self.form_schema = form  # multipart fields: documented in OpenAPI; the route reads request.files itself
         self.response_schema = response
         self.status = status
         self.auth = auth  # None: public; True: any signed-in user; a tuple: these roles

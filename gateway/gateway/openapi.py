@@ -47,6 +47,8 @@ def build_spec(entrypoints):
             op["parameters"].append({"in": "query", "schema": ep.query_schema})
         if ep.body_schema is not None:
             op["requestBody"] = {"required": True, "content": {"application/json": {"schema": ep.body_schema}}}
+        if getattr(ep, "form_schema", None) is not None:
+            op["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": ep.form_schema}}}
         ok = {"description": "OK"}
         if ep.response_schema is not None:
             ok["content"] = {"application/json": {"schema": ep.response_schema}}

@@ -198,3 +198,12 @@ def test_while_the_store_is_down_uploads_answer_503_and_nothing_stored_is_lost(s
             break
         time.sleep(0.5)
     assert (served.status_code, served.content) == (200, content)
+
+
+def test_the_upload_form_is_in_the_openapi_contract(gateway):
+    spec = gateway.get("/api/v1/openapi.json").json()
+    upload = spec["paths"]["/api/v1/bookings/{code}/documents"]["post"]
+    form = upload["requestBody"]["content"]["multipart/form-data"]["schema"]
+    assert form == {"$ref": "#/components/schemas/UploadForm"}
+    assert spec["components"]["schemas"]["UploadForm"]["properties"]["file"]["format"] == "binary"
+    assert "201" in upload["responses"]

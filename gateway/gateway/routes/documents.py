@@ -73,7 +73,8 @@ class DocumentRoutes:
         config = self.documents_config
         return int(config.get("DOCUMENTS_MAX_BYTES") or 5 * MB), float(config.get("UPLOAD_RPC_TIMEOUT_SECONDS") or 30)
 
-    @api("POST", "/api/v1/bookings/<code>/documents", response=Document(), status=201, auth=True, tags=["documents"])
+    @api("POST", "/api/v1/bookings/<code>/documents", form=UploadForm(), response=Document(), status=201, auth=True,
+         tags=["documents"])  # fmt: skip
     def upload_document(self, request, code, user):
         """Upload one document of the booking's checklist (multipart ``doc_type`` and ``file``; PDF, JPEG or
         PNG by content; the same type again replaces the earlier file). Only the booking's owner."""

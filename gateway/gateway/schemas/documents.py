@@ -11,6 +11,8 @@ class UploadForm(Schema):
         unknown = RAISE
 
     doc_type = fields.String(required=True, validate=validate.Regexp(r"^[a-z][a-z0-9_]{0,63}$"))
+    # Documented for OpenAPI; the route reads the file part itself, with the size cap.
+    file = fields.Raw(metadata={"type": "string", "format": "binary", "description": "PDF, JPEG or PNG"})
 
 
 class ReviewRequest(Schema):
