@@ -15,7 +15,7 @@ from pathlib import Path
 RESULTS = Path(__file__).resolve().parent / "results"
 
 # Each module: run(args) -> markdown. Add yours here.
-BENCHMARKS = ("identity_login", "documents_upload")
+BENCHMARKS = ("identity_login", "documents_upload", "notification_delivery")
 
 
 def machine():
