@@ -1,0 +1,87 @@
+"""A booking committed by a process that dies before publishing its events still reaches every consumer,
+once.
+
+To hold the first process exactly between commit and publish, it runs as a database role that may insert
+into the outbox (so the booking and its events commit together) but may not update it (so its relay cannot
+claim the rows: ``SELECT … FOR UPDATE`` is refused). It is then killed; a new process, with the normal role,
+relays what the dead one committed."""
+
+import json
+import time
+import uuid
+
+import pytest
+from kombu import Connection, Exchange, Queue
+from nameko.standalone.rpc import ClusterRpcProxy
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from scheduling.service import SchedulingService
+
+from .conftest import bookable_slot, citizen, wait_until_released
+
+
+def drain(queue, timeout):
+    found, deadline = [], time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        message = queue.get(no_ack=True)
+        if message is None:
+            time.sleep(0.1)
+            continue
+        found.append(message.body if isinstance(message.body, dict) else json.loads(message.body))
+    return found
+
+
+@pytest.fixture
+def relay_less_url(config, engine):
+    """DATABASE_URL of a role that can write the outbox but not mark it published."""
+    role = f"antre_norelay_{uuid.uuid4().hex[:8]}"
+    database = make_url(config["DATABASE_URL"]).database
+    with engine.begin() as db:
+        db.execute(text(f"CREATE ROLE {role} LOGIN"))
+        db.execute(text(f'GRANT CONNECT ON DATABASE "{database}" TO {role}'))
+        db.execute(text(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}"))
+        db.execute(text(f"REVOKE UPDATE, DELETE ON outbox FROM {role}"))
+    yield make_url(config["DATABASE_URL"]).set(username=role).render_as_string(hide_password=False)
+    with engine.begin() as db:
+        db.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = :r"), {"r": role})
+        db.execute(text(f"DROP OWNED BY {role}"))
+        db.execute(text(f"DROP ROLE {role}"))
+
+
+def test_event_committed_before_a_crash_arrives_once(container_factory, config, relay_less_url, engine):
+    with Connection(config["AMQP_URI"]) as conn:
+        ministry = Queue("ministry", Exchange("antre.integration", type="topic", durable=True),
+                         routing_key="id.go.imigrasi.antre.booking.#")(conn.channel())  # fmt: skip
+        ministry.declare()
+        notification = Queue("notification", Exchange("scheduling.events", type="topic", durable=True),
+                             routing_key="booking_created")(conn.channel())  # fmt: skip
+        notification.declare()
+
+        doomed = container_factory(SchedulingService, dict(config, DATABASE_URL=relay_less_url))
+        doomed.start()
+        wait_until_released(doomed)
+        with ClusterRpcProxy(config, timeout=30) as proxy:
+            slot = bookable_slot(proxy.scheduling)
+            booking = proxy.scheduling.create_booking(
+                {**citizen(), "slot_id": slot["slot_id"], "service_code": "paspor_hilang"}
+            )
+        time.sleep(1)  # the relay tries meanwhile, and cannot claim the rows
+        with engine.connect() as db:
+            pending = db.execute(
+                text("SELECT count(*) FROM outbox WHERE published_at IS NULL AND payload::text LIKE :id"),
+                {"id": f"%{booking['booking_id']}%"},
+            ).scalar()
+        assert pending == 2  # booking_created and its CloudEvent: committed, not published
+        doomed.kill()  # the crash
+        assert drain(ministry, 0.5) == [] and drain(notification, 0.5) == []
+
+        successor = container_factory(SchedulingService, config)
+        successor.start()
+        for_ministry = [e for e in drain(ministry, 5) if e["data"]["booking_id"] == booking["booking_id"]]
+        internal = [e for e in drain(notification, 1) if e["data"]["booking_id"] == booking["booking_id"]]
+    assert [e["type"] for e in for_ministry] == ["id.go.imigrasi.antre.booking.created.v1"]
+    assert [e["type"] for e in internal] == ["booking_created"]
+    assert internal[0]["data"]["reservation_code"] == booking["reservation_code"]
+    with engine.connect() as db:
+        assert db.execute(text("SELECT count(*) FROM outbox WHERE published_at IS NULL")).scalar() == 0
