@@ -134,13 +134,15 @@ def run(args):
         ).raise_for_status()
         client.put_object(bucket, "bench/warmup", io.BytesIO(b"x"), 1)
         client.remove_object(bucket, "bench/warmup")
-        rows = []
+        rows, load_before = [], os.getloadavg()[0]
         for concurrency in CONCURRENCY:
             rows.append(("gateway → documents → S3", concurrency, via_gateway(base, stack, concurrency)))
             rows.append(("minio client → S3 (direct)", concurrency, direct(client, bucket, concurrency)))
+        load_after = os.getloadavg()[0]
     lines = [
         f"{FILES} files of 1 MiB per row (PDFs with random padding through the gateway, random bytes direct), "
-        "one SeaweedFS (`weed server -s3`) and the whole suite on this machine, started by `antre_dev.stack`.",
+        "one SeaweedFS (`weed server -s3`) and the whole suite on this machine, started by `antre_dev.stack`. "
+        f"1-minute load average {load_before:.1f} before, {load_after:.1f} after (the machine is shared).",
         "",
         "| path | concurrency | files | MB/s | files/s | p50 ms | p95 ms |",
         "|---|---|---|---|---|---|---|",
