@@ -38,7 +38,7 @@ from identity.exceptions import (
     ValidationError,
 )
 from identity.models import AuditEntry, IdempotencyRecord, OneTimeCode, RefreshToken, User
-from identity.secrets_box import token_hash
+from identity.secrets_box import field_aad, token_hash
 from identity.tokens import REFRESH_TTL, new_refresh_token
 
 log = logging.getLogger(__name__)
@@ -69,10 +69,10 @@ class Accounts:
     # -- sealing -------------------------------------------------------------------------------------------
 
     def _seal(self, user, field, value):
-        setattr(user, f"{field}_enc", self.box.seal(value, f"user:{user.id}:{field}"))
+        setattr(user, f"{field}_enc", self.box.seal(value, field_aad(user.id, field)))
 
     def _open(self, user, field):
-        return self.box.open(getattr(user, f"{field}_enc"), f"user:{user.id}:{field}")
+        return self.box.open(getattr(user, f"{field}_enc"), field_aad(user.id, field))
 
     def _email_hash(self, email):
         return self.box.lookup("email", email)

@@ -2,9 +2,10 @@
 
 from datetime import timedelta
 
-from sqlalchemy import delete, text
+from sqlalchemy import delete, not_, or_, select, text
 
-from identity.models import IdempotencyRecord, LoginThrottle, OneTimeCode, RefreshToken
+from identity.models import IdempotencyRecord, LoginThrottle, OneTimeCode, RefreshToken, User
+from identity.secrets_box import field_aad
 
 KEEP = timedelta(days=1)
 
@@ -32,3 +33,21 @@ def purge_stale(session, now):
             (LoginThrottle.locked_until.is_(None)) | (LoginThrottle.locked_until < now),
         )
     )
+
+
+SEALED = ("email", "nik", "full_name", "birth_date", "phone")
+
+
+def reseal(session, box, limit=200):
+    """After a key rotation (a new key first in ``DATA_KEYS``), re-seal a batch of rows still under an older
+    key; the old key can be dropped once this finds none. Returns how many rows it re-sealed."""
+    prefix = f"{box.current_kid}:"
+    columns = [getattr(User, f"{field}_enc") for field in SEALED]
+    stale = or_(*(not_(c.startswith(prefix, autoescape=True)) for c in columns))
+    users = session.scalars(select(User).where(stale).limit(limit).with_for_update(skip_locked=True)).all()
+    for user in users:
+        for field in SEALED:
+            aad = field_aad(user.id, field)
+            value = box.open(getattr(user, f"{field}_enc"), aad)
+            setattr(user, f"{field}_enc", box.seal(value, aad))
+    return len(users)

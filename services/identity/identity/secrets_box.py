@@ -86,6 +86,11 @@ class Sealer:
         return self.lookup("otp", f"{otp_id}:{code}")
 
 
+def field_aad(user_id, field):
+    """Associated data of a sealed field: its row and column."""
+    return f"user:{user_id}:{field}"
+
+
 def token_hash(token):
     """Refresh tokens are 256 random bits, so a plain SHA-256 is enough to store them."""
     return hashlib.sha256(token.encode()).hexdigest()

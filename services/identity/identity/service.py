@@ -99,3 +99,4 @@ class IdentityService(ServiceBase):
         with self.db.transaction() as session:
             housekeeping.scrub_sent_codes(session)
             housekeeping.purge_stale(session, utcnow())
+            housekeeping.reseal(session, self.keys.box)

@@ -1,7 +1,9 @@
 """identity's real entrypoints on real RabbitMQ and PostgreSQL: register, codes, login, tokens, staff."""
 
+import base64
 import json
 import logging
+import os
 import uuid
 
 import eventlet
@@ -472,3 +474,29 @@ def test_logs_of_register_verify_login_hold_no_password_code_or_nik(identity, ci
     assert "citizen registered" in text_of_logs  # the run was logged at all
     for secret in (citizen["password"], WRONG, code, citizen["nik"], tokens["refresh_token"]):
         assert secret not in text_of_logs
+
+
+def test_after_a_key_rotation_housekeeping_reseals_and_the_old_key_can_go(
+    container_factory, identity, identity_config, citizen, db
+):
+    user_id = active_citizen(identity, citizen)
+    before = call(identity, "get_contact", user_id)
+    identity.stop()
+    new_key = "k9:" + base64.urlsafe_b64encode(os.urandom(32)).decode()
+    rotated = container_factory(
+        IdentityService, {**identity_config, "DATA_KEYS": f"{new_key},{identity_config['DATA_KEYS']}"}
+    )
+    rotated.start()
+    call(rotated, "housekeeping")
+    with db.connect() as conn:
+        row = conn.execute(
+            text(
+                "SELECT email_enc, nik_enc, full_name_enc, birth_date_enc, phone_enc FROM user_account WHERE id = :id"
+            ),
+            {"id": user_id},
+        ).one()
+    assert all(value.startswith("k9:") for value in row)
+    rotated.stop()
+    only_new = container_factory(IdentityService, {**identity_config, "DATA_KEYS": new_key})
+    only_new.start()
+    assert call(only_new, "get_contact", user_id) == before
