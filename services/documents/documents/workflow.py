@@ -111,6 +111,8 @@ class Workflow:
             .on_conflict_do_nothing()
         )
         booking = session.get(Booking, data["booking_id"], with_for_update=True)
+        if booking.status in ENDED and booking.ended_at is None:  # learnt late: it has already ended
+            booking.ended_at = utcnow()
         if required is not None and not booking.checklist_loaded:
             for position, item in enumerate(required):
                 session.merge(
@@ -153,7 +155,11 @@ class Workflow:
                 booking.ended_at = ended_at
 
     def booking(self, session, reservation_code):
-        """The booking with its checklist, learnt from scheduling if its event has not arrived yet."""
+        """The booking with its checklist, learnt from scheduling if its event has not arrived yet.
+
+        Codes are stored as scheduling canonicalises them; a code typed another way ("k7qd-m2xp") that the
+        simple clean-up here does not match is resolved by scheduling."""
+        reservation_code = reservation_code.strip().upper().replace("-", "").replace(" ", "")
         booking = session.scalars(select(Booking).where(Booking.reservation_code == reservation_code)).first()
         if booking is not None and booking.checklist_loaded:
             return booking
@@ -168,7 +174,7 @@ class Workflow:
         session.rollback()  # nothing was written; start clean for the insert
         with self.db.transaction() as tx:
             self.remember_booking(tx, data, required)
-        return session.scalars(select(Booking).where(Booking.reservation_code == reservation_code)).one()
+        return session.get(Booking, data["booking_id"])
 
     def _items(self, session, booking):
         return session.scalars(select(ChecklistItem).where(ChecklistItem.booking_id == booking.booking_id)).all()

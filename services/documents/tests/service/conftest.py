@@ -35,9 +35,10 @@ class FakeScheduling:
 
     @rpc
     def get_booking(self, reservation_code):
-        if reservation_code not in self.bookings:
+        code = reservation_code.upper().replace("-", "").replace("O", "0")  # scheduling canonicalises codes
+        if code not in self.bookings:
             raise NotFound("no such booking")
-        return self.bookings[reservation_code]
+        return self.bookings[code]
 
     @rpc
     def get_service(self, code):
@@ -51,7 +52,7 @@ class FakeScheduling:
 
 
 def new_booking(office_code="JKT1", user_id=OWNER["user_id"], service_code="paspor_baru"):
-    code = uuid.uuid4().hex[:8].upper()
+    code = uuid.uuid4().hex[:7].upper() + "0"  # ends in a zero, which people read out as "O"
     return {
         "booking_id": str(uuid.uuid4()),
         "reservation_code": code,

@@ -58,6 +58,25 @@ def test_a_booking_whose_event_has_not_arrived_is_learnt_from_scheduling(client,
         client.checklist("NOSUCH01")
 
 
+def test_a_code_typed_another_way_finds_the_same_booking(client, scheduling):
+    booking = new_booking()
+    code = booking["reservation_code"]
+    scheduling[code] = booking
+    typed = [code.lower(), f"{code[:4]}-{code[4:]}", code[:-1] + "O"]  # the last one only scheduling resolves
+    assert {client.checklist(t)["booking_id"] for t in [code, *typed]} == {booking["booking_id"]}
+    doc = client.upload(typed[2], "ktp", samples.pdf())
+    assert client.checklist(code)["checklist"][0]["document_id"] == doc["document_id"]
+
+
+def test_a_booking_learnt_after_it_ended_takes_no_uploads_and_its_clock_runs(client, scheduling, db):
+    booking = {**new_booking(), "status": "cancelled"}
+    scheduling[booking["reservation_code"]] = booking
+    with pytest.raises(BookingClosed):
+        client.upload(booking["reservation_code"], "ktp", samples.pdf())
+    [(ended_at,)] = rows(db, "SELECT ended_at FROM booking WHERE booking_id = :b", b=booking["booking_id"])
+    assert ended_at is not None
+
+
 def test_each_type_is_stored_encrypted_and_comes_back_intact(client, scheduling, minio, config, db):
     booking = new_booking()
     scheduling[booking["reservation_code"]] = booking
