@@ -2,10 +2,13 @@
 context, pinned images, an HPA and a PDB per Deployment, migrations before rollout, secrets only by
 reference, and only the gateway reachable from outside."""
 
+import re
+
 import pytest
 from k8s_manifests import DB_SERVICES, OVERLAYS, PROCESSES, named, of_kind, pod_spec, selects
 
 WORKLOAD_KINDS = ("Deployment", "Job", "StatefulSet", "DaemonSet", "CronJob", "Pod")
+DATABASE_URL = "postgresql+psycopg2://$(DB_USER):$(DB_PASSWORD)@$(DB_HOST):$(DB_PORT)/$(DB_NAME)"
 
 
 def workloads(objects):
@@ -146,8 +149,14 @@ def test_every_database_service_migrates_before_it_rolls(rendered, overlay):
         gate = [c for c in pod_spec(deployment).get("initContainers", []) if c["name"] == "wait-for-migrations"]
         assert gate and gate[0]["image"] == image, f"{service}: new pods must wait for the migration"
         assert "alembic current" in gate[0]["command"][-1] and "alembic heads" in gate[0]["command"][-1]
-        db_url = [e for e in migrate["env"] if e["name"] == "DATABASE_URL"]
-        assert db_url[0]["valueFrom"]["secretKeyRef"]["name"] == f"{service}-db-app"
+        for container in (migrate, gate[0], pod_spec(deployment)["containers"][0]):
+            env = {e["name"]: e for e in container["env"]}
+            # psycopg2 named explicitly: SQLAlchemy 2.1 reads a bare postgresql:// as psycopg 3.
+            assert env["DATABASE_URL"]["value"] == DATABASE_URL, container["name"]
+            for var in re.findall(r"\$\((\w+)\)", DATABASE_URL):
+                assert env[var]["valueFrom"]["secretKeyRef"]["name"] == f"{service}-db-app", (container["name"], var)
+            names = list(env)
+            assert all(names.index(v) < names.index("DATABASE_URL") for v in re.findall(r"\$\((\w+)\)", DATABASE_URL))
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
@@ -157,10 +166,17 @@ def test_no_secret_carries_a_value(rendered, overlay):
         assert not secret.get("data") and not secret.get("stringData"), secret["metadata"]["name"]
     for obj in workloads(objects):
         for c in containers(obj):
+            from_secrets = {e["name"] for e in c.get("env", []) if "secretKeyRef" in e.get("valueFrom", {})}
             for env in c.get("env", []):
-                # Anything that looks like a credential comes from a Secret, never inline.
+                # Anything that looks like a credential comes from a Secret, never inline: either a
+                # secretKeyRef, or a value made only of $(VAR)s that come from Secrets around non-secret text.
                 if any(word in env["name"] for word in ("PASSWORD", "SECRET", "KEY", "URI", "DATABASE_URL")):
-                    assert "value" not in env and "secretKeyRef" in env["valueFrom"], (obj["metadata"]["name"], env)
+                    if "value" in env:
+                        userinfo = env["value"].split("://", 1)[1].split("@", 1)[0]
+                        assert re.fullmatch(r"\$\((\w+)\):\$\((\w+)\)", userinfo), env
+                        assert set(re.findall(r"\$\((\w+)\)", userinfo)) <= from_secrets, env
+                    else:
+                        assert "secretKeyRef" in env["valueFrom"], (obj["metadata"]["name"], env)
     for config in of_kind(objects, "ConfigMap"):
         for key in config.get("data", {}):
             assert not any(w in key for w in ("PASSWORD", "SECRET_KEY", "PRIVATE", "DATA_KEYS", "LOOKUP_KEY")), key
