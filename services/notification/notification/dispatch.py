@@ -8,10 +8,10 @@ backoff. Log lines name the delivery, its type, channel and attempt, never an ad
 import logging
 import traceback
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from nameko.exceptions import RemoteError
-from prometheus_client import Counter
+from prometheus_client import Counter, Gauge
 
 from antre_common.envelope import utcnow
 from antre_common.errors import ServiceUnavailable
@@ -30,6 +30,11 @@ DELIVERIES = metric(
     ("message_type", "channel", "status"),
 )
 
+PENDING = metric(Gauge, "antre_notification_pending_deliveries", "Deliveries not sent, skipped or failed yet.")
+OLDEST_PENDING = metric(
+    Gauge, "antre_notification_oldest_pending_seconds", "Age of the oldest delivery not final yet (0: none)."
+)
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -37,6 +42,7 @@ class Settings:
     retry_max_seconds: float = 600.0
     max_attempts: int = 12
     lease_seconds: float = 120.0
+    retention_days: int = 90
     batch: int = 50
 
     @classmethod
@@ -46,6 +52,7 @@ class Settings:
             retry_max_seconds=float(config.get("RETRY_MAX_SECONDS") or cls.retry_max_seconds),
             max_attempts=int(config.get("RETRY_MAX_ATTEMPTS") or cls.max_attempts),
             lease_seconds=float(config.get("DELIVERY_LEASE_SECONDS") or cls.lease_seconds),
+            retention_days=int(config.get("DELIVERY_RETENTION_DAYS") or cls.retention_days),
         )
 
 
@@ -108,6 +115,21 @@ class Dispatcher:
                 counts[outcome.status] = counts.get(outcome.status, 0) + 1
             if ids is not None or len(claimed) < self.settings.batch:
                 return counts
+
+    def observe_backlog(self):
+        with self.db.transaction() as session:
+            count, age = store.backlog(session, utcnow())
+        PENDING.set(count)
+        OLDEST_PENDING.set(age)
+        return count
+
+    def purge(self):
+        """The delivery log is kept ``retention_days`` (support questions: "did my code go out?"), no longer."""
+        with self.db.transaction() as session:
+            deleted = store.purge(session, utcnow() - timedelta(days=self.settings.retention_days))
+        if deleted:
+            log.info("delivery log purged", extra={"deleted": deleted})
+        return deleted
 
     def attempt(self, item):
         try:

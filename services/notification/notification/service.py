@@ -71,8 +71,15 @@ class NotificationService(ServiceBase):
 
     @poll("DELIVERY_POLL_SECONDS", 2.0)
     def deliver_due(self):
-        """Retry what is due (and what a crashed worker left half done)."""
-        return self._dispatcher().run()
+        """Retry what is due (and what a crashed worker left half done); export the backlog."""
+        dispatcher = self._dispatcher()
+        counts = dispatcher.run()
+        dispatcher.observe_backlog()
+        return counts
+
+    @poll("HOUSEKEEPING_SECONDS", 600.0)
+    def housekeeping(self):
+        return self._dispatcher().purge()
 
     def _deliver(self, envelope):
         ids = accept_event(self.db, envelope, self.channels.settings.lease_seconds)

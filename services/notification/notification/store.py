@@ -3,7 +3,7 @@
 import uuid
 from datetime import timedelta
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from notification.models import BookingRef, Delivery
@@ -107,6 +107,27 @@ def claim(session, now, lease, limit, ids=None):
             }
         )
     return claimed
+
+
+def backlog(session, now):
+    """(deliveries not final yet, age in seconds of the oldest): what an SRE alerts on."""
+    count, oldest = session.execute(
+        select(func.count(), func.min(Delivery.created_at)).where(Delivery.status.in_(("pending", "sending")))
+    ).one()
+    return count, (now - oldest).total_seconds() if oldest else 0.0
+
+
+def purge(session, before, limit=5000):
+    """Forget final deliveries last touched before ``before``, and bookings whose day is before it."""
+    old = (
+        select(Delivery.id)
+        .where(Delivery.status.in_(FINAL), Delivery.updated_at < before)
+        .limit(limit)
+        .scalar_subquery()
+    )
+    deleted = session.execute(delete(Delivery).where(Delivery.id.in_(old))).rowcount
+    session.execute(delete(BookingRef).where(BookingRef.date < before.date()))
+    return deleted
 
 
 def finish(session, delivery_id, now, *, status, error=None, provider_id=None, next_attempt_at=None):

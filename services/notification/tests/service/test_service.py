@@ -11,7 +11,8 @@ import pytest
 import yaml
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine
+from nameko.testing.services import entrypoint_hook
+from sqlalchemy import create_engine, text
 
 from antre_common.logs import JsonFormatter
 from notification.models import Base
@@ -142,3 +143,45 @@ def test_logs_of_a_full_run_hold_no_code_no_contact_data_and_no_message_body(
     assert body_lines
     for line in body_lines:
         assert line not in logs, line
+
+
+def metric_value(text_, name):
+    for line in text_.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[1])
+    raise AssertionError(f"{name} not exported")
+
+
+def test_the_backlog_is_exported_while_smtp_is_down(bus, smtp_sink, http_client, delivery_log, world):
+    smtp_sink.stop()
+    envelope = bus.publish("identity", "otp_requested", world.otp_data(), handler="on_otp_requested")
+    wait_until(lambda: delivery_log.rows(event_id=envelope["event_id"])[0]["attempts"] >= 2)
+
+    def exported_backlog():
+        metrics = http_client.get("/metrics").text
+        return metric_value(metrics, "antre_notification_pending_deliveries") and metrics
+
+    metrics = wait_until(exported_backlog)  # the next timer tick exports it
+    assert metric_value(metrics, "antre_notification_pending_deliveries") == 1
+    assert metric_value(metrics, "antre_notification_oldest_pending_seconds") > 0
+    smtp_sink.start()
+    wait_until(lambda: delivery_log.rows(event_id=envelope["event_id"], status="sent"))
+    wait_until(lambda: metric_value(http_client.get("/metrics").text, "antre_notification_pending_deliveries") == 0)
+
+
+def test_housekeeping_forgets_old_final_deliveries_only(bus, smtp_sink, delivery_log, world):
+    old = bus.publish(
+        "identity", "user_registered", {"user_id": world.CITIZEN["user_id"]}, handler="on_user_registered"
+    )
+    new = bus.publish(
+        "identity", "user_registered", {"user_id": world.VISITOR["user_id"]}, handler="on_user_registered"
+    )
+    with delivery_log.engine.begin() as conn:
+        conn.execute(
+            text("UPDATE delivery SET updated_at = now() - interval '91 days' WHERE event_id = :e"),
+            {"e": old["event_id"]},
+        )
+    with entrypoint_hook(bus.container, "housekeeping") as housekeeping:
+        assert housekeeping() == 1
+    assert delivery_log.rows(event_id=old["event_id"]) == []
+    assert len(delivery_log.rows(event_id=new["event_id"])) == 1
