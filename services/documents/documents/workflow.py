@@ -12,6 +12,7 @@ import logging
 import uuid
 from datetime import UTC, datetime, timedelta
 
+from eventlet import tpool
 from nameko.exceptions import RemoteError
 from prometheus_client import Counter, Histogram
 from sqlalchemy import delete, select, update
@@ -215,7 +216,8 @@ class Workflow:
             content = base64.b64decode(content_b64, validate=True)
         except (binascii.Error, ValueError):
             raise ValidationError("invalid input", errors={"file": ["not base64"]}) from None
-        checked = files.check(content, self.max_bytes)
+        # Decoding a large image takes a while: in a real thread, other workers and the heartbeat carry on.
+        checked = tpool.execute(files.check, content, self.max_bytes)
 
         current = self._current(session, booking, doc_type)
         if current is not None and current.sha256 == checked.sha256 and current.status != "rejected":
