@@ -6,7 +6,7 @@ import copy
 
 import kubernetes_validate
 import pytest
-from k8s_manifests import OVERLAYS, of_kind
+from k8s_manifests import K8S, OVERLAYS, of_kind, render
 from packaging.version import Version
 
 # The oldest Kubernetes Antre supports (README.md) and the newest whose schemas kubernetes-validate ships:
@@ -152,3 +152,16 @@ def test_operator_checks_reject_missing_required_fields(rendered):
     del tenant["spec"]["pools"][0]["volumesPerServer"]
     with pytest.raises(AssertionError):
         check_minio_tenant(tenant)
+
+
+def test_the_base_needs_no_operator_so_every_dependency_can_be_swapped():
+    """The base alone (what an environment with managed RabbitMQ, PostgreSQL and S3 starts from) renders,
+    validates, and holds no operator resource: each of those comes from a component."""
+    objects = render(K8S / "base")
+    assert {o["kind"] for o in objects} >= {"Deployment", "Service", "HorizontalPodAutoscaler", "PodDisruptionBudget"}
+    assert not [o for o in objects if (o["apiVersion"], o["kind"]) in OPERATOR_KINDS]
+    for obj in objects:
+        kubernetes_validate.validate(obj, VERSIONS[-1], strict=True)
+    for component in ("rabbitmq", "postgres", "minio", "monitoring"):
+        text = (K8S / "components" / component / "kustomization.yaml").read_text()
+        assert "kind: Component" in text, component
