@@ -47,9 +47,11 @@ class SmtpMailer:
 
     def __init__(self, host, port, *, tls="none", user=None, password=None, sender=None, timeout=10.0):
         self.host, self.port = host, int(port)
-        self.tls = (_text(tls) or "none").lower()
+        tls = (_text(tls) or "none").lower()
+        # A yes/no setting means STARTTLS or not (port 587 relays); implicit TLS (465) is "ssl".
+        self.tls = {"true": "starttls", "yes": "starttls", "1": "starttls", "false": "none", "no": "none"}.get(tls, tls)
         if self.tls not in ("none", "starttls", "ssl"):
-            raise ValueError(f"SMTP_TLS must be none, starttls or ssl, not {self.tls!r}")
+            raise ValueError(f"SMTP_TLS must be none, starttls or ssl, not {tls!r}")
         self.user, self.password = _text(user), _text(password)
         self.sender = _text(sender) or "Antre <no-reply@antre.imigrasi.go.id>"
         self.timeout = float(timeout)

@@ -44,6 +44,9 @@ def test_smtp_config_and_message():
     assert msg["Content-Language"] == "id" and msg["X-Antre-Message-Type"] == "otp"
     assert msg["Message-ID"].endswith("@antre.imigrasi.go.id>")
     assert "Isi pesan é" in msg.get_content()
+    assert SmtpMailer.from_config({"SMTP_TLS": True}).tls == "starttls"  # YAML reads SMTP_TLS=true as a bool
+    assert SmtpMailer.from_config({"SMTP_TLS": False}).tls == "none"
+    assert SmtpMailer.from_config({"SMTP_TLS": "ssl"}).tls == "ssl"
     with pytest.raises(ValueError):
         SmtpMailer("h", 25, tls="maybe")
 
