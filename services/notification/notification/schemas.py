@@ -57,7 +57,7 @@ class ReminderDue(_Data):
 
 class TicketCalled(_Data):
     ticket_id = fields.UUID(required=True)
-    ticket_number = fields.String(required=True)
+    ticket_number = fields.Raw(required=True)  # "A-042" or a number: shown as given
     office_code = fields.String(required=True)
     counter = fields.Raw(required=True)
     user_id = fields.UUID(load_default=None, allow_none=True)
