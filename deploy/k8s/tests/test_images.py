@@ -152,3 +152,18 @@ def test_non_editable_install_carries_every_file_of_the_package(package):
         if not any(inside.match(g) and len(inside.parts) == len(PurePosixPath(g).parts) for g in globs):
             missing.append(f"{relative}: not in [tool.setuptools.package-data] {owner}")
     assert not missing, "\n".join(missing)
+
+
+@pytest.mark.parametrize("process", sorted(PROCESSES))
+def test_every_runtime_file_beside_the_package_is_copied(process):
+    """What sits beside the package (config, Alembic) is read from WORKDIR at run time, so the image must
+    copy each such entry; a new one (say a data folder) would otherwise work in development only."""
+    root = PROCESS_DIRS[process]
+    build_only = {process, "tests", "pyproject.toml", "README.md", "Dockerfile", "build"}
+    needed = {p.name for p in root.iterdir() if p.name not in build_only and p.name[0] != "."}
+    needed = {name for name in needed if not name.endswith(".egg-info")}
+    copied = " ".join(arg for word, arg in stages(root / "Dockerfile")[-1] if word == "COPY")
+    directory = root.relative_to(REPO)
+    assert needed, process
+    for name in sorted(needed):
+        assert f"{directory}/{name}" in copied, f"{process}: {name} is not copied into the image"
