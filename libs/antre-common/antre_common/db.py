@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from nameko.extensions import DependencyProvider
 from sqlalchemy import create_engine, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from antre_common.context import REQUEST_ID_KEY
@@ -22,6 +23,13 @@ log = logging.getLogger(__name__)
 _patched = False
 
 
+def postgres_url(url):
+    """``postgresql://`` (as managed databases and CloudNativePG write it) means psycopg2 here: SQLAlchemy 2.1
+    would pick psycopg 3, which is not installed."""
+    url = make_url(url)
+    return url.set(drivername="postgresql+psycopg2") if url.drivername == "postgresql" else url
+
+
 def make_engine(url, **kwargs):
     """An engine whose psycopg2 connections wait on the eventlet hub instead of blocking the process."""
     global _patched
@@ -30,7 +38,7 @@ def make_engine(url, **kwargs):
 
         patch_psycopg()
         _patched = True
-    return create_engine(url, pool_pre_ping=True, future=True, **kwargs)
+    return create_engine(postgres_url(url), pool_pre_ping=True, future=True, **kwargs)
 
 
 class DbHandle:

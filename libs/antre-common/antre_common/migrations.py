@@ -9,14 +9,15 @@ import sys
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+
+from antre_common.db import postgres_url
 
 
 def run_env(target_metadata):
     from alembic import context
 
     url = context.config.attributes.get("url") or os.environ["DATABASE_URL"]
-    engine = create_engine(url)
+    engine = create_engine(postgres_url(url))
     with engine.connect() as connection:
         context.configure(connection=connection, target_metadata=target_metadata, compare_type=True)
         with context.begin_transaction():
@@ -44,7 +45,7 @@ def drift(url, metadata):
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    engine = create_engine(url)
+    engine = create_engine(postgres_url(url))
     try:
         with engine.connect() as conn:
             context = MigrationContext.configure(conn, opts={"compare_type": True})
@@ -59,7 +60,7 @@ def _is_alembic_own(diff):
 
 def ensure_database(url, template=None):
     """Create the database of ``url`` if it does not exist (connecting to ``postgres`` on the same server)."""
-    url = make_url(url)
+    url = postgres_url(url)
     admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
@@ -72,7 +73,7 @@ def ensure_database(url, template=None):
 
 
 def drop_database(url):
-    url = make_url(url)
+    url = postgres_url(url)
     admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:

@@ -59,3 +59,10 @@ def test_mask_keeps_only_the_ends():
     assert mask("3171234567890001") == "3171********0001"
     assert mask("1234") == "****"
     assert mask(None) is None
+
+
+def test_plain_postgresql_urls_use_psycopg2():
+    from antre_common.db import postgres_url
+
+    assert postgres_url("postgresql://u:p@db:5432/antre").drivername == "postgresql+psycopg2"
+    assert postgres_url("postgresql+psycopg2://u@db/antre").drivername == "postgresql+psycopg2"
