@@ -15,7 +15,13 @@ from pathlib import Path
 RESULTS = Path(__file__).resolve().parent / "results"
 
 # Each module: run(args) -> markdown. Add yours here.
-BENCHMARKS = ("identity_login", "documents_upload", "notification_delivery")
+BENCHMARKS = (
+    "identity_login",
+    "documents_upload",
+    "notification_delivery",
+    "scheduling_throughput",
+    "scheduling_flash_crowd",
+)
 
 
 def machine():

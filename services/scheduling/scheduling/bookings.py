@@ -9,14 +9,13 @@ in the transaction that writes the booking and its events, so either all of it i
 import hashlib
 import json
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from scheduling import codes, events
-from scheduling.catalogue import get_service
 from scheduling.exceptions import (
     AlreadyBooked,
     AlreadyCancelled,
@@ -140,45 +139,25 @@ def _integration(booking, tz, **extra):
     }
 
 
-def create(session, db, now, *, user_id, person_ref, slot_id, service_code):
-    service = get_service(session, service_code)
-    if not isinstance(slot_id, str) or session.get(Slot, slot_id) is None:
+def create(session, db, now, *, user_id, person_ref, slot_id, service, timezone_of):
+    """``service`` is the catalogue entry (``code``, ``duration_minutes``); ``timezone_of(office_code)``."""
+    minutes = service["duration_minutes"]
+    slot = session.get(Slot, slot_id) if isinstance(slot_id, str) else None
+    if slot is None:
         raise SlotNotFound("no such slot", slot_id=slot_id)
-    # Friendly early answer; the unique index below is what actually enforces it under races.
-    if session.scalar(
-        select(Booking.id).where(
-            Booking.person_ref == person_ref,
-            Booking.service_code == service.code,
-            Booking.status.in_(("confirmed", "checked_in", "called", "serving")),
-        )
-    ):
-        raise AlreadyBooked("an active booking for this service exists", service_code=service.code)
-    office_code, start_at, end_at = _take_seat(session, slot_id, service.duration_minutes, now)
-    for attempt in range(CODE_ATTEMPTS):
-        booking = Booking(
-            id=str(uuid.uuid4()),
-            reservation_code=codes.new_code(),
-            user_id=user_id,
-            person_ref=person_ref,
-            office_code=office_code,
-            service_code=service.code,
-            slot_id=slot_id,
-            start_at=start_at,
-            end_at=end_at,
-            minutes=service.duration_minutes,
-            status="confirmed",
-            created_at=now,
-        )
-        try:
-            with session.begin_nested():
-                session.add(booking)
-            break
-        except IntegrityError as exc:
-            if _constraint(exc) == ACTIVE_INDEX:
-                raise AlreadyBooked("an active booking for this service exists", service_code=service.code) from None
-            if attempt == CODE_ATTEMPTS - 1:
-                raise
-    tz = _timezone(session, office_code)
+    # Under a flash crowd most attempts find the slot full: answer those from the snapshot, without
+    # touching the slot's row lock (the conditional UPDATE below stays the only judge of a success).
+    if slot.closed or slot.start_at <= now:
+        raise SlotUnavailable("the slot is closed or has started", slot_id=slot_id)
+    if slot.booked_minutes + minutes > slot.capacity_minutes:
+        raise SlotFull("no seat left in this slot", slot_id=slot_id)
+    # The booking row first (the partial unique index refuses a second active booking of the person here),
+    # the seat last: the slot's row lock is then held only for the UPDATE, the outbox rows and the commit,
+    # which is what bounds throughput on a hot slot.
+    booking = _insert_booking(session, now, user_id, person_ref, slot, service["code"], minutes)
+    _, _, end_at = _take_seat(session, slot_id, minutes, now)
+    booking.end_at = end_at
+    tz = timezone_of(slot.office_code)
     result = booking_dto(booking, tz)
     events.emit(
         db,
@@ -187,8 +166,34 @@ def create(session, db, now, *, user_id, person_ref, slot_id, service_code):
         | {"start": result["start"], "end": result["end"], "slot_id": slot_id},
         integration=_integration(booking, tz),
     )
-    events.availability_changed(db, office_code, [booking.start_at.astimezone(ZoneInfo(tz)).date()])
     return result
+
+
+def _insert_booking(session, now, user_id, person_ref, slot, service_code, minutes):
+    for attempt in range(CODE_ATTEMPTS):
+        booking = Booking(
+            id=str(uuid.uuid4()),
+            reservation_code=codes.new_code(),
+            user_id=user_id,
+            person_ref=person_ref,
+            office_code=slot.office_code,
+            service_code=service_code,
+            slot_id=slot.id,
+            start_at=slot.start_at,
+            end_at=slot.end_at,
+            minutes=minutes,
+            status="confirmed",
+            created_at=now,
+        )
+        try:
+            with session.begin_nested():  # a reservation code collision retries without losing the rest
+                session.add(booking)
+            return booking
+        except IntegrityError as exc:
+            if _constraint(exc) == ACTIVE_INDEX:
+                raise AlreadyBooked("an active booking for this service exists", service_code=service_code) from None
+            if attempt == CODE_ATTEMPTS - 1:
+                raise
 
 
 def _constraint(exc):
@@ -247,11 +252,11 @@ def cancel(session, db, settings, now, *, reservation_code, user_id, reason="cit
             "reservation_code": booking.reservation_code,
             "user_id": booking.user_id,
             "office_code": booking.office_code,
+            "date": result["date"],
             "reason": reason,
         },
         integration=_integration(booking, tz, reason=reason),
     )
-    events.availability_changed(db, booking.office_code, [booking.start_at.astimezone(ZoneInfo(tz)).date()])
     return result
 
 
@@ -288,9 +293,6 @@ def reschedule(session, db, settings, now, *, reservation_code, user_id, slot_id
             "new_slot": new,
         },
         integration=_integration(booking, tz, old_start=old["start"]),
-    )
-    events.availability_changed(
-        db, booking.office_code, {date.fromisoformat(old["date"]), date.fromisoformat(new["date"])}
     )
     return booking_dto(booking, tz)
 

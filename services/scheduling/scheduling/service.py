@@ -120,15 +120,17 @@ class SchedulingService(ServiceBase):
             "user_id": str(b["user_id"]),
             "person_ref": b["person_ref"],
             "slot_id": str(b["slot_id"]),
-            "service_code": b["service_code"],
         }
+        service = self.get_service(b["service_code"])
         with self.db.transaction() as session:
             result = bookings.idempotent(
                 session,
                 args["user_id"],
                 b["idempotency_key"],
-                args,
-                lambda: bookings.create(session, self.db, utcnow(), **args),
+                dict(args, service_code=service["code"]),
+                lambda: bookings.create(
+                    session, self.db, utcnow(), **args, service=service, timezone_of=self._timezone
+                ),
             )
         self.cache.invalidate(result["office_code"], [result["date"]])
         return result
@@ -203,10 +205,27 @@ class SchedulingService(ServiceBase):
         with self.db.transaction() as session:
             return bookings.mark_no_shows(session, self.db, self.settings, utcnow())
 
+    # Every replica drops its cached days when seats change anywhere (broadcast: one queue per process).
     @event_handler("scheduling", "availability_changed", handler_type=BROADCAST, reliable_delivery=False)
     def on_availability_changed(self, envelope):
         data = envelope["data"]
         self.cache.invalidate(data["office_code"], data["dates"])
+
+    @event_handler("scheduling", "booking_created", handler_type=BROADCAST, reliable_delivery=False)
+    def on_booking_created(self, envelope):
+        self.cache.invalidate(envelope["data"]["office_code"], [envelope["data"]["date"]])
+
+    @event_handler("scheduling", "booking_cancelled", handler_type=BROADCAST, reliable_delivery=False)
+    def on_booking_cancelled(self, envelope):
+        self.cache.invalidate(envelope["data"]["office_code"], [envelope["data"]["date"]])
+
+    @event_handler("scheduling", "booking_rescheduled", handler_type=BROADCAST, reliable_delivery=False)
+    def on_booking_rescheduled(self, envelope):
+        data = envelope["data"]
+        self.cache.invalidate(data["office_code"], [data["old_slot"]["date"], data["new_slot"]["date"]])
+
+    def _timezone(self, office_code):
+        return self._office(office_code).timezone
 
     def _office(self, code):
         def fetch():
