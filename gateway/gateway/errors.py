@@ -122,6 +122,17 @@ ERRORS = {
         "Idempotency-Key ini sudah dipakai untuk permintaan lain.",
         "This Idempotency-Key was used for a different request.",
     ),
+    "TICKET_NOT_FOUND": (404, "Nomor antrean tidak ditemukan.", "No such ticket."),
+    "CHECK_IN_WRONG_DAY": (
+        409,
+        "Reservasi ini bukan untuk hari ini.",
+        "This booking is not for today.",
+    ),
+    "TICKET_INVALID_TRANSITION": (
+        409,
+        "Langkah ini tidak dapat dilakukan pada status antrean saat ini.",
+        "This step is not possible in the ticket's current state.",
+    ),
     # documents: uploads and review
     "EMPTY_FILE": (400, "Berkas kosong.", "The file is empty."),
     "UNSUPPORTED_FILE_TYPE": (

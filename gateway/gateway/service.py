@@ -5,8 +5,11 @@ from gateway.routes.bookings import BookingRoutes
 from gateway.routes.catalogue import CatalogueRoutes
 from gateway.routes.documents import DocumentRoutes
 from gateway.routes.identity import IdentityRoutes
+from gateway.routes.operations import OperationsRoutes
 from gateway.routes.status import StatusRoutes
 
 
-class GatewayService(StatusRoutes, IdentityRoutes, CatalogueRoutes, BookingRoutes, DocumentRoutes, ServiceBase):
+class GatewayService(
+    StatusRoutes, IdentityRoutes, CatalogueRoutes, BookingRoutes, OperationsRoutes, DocumentRoutes, ServiceBase
+):
     name = "gateway"

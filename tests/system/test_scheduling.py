@@ -139,3 +139,42 @@ def test_full_slot_answers_409_and_capacity_is_for_the_offices_supervisor(stack,
     day = slot["date"]
     after = gateway.get("/api/v1/offices/YOG/availability", params={"service": "paspor_hilang", "from": day, "to": day})
     assert next(s for s in after.json() if s["slot_id"] == slot["slot_id"])["remaining"] == 0
+
+
+def test_office_operations_walk_ins_priority_counters_and_board(stack, gateway):
+    officer = bearer(stack, staff("officer", "BPN"))
+    other = bearer(stack, staff("officer", "JKS"))
+    assert gateway.post("/api/v1/offices/BPN/walk-ins", json={"service_code": "paspor_baru"}, headers=other
+                        ).status_code == 403  # fmt: skip
+    assert gateway.post("/api/v1/offices/BPN/counters/1/call-next", headers=officer).status_code == 204
+    plain = gateway.post("/api/v1/offices/BPN/walk-ins", json={"service_code": "paspor_baru", "name": "Budi"},
+                         headers=officer)  # fmt: skip
+    assert plain.status_code == 201, plain.text
+    elder = gateway.post("/api/v1/offices/BPN/walk-ins", json={"service_code": "paspor_baru", "priority": "lansia"},
+                         headers=officer).json()  # fmt: skip
+    queue = gateway.get("/api/v1/offices/BPN/queue", headers=officer).json()
+    assert [t["ticket_id"] for t in queue] == [elder["ticket_id"], plain.json()["ticket_id"]]
+    called = gateway.post("/api/v1/offices/BPN/counters/3/call-next", headers=officer).json()
+    assert (called["ticket_id"], called["counter"], called["status"]) == (elder["ticket_id"], "3", "called")
+    board = gateway.get("/api/v1/offices/BPN/board").json()  # public
+    assert board["now_serving"] == [{"ticket_number": elder["ticket_number"], "counter": "3"}]
+    assert board["waiting"] == 1
+    assert gateway.post(f"/api/v1/tickets/{elder['ticket_id']}/start", headers=other).status_code == 404
+    assert gateway.post(f"/api/v1/tickets/{elder['ticket_id']}/start", headers=officer).json()["status"] == "serving"
+    done = gateway.post(f"/api/v1/tickets/{elder['ticket_id']}/complete", headers=officer)
+    assert done.json()["status"] == "completed"
+    again = gateway.post(f"/api/v1/tickets/{elder['ticket_id']}/complete", headers=officer)
+    assert (again.status_code, again.json()["code"]) == (409, "TICKET_INVALID_TRANSITION")
+
+
+def test_check_in_of_a_booking_for_another_day_is_refused(stack, gateway):
+    person = citizen()
+    slot = first_slot(gateway, office="BPN", service="paspor_rusak")
+    booking = gateway.post("/api/v1/bookings", json={"slot_id": slot["slot_id"], "service_code": "paspor_rusak"},
+                           headers=bearer(stack, person)).json()  # fmt: skip
+    officer = bearer(stack, staff("officer", "BPN"))
+    early = gateway.post("/api/v1/offices/BPN/check-ins", json={"reservation_code": booking["reservation_code"]},
+                         headers=officer)  # fmt: skip
+    assert (early.status_code, early.json()["code"]) == (409, "CHECK_IN_WRONG_DAY")
+    assert gateway.post("/api/v1/offices/BPN/check-ins", json={"reservation_code": booking["reservation_code"]},
+                        headers=bearer(stack, person)).status_code == 403  # fmt: skip

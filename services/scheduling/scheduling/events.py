@@ -14,6 +14,8 @@ INTEGRATION_TYPES = {
     "booking_created": "id.go.imigrasi.antre.booking.created.v1",
     "booking_cancelled": "id.go.imigrasi.antre.booking.cancelled.v1",
     "booking_rescheduled": "id.go.imigrasi.antre.booking.rescheduled.v1",
+    "ticket_issued": "id.go.imigrasi.antre.ticket.issued.v1",
+    "ticket_completed": "id.go.imigrasi.antre.ticket.completed.v1",
 }
 # Cache coherence between replicas (not a domain event): the office's availability changed on these dates
 # (None: every date).

@@ -69,3 +69,19 @@ class RescheduleLimit(ServiceError):
 
 class IdempotencyKeyReused(ServiceError):
     code = "IDEMPOTENCY_KEY_REUSED"
+
+
+class TicketNotFound(NotFound):
+    code = "TICKET_NOT_FOUND"
+
+
+class WrongDay(ServiceError):
+    """Check-in of a booking for another day."""
+
+    code = "CHECK_IN_WRONG_DAY"
+
+
+class TicketTransition(ServiceError):
+    """The ticket is not in a state that allows this step (e.g. completing a ticket nobody called)."""
+
+    code = "TICKET_INVALID_TRANSITION"

@@ -145,3 +145,29 @@ class IdempotencyRecord(Base):
     request_hash: Mapped[str] = mapped_column(String(64))
     response: Mapped[dict] = mapped_column(JSONB)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Ticket(Base):
+    """A place in an office's queue today: a checked-in booking or a walk-in."""
+
+    __tablename__ = "ticket"
+    __table_args__ = (
+        UniqueConstraint("office_code", "day", "ticket_number", name="uq_ticket_number"),
+        UniqueConstraint("booking_id", name="uq_ticket_booking"),
+        Index("ix_ticket_waiting", "office_code", "day", "issued_at", postgresql_where=text("status = 'waiting'")),
+    )
+
+    id: Mapped[str] = mapped_column(Uuid(as_uuid=False), primary_key=True)
+    office_code: Mapped[str] = mapped_column(ForeignKey("office.code"))
+    day: Mapped[date] = mapped_column(Date)  # office local date
+    ticket_number: Mapped[str] = mapped_column(String(8))
+    kind: Mapped[str] = mapped_column(String(10))  # booked | walk_in
+    priority: Mapped[str | None] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(12))  # waiting | called | serving | completed | no_show
+    service_code: Mapped[str] = mapped_column(ForeignKey("service.code"))
+    booking_id: Mapped[str | None] = mapped_column(ForeignKey("booking.id"))
+    counter: Mapped[str | None] = mapped_column(String(10))
+    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    called_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

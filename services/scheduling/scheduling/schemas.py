@@ -3,6 +3,7 @@
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates
 
 from scheduling.capacity import validate_opening_hours
+from scheduling.operations import PRIORITIES
 
 CODE = validate.Regexp(r"^[A-Za-z0-9_-]{1,40}$")
 
@@ -59,3 +60,14 @@ class Reschedule(BookingAction):
 
 class Cancel(BookingAction):
     reason = fields.String(load_default="citizen", validate=validate.OneOf(["citizen", "office"]))
+
+
+class WalkIn(Strict):
+    service_code = fields.String(required=True, validate=CODE)
+    priority = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(PRIORITIES))
+
+
+class TicketStep(Strict):
+    ticket_id = fields.UUID(required=True)
+    action = fields.String(required=True, validate=validate.OneOf(["start", "complete", "no_show"]))
+    office_code = fields.String(load_default=None, allow_none=True)  # the staff's office; None for admins

@@ -14,7 +14,7 @@ from antre_common.db import Database, DbHandle
 from antre_common.envelope import utcnow
 from antre_common.errors import load
 from antre_common.health import ServiceBase
-from scheduling import availability, bookings, capacity, catalogue, qr, schemas
+from scheduling import availability, bookings, capacity, catalogue, operations, qr, schemas
 from scheduling.models import OutboxEvent, ProcessedEvent
 from scheduling.rules import Settings
 
@@ -183,6 +183,41 @@ class SchedulingService(ServiceBase):
         booking = bookings.find(self.db.session, reservation_code)
         content_type, data = qr.render(booking.reservation_code, image_format)
         return {"content_type": content_type, "data": base64.b64encode(data).decode()}
+
+    # -- office operations (staff; the gateway checks the caller works at the office) ----------------------
+
+    @rpc
+    def check_in(self, office_code, reservation_code):
+        with self.db.transaction() as session:
+            return operations.check_in(session, self.db, utcnow(), self._office(office_code), reservation_code)
+
+    @rpc
+    def walk_in(self, office_code, visitor):
+        v = load(schemas.WalkIn(), visitor)
+        with self.db.transaction() as session:
+            return operations.walk_in(
+                session, self.db, utcnow(), self._office(office_code), v["service_code"], v["priority"]
+            )
+
+    @rpc
+    def call_next(self, office_code, counter):
+        with self.db.transaction() as session:
+            return operations.call_next(session, self.db, utcnow(), self._office(office_code), str(counter)[:10])
+
+    @rpc
+    def ticket_step(self, request):
+        r = load(schemas.TicketStep(), request)
+        with self.db.transaction() as session:
+            return operations.step(session, self.db, utcnow(), str(r["ticket_id"]), r["action"], r["office_code"])
+
+    @rpc
+    def office_queue(self, office_code):
+        return operations.waiting(self.db.session, utcnow(), self._office(office_code))
+
+    @rpc
+    def office_board(self, office_code):
+        durations = {s["code"]: s["duration_minutes"] for s in self.list_services()}
+        return operations.board(self.db.session, utcnow(), self._office(office_code), durations)
 
     # -- timers and cache coherence -------------------------------------------------------------------------
 

@@ -1,0 +1,190 @@
+"""The office's queue today: check-ins of booked citizens, walk-ins, calling the next visitor to a counter,
+and the ticket's steps to completion. Priority visitors (lansia, disabilitas, ibu_hamil, anak) go first;
+otherwise first come, first served, booked and walk-in alike (a booking guarantees the day's place, not a
+jump over people already waiting)."""
+
+import math
+import uuid
+
+from sqlalchemy import func, select
+
+from scheduling import capacity, events
+from scheduling.bookings import find
+from scheduling.exceptions import (
+    BookingNotActive,
+    BookingNotFound,
+    ServiceNotFound,
+    TicketNotFound,
+    TicketTransition,
+    WrongDay,
+)
+from scheduling.models import Booking, Office, Service, Ticket
+
+PRIORITIES = ("lansia", "disabilitas", "ibu_hamil", "anak")
+# step: (allowed from, to, booking status after, timestamp field)
+STEPS = {
+    "start": ("called", "serving", "serving", "started_at"),
+    "complete": ("serving", "completed", "completed", "finished_at"),
+    "no_show": ("called", "no_show", "no_show", "finished_at"),
+}
+
+
+def ticket_dto(ticket, reservation_code=None):
+    return {
+        "ticket_id": ticket.id,
+        "ticket_number": ticket.ticket_number,
+        "kind": ticket.kind,
+        "priority": ticket.priority,
+        "status": ticket.status,
+        "service_code": ticket.service_code,
+        "office_code": ticket.office_code,
+        "counter": ticket.counter,
+        "reservation_code": reservation_code,
+        "issued_at": ticket.issued_at.isoformat(),
+    }
+
+
+def _issue(session, db, now, office, *, kind, service_code, priority=None, booking=None):
+    day = capacity.local_today(now, office.timezone)
+    # The office row serialises numbering; numbers restart every day.
+    session.execute(select(Office.code).where(Office.code == office.code).with_for_update())
+    issued = session.scalar(
+        select(func.count()).select_from(Ticket).where(Ticket.office_code == office.code, Ticket.day == day)
+    )
+    prefix = "P" if priority else ("B" if kind == "booked" else "W")
+    ticket = Ticket(
+        id=str(uuid.uuid4()),
+        office_code=office.code,
+        day=day,
+        ticket_number=f"{prefix}{issued + 1:03d}",
+        kind=kind,
+        priority=priority,
+        status="waiting",
+        service_code=service_code,
+        booking_id=booking.id if booking else None,
+        issued_at=now,
+    )
+    session.add(ticket)
+    data = {k: v for k, v in ticket_dto(ticket).items() if k in ("ticket_id", "ticket_number", "office_code", "kind",
+                                                                   "priority", "service_code")}  # fmt: skip
+    events.emit(db, "ticket_issued", data, integration=data)
+    return ticket
+
+
+def check_in(session, db, now, office, reservation_code):
+    """Idempotent: checking in twice returns the same ticket."""
+    booking = find(session, reservation_code, lock=True)
+    if booking.office_code != office.code:
+        raise BookingNotFound("no such booking at this office")
+    existing = session.scalar(select(Ticket).where(Ticket.booking_id == booking.id))
+    if existing is not None:
+        return ticket_dto(existing, booking.reservation_code)
+    if booking.status != "confirmed":
+        raise BookingNotActive("the booking is not confirmed", status=booking.status)
+    if capacity.local_today(booking.start_at, office.timezone) != capacity.local_today(now, office.timezone):
+        raise WrongDay("the booking is for another day", date=booking.start_at.date().isoformat())
+    booking.status, booking.updated_at = "checked_in", now
+    ticket = _issue(session, db, now, office, kind="booked", service_code=booking.service_code, booking=booking)
+    return ticket_dto(ticket, booking.reservation_code)
+
+
+def walk_in(session, db, now, office, service_code, priority=None):
+    """A visitor without a booking (the name, if given, is for the officer only and not stored)."""
+    if session.get(Service, service_code) is None:
+        raise ServiceNotFound("no such service", service_code=service_code)
+    return ticket_dto(_issue(session, db, now, office, kind="walk_in", service_code=service_code, priority=priority))
+
+
+def call_next(session, db, now, office, counter):
+    """The next waiting ticket to ``counter``, or None. Concurrent counters never get the same ticket."""
+    day = capacity.local_today(now, office.timezone)
+    ticket = session.scalar(
+        select(Ticket)
+        .where(Ticket.office_code == office.code, Ticket.day == day, Ticket.status == "waiting")
+        .order_by(Ticket.priority.is_(None), Ticket.issued_at)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+    if ticket is None:
+        return None
+    ticket.status, ticket.counter, ticket.called_at = "called", counter, now
+    booking = session.get(Booking, ticket.booking_id) if ticket.booking_id else None
+    if booking is not None:
+        booking.status, booking.updated_at = "called", now
+    db.add_event(
+        "ticket_called",
+        {
+            "ticket_id": ticket.id,
+            "ticket_number": ticket.ticket_number,
+            "office_code": office.code,
+            "counter": counter,
+            "booking_id": booking.id if booking else None,
+            "user_id": booking.user_id if booking else None,
+        },
+    )
+    return ticket_dto(ticket, booking.reservation_code if booking else None)
+
+
+def step(session, db, now, ticket_id, action, office_code=None):
+    """start / complete / no_show; ``office_code`` (staff) must be the ticket's office (None: admin)."""
+    ticket = session.get(Ticket, ticket_id, with_for_update=True) if ticket_id else None
+    if ticket is None or (office_code is not None and ticket.office_code != office_code):
+        raise TicketNotFound("no such ticket")
+    allowed, to, booking_status, stamp = STEPS[action]
+    if ticket.status != allowed:
+        raise TicketTransition(f"cannot {action} a ticket that is {ticket.status}", status=ticket.status)
+    ticket.status = to
+    setattr(ticket, stamp, now)
+    booking = session.get(Booking, ticket.booking_id) if ticket.booking_id else None
+    if booking is not None:
+        booking.status, booking.updated_at = booking_status, now
+    if action == "complete":
+        data = {
+            "ticket_id": ticket.id,
+            "office_code": ticket.office_code,
+            "service_code": ticket.service_code,
+            "kind": ticket.kind,
+            "wait_seconds": round((ticket.called_at - ticket.issued_at).total_seconds()),
+            "service_seconds": round((ticket.finished_at - ticket.started_at).total_seconds()),
+        }
+        events.emit(db, "ticket_completed", data, integration=data)
+    if action == "no_show" and booking is not None:
+        db.add_event(
+            "booking_no_show",
+            {"booking_id": booking.id, "user_id": booking.user_id, "reservation_code": booking.reservation_code,
+             "office_code": booking.office_code},
+        )  # fmt: skip
+    return ticket_dto(ticket, booking.reservation_code if booking else None)
+
+
+def waiting(session, now, office):
+    day = capacity.local_today(now, office.timezone)
+    rows = session.execute(
+        select(Ticket, Booking.reservation_code)
+        .outerjoin(Booking, Booking.id == Ticket.booking_id)
+        .where(Ticket.office_code == office.code, Ticket.day == day, Ticket.status == "waiting")
+        .order_by(Ticket.priority.is_(None), Ticket.issued_at)
+    ).all()
+    return [ticket_dto(t, code) for t, code in rows]
+
+
+def board(session, now, office, durations):
+    """Public board: who is called where, how many wait, and a rough wait estimate."""
+    day = capacity.local_today(now, office.timezone)
+    serving = session.scalars(
+        select(Ticket)
+        .where(Ticket.office_code == office.code, Ticket.day == day, Ticket.status.in_(("called", "serving")))
+        .order_by(Ticket.called_at.desc())
+        .limit(20)
+    ).all()
+    queued = session.scalars(
+        select(Ticket.service_code).where(
+            Ticket.office_code == office.code, Ticket.day == day, Ticket.status == "waiting"
+        )
+    ).all()
+    minutes = sum(durations.get(code, 20) for code in queued)
+    return {
+        "now_serving": [{"ticket_number": t.ticket_number, "counter": t.counter} for t in serving],
+        "waiting": len(queued),
+        "estimated_wait_minutes": math.ceil(minutes / max(1, office.counters)),
+    }
