@@ -14,10 +14,12 @@ from functools import partial
 
 from eventlet.event import Event
 from marshmallow import ValidationError
+from nameko.exceptions import RemoteError
 from nameko.web.handlers import HttpRequestHandler
 from werkzeug.wrappers import Response
 
 from antre_common.context import REQUEST_ID_KEY, accept_request_id
+from antre_common.errors import ServiceError
 from gateway.auth import TokenVerifier
 from gateway.errors import GatewayError, describe, problem
 
@@ -60,8 +62,10 @@ class ApiEndpoint(HttpRequestHandler):
         auth=None,
         summary=None,
         tags=(),
+        documented=True,
         **kwargs,
     ):
+        self.documented = documented  # False keeps a route out of the OpenAPI contract
         self.body_schema = body
         self.query_schema = query
         self.form_schema = form  # multipart fields: documented in OpenAPI; the route reads request.files itself
@@ -70,6 +74,8 @@ class ApiEndpoint(HttpRequestHandler):
         self.auth = auth  # None: public; True: any signed-in user; a tuple: these roles
         self.summary = summary
         self.tags = tuple(tags)
+        # Answers such as SLOT_FULL or a bad token are not failures of the gateway: log them as warnings.
+        kwargs.setdefault("expected_exceptions", (GatewayError, RemoteError, ServiceError))
         super().__init__(method, url, **kwargs)
 
     def get_entrypoint_parameters(self, request):

@@ -31,7 +31,7 @@ def build_spec(entrypoints):
     problem_ref = {"content": {"application/problem+json": {"schema": "Problem"}}}
 
     paths = {}
-    for ep in sorted((e for e in entrypoints if isinstance(e, ApiEndpoint)), key=lambda e: e.url):
+    for ep in sorted((e for e in entrypoints if isinstance(e, ApiEndpoint) and e.documented), key=lambda e: e.url):
         path = _PARAM.sub(r"{\1}", ep.url)
         op = {
             "operationId": ep.method_name,

@@ -1,14 +1,18 @@
-"""Public status of the suite and the API contract."""
+"""Public status of the suite, the API contract, and the answer for a path the API does not have."""
 
+import logging
 import time
 
 import eventlet
 
 from antre_common.errors import ServiceUnavailable
 from antre_common.rpc import ServiceRpc
+from gateway.errors import GatewayError
 from gateway.http import api
 from gateway.openapi import ApiSpec
 from gateway.schemas import StatusResponse
+
+log = logging.getLogger(__name__)
 
 SERVICES = ("identity", "scheduling", "documents", "notification")
 PING_TIMEOUT = 2.0
@@ -29,7 +33,9 @@ class StatusRoutes:
             started = time.perf_counter()
             try:
                 getattr(self, name).ping(timeout=PING_TIMEOUT)
-            except ServiceUnavailable:
+            except Exception as exc:  # noqa: BLE001 - whatever breaks one service must not break the page
+                if not isinstance(exc, ServiceUnavailable):
+                    log.warning("ping failed", extra={"service": name, "error": type(exc).__name__})
                 return {"name": name, "status": "down", "rtt_ms": None}
             return {"name": name, "status": "up", "rtt_ms": round((time.perf_counter() - started) * 1000, 1)}
 
@@ -39,3 +45,8 @@ class StatusRoutes:
     def openapi(self, request):
         """This API as OpenAPI 3, generated from the gateway's own schemas."""
         return self.api_spec
+
+    @api("GET,POST,PUT,PATCH,DELETE", "/<path:path>", documented=False)
+    def unknown_path(self, request, path):
+        """Any path the API does not have: a problem+json 404 like every other error, never an HTML page."""
+        raise GatewayError("NOT_FOUND")

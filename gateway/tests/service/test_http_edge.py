@@ -118,3 +118,17 @@ def test_roles_are_enforced(client, keys):
     officer = token(private, role="officer", office="JKT01")
     response = client.get("/staff-only", headers={"Authorization": f"Bearer {officer}"})
     assert response.json() == {"office": "JKT01"}
+
+
+def test_unknown_paths_are_problem_json_not_html(container_factory, web_config, rabbit_config, http_client):
+    from gateway.service import GatewayService
+
+    container_factory(GatewayService, {**rabbit_config, **web_config}).start()
+    response = http_client.post("/api/v1/no-such-thing", json={})
+    assert response.status_code == 404
+    assert response.headers["Content-Type"] == "application/problem+json"
+    assert response.json()["code"] == "NOT_FOUND"
+    assert response.headers["X-Request-Id"]
+    assert http_client.get("/healthz").status_code == 200  # real routes still win over the fallback
+    spec = http_client.get("/api/v1/openapi.json").json()
+    assert "/{path}" not in spec["paths"] and "/api/v1/status" in spec["paths"]

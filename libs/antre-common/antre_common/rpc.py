@@ -1,18 +1,26 @@
-"""RPC with a deadline.
+"""RPC with a deadline, and the ``rpc`` entrypoint every service uses.
 
-nameko's ``RpcProxy`` waits for a reply forever; a caller here waits at most ``timeout`` seconds and gets
-``ServiceUnavailable`` instead. The request itself expires in the queue after the same time, so a service
-that comes back does not work through requests nobody waits for any more.
+nameko's ``RpcProxy`` waits for a reply forever; a caller here waits at most ``timeout`` seconds (per proxy,
+or per call with ``timeout=``) and gets ``ServiceUnavailable`` instead. The request itself expires in the
+queue after the same time, so a service that comes back does not work through requests nobody waits for.
 """
 
 import eventlet
 from kombu.exceptions import OperationalError
 from nameko.exceptions import UnknownService
-from nameko.rpc import RpcProxy
+from nameko.rpc import MethodProxy, RpcProxy
+from nameko.rpc import rpc as nameko_rpc
 
-from antre_common.errors import ServiceUnavailable
+from antre_common.errors import ServiceError, ServiceUnavailable
 
 DEFAULT_TIMEOUT = 5.0
+
+
+def rpc(fn=None, **kwargs):
+    """nameko's ``@rpc`` for which a ``ServiceError`` is an answer, not a failure: it is logged as a warning
+    instead of an ERROR traceback (a flash crowd answers thousands of SLOT_FULL)."""
+    kwargs.setdefault("expected_exceptions", ServiceError)
+    return nameko_rpc(**kwargs)(fn) if fn is not None else nameko_rpc(**kwargs)
 
 
 class ServiceRpc(RpcProxy):
@@ -26,8 +34,6 @@ class ServiceRpc(RpcProxy):
         super().setup()
         if self.timeout is None:
             self.timeout = float(self.container.config.get("RPC_TIMEOUT_SECONDS", DEFAULT_TIMEOUT))
-        # The message expires in the queue when the caller stops waiting (seconds, as kombu takes it).
-        self.options = dict(self.options, expiration=self.timeout)
 
     def get_dependency(self, worker_ctx):
         return DeadlineProxy(super().get_dependency(worker_ctx), self.target_service, self.timeout)
@@ -40,10 +46,14 @@ class DeadlineProxy:
         self._timeout = timeout
 
     def __getattr__(self, method_name):
-        method = getattr(self._proxy, method_name)
+        proxy = self._proxy
 
         def call(*args, timeout=None, **kwargs):
-            return call_with_deadline(method, self._service_name, timeout or self._timeout, *args, **kwargs)
+            timeout = timeout or self._timeout
+            # The message expires in the queue when the caller stops waiting (seconds, as kombu takes it).
+            options = dict(proxy.options, expiration=timeout)
+            method = MethodProxy(proxy.worker_ctx, proxy.service_name, method_name, proxy.reply_listener, **options)
+            return call_with_deadline(method, self._service_name, timeout, *args, **kwargs)
 
         return call
 

@@ -5,13 +5,12 @@ import logging
 
 from nameko.events import event_handler
 from nameko.extensions import DependencyProvider
-from nameko.rpc import rpc
 from nameko.timer import Timer
 
 from antre_common.db import Database
 from antre_common.errors import load
 from antre_common.health import ServiceBase
-from antre_common.rpc import ServiceRpc
+from antre_common.rpc import ServiceRpc, rpc
 from antre_common.storage import Storage
 from documents.crypto import Keyring
 from documents.models import OutboxEvent, ProcessedEvent

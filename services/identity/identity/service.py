@@ -4,13 +4,13 @@ Every state-changing RPC takes the caller's ``client_ip`` (the gateway passes th
 throttling and the audit trail.
 """
 
-from nameko.rpc import rpc
 from nameko.timer import timer
 
 from antre_common.db import Database
 from antre_common.envelope import utcnow
 from antre_common.errors import load
 from antre_common.health import ServiceBase
+from antre_common.rpc import rpc
 from identity import housekeeping, schemas
 from identity.accounts import Accounts
 from identity.dependencies import FirstAdmin, IdentityKeys

@@ -46,6 +46,10 @@ class Caller:
         return self.slow.nap(seconds)
 
     @rpc
+    def call_nap_patiently(self, seconds):
+        return self.slow.nap(seconds, timeout=5)
+
+    @rpc
     def call_ghost(self):
         return self.ghost.ping()
 
@@ -106,3 +110,17 @@ def test_request_id_follows_rpc_events_and_logs(container_factory, rabbit_config
     assert mine == theirs == "req-abcdef123456"
     assert seen.get() == ("req-abcdef123456", "req-abcdef123456")
     assert json.loads(lines[0])["request_id"] == "req-abcdef123456"
+
+
+def test_a_longer_deadline_per_call_also_keeps_the_request_alive_in_the_queue(container_factory, rabbit_config):
+    """A call with its own deadline must not expire in the queue at the proxy's shorter one."""
+    first = container_factory(SlowService, rabbit_config)
+    first.start()
+    first.stop()  # its queue stays: the service is down, not unknown
+    caller = container_factory(Caller, rabbit_config)
+    caller.start()
+    with entrypoint_hook(caller, "call_nap_patiently") as call:
+        pending = eventlet.spawn(call, 0)
+        eventlet.sleep(1.0)  # longer than the proxy's 0.5 s: the request waits in the queue
+        container_factory(SlowService, rabbit_config).start()
+        assert pending.wait() == "awake"
