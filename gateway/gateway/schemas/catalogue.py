@@ -1,13 +1,10 @@
 """Offices, services, availability and capacity as clients see them."""
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import Schema, fields, validate
+
+from antre_common.schemas import Strict
 
 CODE = validate.Regexp(r"^[A-Za-z0-9_-]{1,40}$")
-
-
-class Strict(Schema):
-    class Meta:
-        unknown = RAISE
 
 
 class BookingWindow(Schema):

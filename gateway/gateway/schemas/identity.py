@@ -3,16 +3,13 @@
 Shapes are checked here before any RPC; identity checks the rules that need its data or keys (the NIK
 against the birth date, common passwords, uniqueness)."""
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import Schema, fields, validate
+
+from antre_common.schemas import Strict
 
 LANGUAGES = ("id", "en")
 STAFF_ROLES = ("officer", "supervisor", "admin")
 password = validate.Length(min=12, max=128)
-
-
-class Strict(Schema):
-    class Meta:
-        unknown = RAISE
 
 
 class RegisterRequest(Strict):

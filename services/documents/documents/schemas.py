@@ -1,15 +1,12 @@
 """What crosses documents's boundary, validated on the way in (it has more callers than the gateway)."""
 
-from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+
+from antre_common.schemas import Strict
 
 ROLES = ("citizen", "officer", "supervisor", "admin")
 DOC_TYPE = validate.Regexp(r"^[a-z][a-z0-9_]{0,63}$")
 RESERVATION_CODE = validate.Length(min=4, max=32)
-
-
-class Strict(Schema):
-    class Meta:
-        unknown = RAISE
 
 
 class PrincipalSchema(Strict):

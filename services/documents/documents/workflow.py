@@ -10,7 +10,7 @@ import base64
 import binascii
 import logging
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from eventlet import tpool
 from nameko.exceptions import RemoteError
@@ -19,6 +19,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 
+from antre_common.envelope import utcnow
 from antre_common.errors import ServiceError, load, parse_remote
 from antre_common.metrics import metric
 from documents import access, checklist, files
@@ -47,10 +48,6 @@ UPLOAD_BYTES = metric(
 PURGED = metric(Counter, "antre_documents_purged_objects_total", "Objects deleted by retention.")
 ASK_AFTER_DAYS = 1  # a booking still open a day after its visit: ask scheduling whether it ended
 OVER_AFTER_DAYS = 7  # still open a week after its visit: the visit is over, whatever the status says
-
-
-def utcnow():
-    return datetime.now(UTC)
 
 
 def document_view(doc):

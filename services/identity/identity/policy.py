@@ -4,6 +4,8 @@ import hmac
 import secrets
 from datetime import timedelta
 
+from antre_common.logs import mask
+
 OTP_DIGITS = 6
 OTP_TTL = timedelta(minutes=5)
 OTP_MAX_ATTEMPTS = 5
@@ -56,6 +58,4 @@ def seconds_until(when, now):
 
 def mask_nik(nik):
     """``3171********0001``: region and the last four digits, as on a printed receipt."""
-    if not nik:
-        return None
-    return nik[:4] + "*" * (len(nik) - 8) + nik[-4:]
+    return mask(nik) if nik else None

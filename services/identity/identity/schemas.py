@@ -1,15 +1,11 @@
 """What crosses identity's boundary, validated on the way in (it has more callers than the gateway)."""
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import fields, validate
 
+from antre_common.schemas import Strict
 from identity.person import PASSWORD_MAX
 
 LANGUAGES = ("id", "en")
-
-
-class Strict(Schema):
-    class Meta:
-        unknown = RAISE
 
 
 class Registration(Strict):
