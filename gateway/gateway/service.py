@@ -5,11 +5,19 @@ from gateway.routes.bookings import BookingRoutes
 from gateway.routes.catalogue import CatalogueRoutes
 from gateway.routes.documents import DocumentRoutes
 from gateway.routes.identity import IdentityRoutes
+from gateway.routes.insight import InsightRoutes
 from gateway.routes.operations import OperationsRoutes
 from gateway.routes.status import StatusRoutes
 
 
 class GatewayService(
-    StatusRoutes, IdentityRoutes, CatalogueRoutes, BookingRoutes, OperationsRoutes, DocumentRoutes, ServiceBase
+    StatusRoutes,
+    IdentityRoutes,
+    CatalogueRoutes,
+    BookingRoutes,
+    OperationsRoutes,
+    InsightRoutes,
+    DocumentRoutes,
+    ServiceBase,
 ):
     name = "gateway"

@@ -178,3 +178,17 @@ def test_check_in_of_a_booking_for_another_day_is_refused(stack, gateway):
     assert (early.status_code, early.json()["code"]) == (409, "CHECK_IN_WRONG_DAY")
     assert gateway.post("/api/v1/offices/BPN/check-ins", json={"reservation_code": booking["reservation_code"]},
                         headers=bearer(stack, person)).status_code == 403  # fmt: skip
+
+
+def test_forecast_and_stats_are_for_the_offices_supervisors(stack, gateway):
+    supervisor = bearer(stack, staff("supervisor", "DPS"))
+    forecast = gateway.get("/api/v1/offices/DPS/forecast", headers=supervisor)
+    assert forecast.status_code == 200, forecast.text
+    assert len(forecast.json()) == 7 and {"booked", "recommended_counters"} <= set(forecast.json()[0])
+    stats = gateway.get("/api/v1/offices/DPS/stats", headers=supervisor)
+    assert stats.status_code == 200 and len(stats.json()) == 7
+    for other in (staff("officer", "DPS"), staff("supervisor", "MKS"), citizen()):
+        assert gateway.get("/api/v1/offices/DPS/forecast", headers=bearer(stack, other)).status_code == 403
+    bad = gateway.get("/api/v1/offices/DPS/stats", params={"from": "2026-12-10", "to": "2026-12-01"},
+                      headers=supervisor)  # fmt: skip
+    assert (bad.status_code, bad.json()["code"]) == (400, "VALIDATION_ERROR")

@@ -2,6 +2,7 @@
 
 import base64
 import logging
+from datetime import date
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
@@ -14,7 +15,8 @@ from antre_common.db import Database, DbHandle
 from antre_common.envelope import utcnow
 from antre_common.errors import load
 from antre_common.health import ServiceBase
-from scheduling import availability, bookings, capacity, catalogue, operations, qr, schemas
+from scheduling import availability, bookings, capacity, catalogue, insight, operations, qr, schemas
+from scheduling.exceptions import ValidationError
 from scheduling.models import OutboxEvent, ProcessedEvent
 from scheduling.rules import Settings
 
@@ -219,6 +221,19 @@ class SchedulingService(ServiceBase):
         durations = {s["code"]: s["duration_minutes"] for s in self.list_services()}
         return operations.board(self.db.session, utcnow(), self._office(office_code), durations)
 
+    @rpc
+    def office_forecast(self, office_code, date_from=None, date_to=None):
+        office = self._office(office_code)
+        with self.db.transaction() as session:
+            layout = catalogue.layout_of(session, catalogue.get_office(session, office_code))
+            durations = {s["code"]: s["duration_minutes"] for s in self.list_services()}
+            return insight.forecast(session, utcnow(), office, layout, durations, _date(date_from), _date(date_to))
+
+    @rpc
+    def office_stats(self, office_code, date_from=None, date_to=None):
+        office = self._office(office_code)
+        return insight.stats(self.db.session, utcnow(), office, _date(date_from), _date(date_to))
+
     # -- timers and cache coherence -------------------------------------------------------------------------
 
     @timer(interval=30)
@@ -269,6 +284,13 @@ class SchedulingService(ServiceBase):
             return catalogue.snapshot(office, catalogue.future_closures(self.db.session, office.code, today))
 
         return self.cache.lookup("office", code, fetch)
+
+
+def _date(value):
+    try:
+        return None if value in (None, "") else date.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise ValidationError("invalid date", errors={"date": ["YYYY-MM-DD"]}) from None
 
 
 def _str(value):

@@ -128,18 +128,19 @@ def test_bad_booking_requests_change_nothing(rpc, engine):
 
 
 def past_slot(engine, office, hours_from_now, minutes=60, capacity=600):
-    """A slot at an arbitrary time (tests of time rules), written straight into the database."""
+    """A slot at an arbitrary time (tests of time rules), written straight into the database; its date is
+    the office's local date, as the release makes it."""
     start = datetime.now(UTC) + timedelta(hours=hours_from_now)
     slot_id = str(uuid.uuid4())
     with engine.begin() as conn:
         conn.execute(
             text(
                 "INSERT INTO slot (id, office_code, date, start_at, end_at, capacity_minutes) "
-                "VALUES (:id, :o, :d, :s, :e, :c)"
+                "SELECT :id, code, (CAST(:s AS timestamptz) AT TIME ZONE timezone)::date, :s, :e, :c "
+                "FROM office WHERE code = :o"
             ),
-            {"id": slot_id, "o": office, "d": start.date(), "s": start, "e": start + timedelta(minutes=minutes),
-             "c": capacity},
-        )  # fmt: skip
+            {"id": slot_id, "o": office, "s": start, "e": start + timedelta(minutes=minutes), "c": capacity},
+        )
     return slot_id
 
 

@@ -1,0 +1,32 @@
+"""Forecast and statistics: the supervisors of that office, and admins."""
+
+from antre_common.rpc import ServiceRpc
+from gateway.errors import GatewayError
+from gateway.http import api
+from gateway.schemas.insight import ForecastDay, Range, StatsDay
+
+SUPERVISORS = ("supervisor", "admin")
+
+
+def _iso(value):
+    return value.isoformat() if value is not None else None
+
+
+class InsightRoutes:
+    scheduling = ServiceRpc("scheduling")
+
+    @api("GET", "/api/v1/offices/<code>/forecast", query=Range(), response=ForecastDay(many=True),
+         auth=SUPERVISORS, tags=["insight"])  # fmt: skip
+    def office_forecast(self, request, code, query, user):
+        """Expected visitors per day and the counters to open (default: the next 7 days)."""
+        if not user.works_at(code):
+            raise GatewayError("FORBIDDEN")
+        return self.scheduling.office_forecast(code, _iso(query["from_"]), _iso(query["to"]))
+
+    @api("GET", "/api/v1/offices/<code>/stats", query=Range(), response=StatsDay(many=True), auth=SUPERVISORS,
+         tags=["insight"])  # fmt: skip
+    def office_stats(self, request, code, query, user):
+        """Bookings, cancellations, no-shows, walk-ins, served, waits and service times (default: last 7 days)."""
+        if not user.works_at(code):
+            raise GatewayError("FORBIDDEN")
+        return self.scheduling.office_stats(code, _iso(query["from_"]), _iso(query["to"]))

@@ -1,0 +1,33 @@
+"""Forecast and statistics for supervisors."""
+
+from marshmallow import RAISE, Schema, fields
+
+
+class Range(Schema):
+    class Meta:
+        unknown = RAISE
+
+    from_ = fields.Date(data_key="from", load_default=None)
+    to = fields.Date(load_default=None)
+
+
+class ForecastDay(Schema):
+    date = fields.String(required=True)
+    booked = fields.Integer(required=True)
+    expected_no_show = fields.Float(required=True)
+    expected_walk_in = fields.Float(required=True)
+    expected_visitors = fields.Float(required=True)
+    recommended_counters = fields.Integer(required=True)
+    closed = fields.String(allow_none=True, metadata={"description": "holiday, closure or weekly; null when open"})
+
+
+class StatsDay(Schema):
+    date = fields.String(required=True)
+    bookings = fields.Integer(required=True)
+    cancellations = fields.Integer(required=True)
+    no_shows = fields.Integer(required=True)
+    walk_ins = fields.Integer(required=True)
+    served = fields.Integer(required=True)
+    mean_wait_minutes = fields.Float(allow_none=True)
+    p90_wait_minutes = fields.Float(allow_none=True)
+    mean_service_minutes = fields.Float(allow_none=True)
