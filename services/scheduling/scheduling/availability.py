@@ -80,7 +80,8 @@ class AvailabilityCache(DependencyProvider):
         return self.cache
 
 
-def load_days(session, office_code, days):
+def load_days(session, office_code, days, tz):
+    """Slots of these days, rendered once for the cache (office local times as ISO strings)."""
     rows = session.execute(
         select(Slot.id, Slot.date, Slot.start_at, Slot.end_at, Slot.capacity_minutes, Slot.booked_minutes)
         .where(Slot.office_code == office_code, Slot.date.in_(days), Slot.closed.is_(False))
@@ -88,14 +89,24 @@ def load_days(session, office_code, days):
     ).all()
     out = {}
     for row in rows:
-        out.setdefault(row.date, []).append(tuple(row))
+        out.setdefault(row.date, []).append(
+            (
+                row.id,
+                row.start_at,
+                row.date.isoformat(),
+                row.start_at.astimezone(tz).isoformat(),
+                row.end_at.astimezone(tz).isoformat(),
+                row.capacity_minutes,
+                row.booked_minutes,
+            )
+        )
     return out
 
 
-def date_range(office, settings, now, date_from, date_to):
+def date_range(timezone, settings, now, date_from, date_to):
     """The dates asked for, checked against the public window (today .. last released day, office time)."""
-    today = capacity.local_today(now, office["timezone"])
-    until = date.fromisoformat(office["booking_window"]["open_until"])
+    today = capacity.local_today(now, timezone)
+    until = capacity.open_until(now, timezone, settings.window_days, settings.release_time)
     date_from = date_from or today
     date_to = date_to or until
     if date_to < date_from:
@@ -107,20 +118,17 @@ def date_range(office, settings, now, date_from, date_to):
     return [date_from + timedelta(days=n) for n in range((date_to - date_from).days + 1)]
 
 
-def view(days_rows, tz, duration_minutes, now):
+def view(days_rows, duration_minutes, now):
     """The API's slot list in office local time with the seats left for this service's duration."""
-    out = []
-    for day in sorted(days_rows):
-        for slot_id, _, start_at, end_at, cap, booked in days_rows[day]:
-            if start_at <= now:
-                continue
-            out.append(
-                {
-                    "slot_id": slot_id,
-                    "date": day.isoformat(),
-                    "start": start_at.astimezone(tz).isoformat(),
-                    "end": end_at.astimezone(tz).isoformat(),
-                    "remaining": capacity.seats(cap, booked, duration_minutes),
-                }
-            )
-    return out
+    return [
+        {
+            "slot_id": slot_id,
+            "date": day,
+            "start": start,
+            "end": end,
+            "remaining": max(0, (cap - booked) // duration_minutes),
+        }
+        for key in sorted(days_rows)
+        for slot_id, start_at, day, start, end, cap, booked in days_rows[key]
+        if start_at > now
+    ]

@@ -21,6 +21,7 @@ from scheduling.models import OutboxEvent, ProcessedEvent
 from scheduling.rules import Settings
 
 log = logging.getLogger(__name__)
+AVAILABILITY_QUERY = schemas.AvailabilityQuery()  # built once: the read path is the hot one
 
 
 class SchedulingRuntime(DependencyProvider):
@@ -91,19 +92,19 @@ class SchedulingService(ServiceBase):
 
     @rpc
     def get_availability(self, query):
-        q = load(schemas.AvailabilityQuery(), query)
+        q = load(AVAILABILITY_QUERY, query)
         now = utcnow()
         office = self._office(q["office_code"])
         duration = self.get_service(q["service_code"])["duration_minutes"]
-        dto = catalogue.office_dto(office, self.settings, now)
-        days = availability.date_range(dto, self.settings, now, q["date_from"], q["date_to"])
+        days = availability.date_range(office.timezone, self.settings, now, q["date_from"], q["date_to"])
+        tz = ZoneInfo(office.timezone)
 
         def load_days(office_code, missing):
-            return availability.load_days(self.db.session, office_code, missing)
+            return availability.load_days(self.db.session, office_code, missing, tz)
 
         found = self.cache.get_days(office.code, days, load_days)
         self.db.close()  # return the connection at once: reads are the hot path
-        return availability.view(found, ZoneInfo(office.timezone), duration, now)
+        return availability.view(found, duration, now)
 
     @rpc
     def update_capacity(self, office_code, changes):
