@@ -1,16 +1,12 @@
 """What crosses scheduling's boundary, validated on the way in (it has more callers than the gateway)."""
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates
+from marshmallow import ValidationError, fields, validate, validates
 
+from antre_common.schemas import Strict
 from scheduling.capacity import validate_opening_hours
 from scheduling.operations import PRIORITIES
 
 CODE = validate.Regexp(r"^[A-Za-z0-9_-]{1,40}$")
-
-
-class Strict(Schema):
-    class Meta:
-        unknown = RAISE
 
 
 class AvailabilityQuery(Strict):
