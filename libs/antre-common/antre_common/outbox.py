@@ -8,6 +8,7 @@ idempotent on ``event_id``. Replicas share the work with ``FOR UPDATE SKIP LOCKE
 
 import json
 import logging
+import time
 from datetime import timedelta
 
 import eventlet
@@ -17,9 +18,11 @@ from nameko.amqp.publish import Publisher
 from nameko.constants import AMQP_URI_CONFIG_KEY, HEADER_PREFIX
 from nameko.extensions import SharedExtension
 from nameko.standalone.events import get_event_exchange
-from sqlalchemy import delete, select
+from prometheus_client import Counter, Gauge
+from sqlalchemy import delete, func, select
 
 from antre_common.envelope import utcnow
+from antre_common.metrics import metric, service_metric_name
 
 log = logging.getLogger(__name__)
 
@@ -35,18 +38,29 @@ def integration_exchange():
 class OutboxRelay(SharedExtension):
     poll_seconds = 1.0
     keep_published = timedelta(hours=24)
+    cleanup_seconds = 600.0
 
     def __init__(self):
         self.sessionmaker = None
         self.model = None
         self._wake = LightQueue(maxsize=1)
         self._running = False
+        self._next_cleanup = 0.0
 
     def register(self, sessionmaker, model):
         self.sessionmaker = sessionmaker
         self.model = model
 
     def setup(self):
+        service = self.container.service_name
+        self.published_total = metric(
+            Counter, service_metric_name(service, "outbox_published_total"), "Events relayed from the outbox."
+        )
+        self.oldest_pending = metric(
+            Gauge,
+            service_metric_name(service, "outbox_oldest_pending_seconds"),
+            "Age of the oldest event still waiting in the outbox (0 when none): a stuck relay grows it.",
+        )
         config = self.container.config
         self.poll_seconds = float(config.get("OUTBOX_POLL_SECONDS", self.poll_seconds))
         self.own_exchange = get_event_exchange(self.container.service_name, config)
@@ -105,7 +119,13 @@ class OutboxRelay(SharedExtension):
             for row in rows:
                 self._publish(row)
                 row.published_at = utcnow()
-            session.execute(delete(model).where(model.published_at < utcnow() - self.keep_published))
+            self.published_total.inc(len(rows))
+            oldest = session.execute(select(func.min(model.created_at)).where(model.published_at.is_(None))).scalar()
+            self.oldest_pending.set((utcnow() - oldest).total_seconds() if oldest else 0)
+            if time.monotonic() >= self._next_cleanup:
+                # Published rows are kept a while for inspection; pruning them scans the table, so not every pass.
+                session.execute(delete(model).where(model.published_at < utcnow() - self.keep_published))
+                self._next_cleanup = time.monotonic() + self.cleanup_seconds
         return len(rows)
 
     def _publish(self, row):

@@ -7,6 +7,7 @@ from nameko.events import event_handler
 from nameko.rpc import rpc
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 from nameko.testing.utils import get_extension
+from prometheus_client import REGISTRY
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -81,6 +82,8 @@ def test_event_is_published_after_commit_and_handled(container_factory, config):
             event_id = change()
     assert result.get() == "handled"
     assert notes(config) == [event_id]
+    assert REGISTRY.get_sample_value("antre_publisher_outbox_published_total") >= 1
+    assert REGISTRY.get_sample_value("antre_publisher_outbox_oldest_pending_seconds") == 0
 
 
 def test_rolled_back_change_publishes_nothing(container_factory, config):
