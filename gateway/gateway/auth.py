@@ -2,12 +2,14 @@
 
 Tokens are EdDSA (Ed25519) JWTs: ``sub`` the user id, ``role``, ``office`` for staff, ``pref`` the person
 reference for citizens, ``typ`` access, ``iss`` antre-identity, ``aud`` antre.
-Config: ``JWT_PUBLIC_KEY`` (PEM) or ``JWT_PUBLIC_KEY_FILE``.
+Config: ``JWT_PUBLIC_KEY`` (one or more PEM blocks) or ``JWT_PUBLIC_KEY_FILE``.
 """
 
+import re
 from dataclasses import dataclass
 
 import jwt
+from cryptography.hazmat.primitives import serialization
 from nameko.extensions import SharedExtension
 
 from gateway.errors import GatewayError
@@ -41,27 +43,39 @@ class TokenVerifier(SharedExtension):
         if not pem.strip() and path:
             with open(path) as f:
                 pem = f.read()
-        self.public_key = pem.strip() or None
+        # Several PEM blocks may be given: during a signing-key rotation the new key is added first and the
+        # old one removed once its last tokens expired, so no valid token is ever refused.
+        self.public_keys = [
+            serialization.load_pem_public_key(block.encode())
+            for block in re.findall(r"-----BEGIN PUBLIC KEY-----.+?-----END PUBLIC KEY-----", pem, re.S)
+        ]
 
     def verify(self, authorization):
         if not authorization or not authorization.startswith("Bearer "):
             raise GatewayError("UNAUTHENTICATED")
-        if self.public_key is None:
+        if not self.public_keys:
             raise GatewayError("SERVICE_UNAVAILABLE", reason="token key not configured")
         token = authorization[len("Bearer ") :].strip()
-        try:
-            claims = jwt.decode(
-                token,
-                self.public_key,
-                algorithms=["EdDSA"],
-                audience=AUDIENCE,
-                issuer=ISSUER,
-                options={"require": ["exp", "sub", "iat"]},
-            )
-        except jwt.ExpiredSignatureError:
-            raise GatewayError("TOKEN_EXPIRED") from None
-        except jwt.PyJWTError:
-            raise GatewayError("UNAUTHENTICATED") from None
+        claims = None
+        for key in self.public_keys:
+            try:
+                claims = jwt.decode(
+                    token,
+                    key,
+                    algorithms=["EdDSA"],
+                    audience=AUDIENCE,
+                    issuer=ISSUER,
+                    options={"require": ["exp", "sub", "iat"]},
+                )
+                break
+            except jwt.ExpiredSignatureError:
+                raise GatewayError("TOKEN_EXPIRED") from None
+            except jwt.InvalidSignatureError:
+                continue  # maybe signed with the other key of a rotation
+            except jwt.PyJWTError:
+                raise GatewayError("UNAUTHENTICATED") from None
+        if claims is None:
+            raise GatewayError("UNAUTHENTICATED")
         if claims.get("typ", "access") != "access":
             raise GatewayError("UNAUTHENTICATED")
         return Principal(claims["sub"], claims.get("role", "citizen"), claims.get("office"), claims.get("pref"))

@@ -132,3 +132,24 @@ def test_unknown_paths_are_problem_json_not_html(container_factory, web_config, 
     assert http_client.get("/healthz").status_code == 200  # real routes still win over the fallback
     spec = http_client.get("/api/v1/openapi.json").json()
     assert "/{path}" not in spec["paths"] and "/api/v1/status" in spec["paths"]
+
+
+def test_during_a_key_rotation_tokens_of_both_keys_are_accepted(container_factory, web_config, rabbit_config, keys):
+    from antre_common.testing import HttpClient
+
+    old_private, old_public = keys
+    new_private = Ed25519PrivateKey.generate()
+    new_public = (
+        new_private.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    config = {**rabbit_config, **web_config, "JWT_PUBLIC_KEY": new_public + old_public}
+    container_factory(EdgeService, config).start()
+    client = HttpClient(f"http://{web_config['WEB_SERVER_ADDRESS']}")
+    for private in (old_private, new_private):
+        assert client.get("/mine", headers={"Authorization": f"Bearer {token(private)}"}).status_code == 200
+    stranger = token(Ed25519PrivateKey.generate())
+    assert client.get("/mine", headers={"Authorization": f"Bearer {stranger}"}).status_code == 401
+    expired_old = token(old_private, expires_in=-10)
+    assert client.get("/mine", headers={"Authorization": f"Bearer {expired_old}"}).json()["code"] == "TOKEN_EXPIRED"
