@@ -102,9 +102,11 @@ def test_citizen_books_sees_qr_reschedules_and_cancels(stack, gateway, integrati
 
     cancelled = gateway.post(f"/api/v1/bookings/{code}/cancel", headers=auth)
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+    # A retried cancel (the first answer lost): API.md's answer again, the booking with status cancelled.
     again = gateway.post(f"/api/v1/bookings/{code}/cancel", headers={**auth, "Accept-Language": "en"})
-    assert (again.status_code, again.json()["code"]) == (409, "ALREADY_CANCELLED")
-    assert again.json()["detail"] == "This booking is already cancelled."
+    assert (again.status_code, again.json()) == (200, cancelled.json())
+    moved_back = gateway.post(f"/api/v1/bookings/{code}/reschedule", json={"slot_id": slot["slot_id"]}, headers=auth)
+    assert (moved_back.status_code, moved_back.json()["code"]) == (409, "BOOKING_NOT_ACTIVE")
 
     events = drain(integration_queue, 3)
     assert [e["type"] for e in events] == [
@@ -163,8 +165,18 @@ def test_office_operations_walk_ins_priority_counters_and_board(stack, gateway):
     assert gateway.post(f"/api/v1/tickets/{elder['ticket_id']}/start", headers=officer).json()["status"] == "serving"
     done = gateway.post(f"/api/v1/tickets/{elder['ticket_id']}/complete", headers=officer)
     assert done.json()["status"] == "completed"
-    again = gateway.post(f"/api/v1/tickets/{elder['ticket_id']}/complete", headers=officer)
-    assert (again.status_code, again.json()["code"]) == (409, "TICKET_INVALID_TRANSITION")
+    again = gateway.post(f"/api/v1/tickets/{elder['ticket_id']}/complete", headers=officer)  # a retry
+    assert (again.status_code, again.json()) == (200, done.json())
+    backwards = gateway.post(f"/api/v1/tickets/{elder['ticket_id']}/start", headers=officer)
+    assert (backwards.status_code, backwards.json()["code"]) == (409, "TICKET_INVALID_TRANSITION")
+    malformed = gateway.post("/api/v1/tickets/not-a-ticket/start", headers=officer)
+    assert (malformed.status_code, malformed.json()["code"]) == (404, "TICKET_NOT_FOUND")
+    no_counter = gateway.post("/api/v1/offices/BPN/counters/99/call-next", headers=officer)
+    assert (no_counter.status_code, no_counter.json()["code"]) == (400, "VALIDATION_ERROR")
+    keyed = {**officer, "Idempotency-Key": "walk-in-1"}
+    first = gateway.post("/api/v1/offices/BPN/walk-ins", json={"service_code": "paspor_baru"}, headers=keyed)
+    retry = gateway.post("/api/v1/offices/BPN/walk-ins", json={"service_code": "paspor_baru"}, headers=keyed)
+    assert (first.status_code, retry.status_code, retry.json()) == (201, 201, first.json())
 
 
 def test_check_in_of_a_booking_for_another_day_is_refused(stack, gateway):

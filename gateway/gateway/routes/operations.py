@@ -1,6 +1,8 @@
 """Office operations: staff of that office (admins anywhere) check visitors in, take walk-ins, call the
 next visitor to a counter and move tickets along; the board is public."""
 
+import uuid
+
 from werkzeug.wrappers import Response
 
 from antre_common.rpc import ServiceRpc
@@ -13,6 +15,14 @@ from gateway.schemas.operations import Board, CheckIn, Ticket, WalkIn
 def _staff_of(user, office_code):
     if not user.works_at(office_code):
         raise GatewayError("FORBIDDEN")
+
+
+def ticket_id_or_404(ticket_id):
+    """A ticket id that is not a UUID names no ticket: 404 TICKET_NOT_FOUND, like an unknown one (not a 400)."""
+    try:
+        return str(uuid.UUID(ticket_id))
+    except ValueError:
+        raise GatewayError("TICKET_NOT_FOUND") from None
 
 
 class OperationsRoutes:
@@ -28,9 +38,18 @@ class OperationsRoutes:
     @api("POST", "/api/v1/offices/<code>/walk-ins", body=WalkIn(), response=Ticket(), status=201,
          auth=STAFF_ROLES, tags=["operations"])  # fmt: skip
     def walk_in(self, request, code, body, user):
-        """A visitor without a booking; priority visitors are served first."""
+        """A visitor without a booking; priority visitors are served first. Honours Idempotency-Key (per staff
+        user: same key and body, the first ticket)."""
         _staff_of(user, code)
-        return self.scheduling.walk_in(code, {"service_code": body["service_code"], "priority": body["priority"]})
+        return self.scheduling.walk_in(
+            code,
+            {
+                "service_code": body["service_code"],
+                "priority": body["priority"],
+                "user_id": user.user_id,
+                "idempotency_key": request.headers.get("Idempotency-Key") or None,
+            },
+        )
 
     @api("POST", "/api/v1/offices/<code>/counters/<counter>/call-next", response=Ticket(), auth=STAFF_ROLES,
          tags=["operations"])  # fmt: skip
@@ -42,7 +61,9 @@ class OperationsRoutes:
 
     def _step(self, ticket_id, action, user):
         office = None if user.role == "admin" else user.office_code
-        return self.scheduling.ticket_step({"ticket_id": ticket_id, "action": action, "office_code": office})
+        return self.scheduling.ticket_step(
+            {"ticket_id": ticket_id_or_404(ticket_id), "action": action, "office_code": office}
+        )
 
     @api("POST", "/api/v1/tickets/<ticket_id>/start", response=Ticket(), auth=STAFF_ROLES, tags=["operations"])
     def start_ticket(self, request, ticket_id, user):

@@ -12,13 +12,12 @@ import uuid
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from scheduling import codes, events
 from scheduling.exceptions import (
     AlreadyBooked,
-    AlreadyCancelled,
     BookingNotActive,
     BookingNotFound,
     CancelTooLate,
@@ -34,6 +33,7 @@ from scheduling.models import Booking, IdempotencyRecord, Office, Slot
 
 ACTIVE_INDEX = "uq_booking_active_person_service"
 CODE_ATTEMPTS = 5
+IDEMPOTENCY_TTL = timedelta(days=1)  # a client retries within minutes; a day is ample
 
 
 def booking_dto(booking, timezone):
@@ -83,6 +83,20 @@ def idempotent(session, user_id, key, payload, work):
     result = work()
     session.add(IdempotencyRecord(user_id=user_id, key=key, request_hash=digest, response=result))
     return result
+
+
+def purge_idempotency(session, now, ttl=IDEMPOTENCY_TTL):
+    """Forget Idempotency-Key records older than ``ttl`` (run by a timer); returns how many went."""
+    result = session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.created_at < now - ttl))
+    return result.rowcount
+
+
+def _lock_slots(session, *slot_ids):
+    """Lock slots in id order, so two transactions touching the same slots never wait on each other in a
+    cycle (reschedules in opposite directions). FOR NO KEY UPDATE: booking inserts (FK KEY SHARE) pass."""
+    session.execute(
+        select(Slot.id).where(Slot.id.in_(sorted(set(slot_ids)))).order_by(Slot.id).with_for_update(key_share=True)
+    ).all()
 
 
 def _take_seat(session, slot_id, minutes, now, office_code=None):
@@ -235,7 +249,8 @@ def list_for_user(session, user_id):
 def cancel(session, db, settings, now, *, reservation_code, user_id, reason="citizen"):
     booking = owned(session, reservation_code, user_id, lock=True)
     if booking.status == "cancelled":
-        raise AlreadyCancelled("the booking is already cancelled")
+        # A retry (the answer to the first cancel was lost): the same answer again, nothing changes.
+        return dto(session, booking)
     if booking.status != "confirmed":
         raise BookingNotActive("only a confirmed booking can be cancelled", status=booking.status)
     if now >= booking.start_at - timedelta(minutes=settings.cancel_cutoff_minutes):
@@ -264,6 +279,9 @@ def reschedule(session, db, settings, now, *, reservation_code, user_id, slot_id
     booking = owned(session, reservation_code, user_id, lock=True)
     if booking.status != "confirmed":
         raise BookingNotActive("only a confirmed booking can be rescheduled", status=booking.status)
+    if slot_id == booking.slot_id and booking.reschedule_count > 0:
+        # A retry of the reschedule that put it here (its answer was lost): the booking as it is.
+        return dto(session, booking)
     if booking.reschedule_count >= settings.reschedule_max:
         raise RescheduleLimit("this booking was already rescheduled", limit=settings.reschedule_max)
     if booking.start_at - now < timedelta(hours=settings.reschedule_min_hours):
@@ -274,6 +292,7 @@ def reschedule(session, db, settings, now, *, reservation_code, user_id, slot_id
         raise SlotNotFound("no such slot", slot_id=slot_id)
     tz = _timezone(session, booking.office_code)
     old = _slot_ref(booking, tz)
+    _lock_slots(session, slot_id, booking.slot_id)
     _, start_at, end_at = _take_seat(session, slot_id, booking.minutes, now, office_code=booking.office_code)
     _return_seat(session, booking.slot_id, booking.minutes)
     booking.slot_id, booking.start_at, booking.end_at = slot_id, start_at, end_at

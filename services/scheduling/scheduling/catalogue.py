@@ -130,16 +130,35 @@ def future_closures(session, office_code, today):
 
 def release(session, db, settings, now, office_codes=None):
     """Create the slots of every day that has opened by ``now`` and does not have them yet. Idempotent: run
-    by a timer on every replica; a day's slots are made once (unique office+start)."""
-    query = select(Office).order_by(Office.code).with_for_update(skip_locked=True)
-    if office_codes:
-        query = query.where(Office.code.in_(office_codes))
-    released = {}
-    for office in session.scalars(query).all():
+    by a timer on every replica; a day's slots are made once (unique office+start).
+
+    Offices are read without a lock first; only those with a day to release are locked (FOR NO KEY UPDATE,
+    skipping one another replica holds), and checked again under the lock. The 30 s timer thus locks
+    nothing between releases, and never blocks the KEY SHARE that booking and ticket inserts take on the
+    office row (their FK check)."""
+
+    def first_day(office):
         today = capacity.local_today(now, office.timezone)
         until = capacity.open_until(now, office.timezone, settings.window_days, settings.release_time)
-        first = max(today, (office.released_until or today - timedelta(days=1)) + timedelta(days=1))
-        if first > until:
+        return max(today, (office.released_until or today - timedelta(days=1)) + timedelta(days=1)), until
+
+    query = select(Office.code, Office.timezone, Office.released_until).order_by(Office.code)
+    if office_codes:
+        query = query.where(Office.code.in_(office_codes))
+    due = [o.code for o in session.execute(query).all() if _le(*first_day(o))]
+    if not due:
+        return {}
+    locked = (
+        select(Office)
+        .where(Office.code.in_(due))
+        .order_by(Office.code)
+        .with_for_update(skip_locked=True, key_share=True)
+        .execution_options(populate_existing=True)
+    )
+    released = {}
+    for office in session.scalars(locked).all():
+        first, until = first_day(office)
+        if first > until:  # another replica released it meanwhile
             continue
         layout = layout_of(session, office)
         days = [first + timedelta(days=n) for n in range((until - first).days + 1)]
@@ -148,6 +167,10 @@ def release(session, db, settings, now, office_codes=None):
         events.availability_changed(db, office.code, days)
         released[office.code] = [d.isoformat() for d in days]
     return released
+
+
+def _le(first, until):
+    return first <= until
 
 
 def _insert_slots(session, office_code, specs):
@@ -171,7 +194,8 @@ def update_capacity(session, db, settings, now, office_code, changes):
     """Apply a supervisor's change and re-plan the released future days. A slot that holds bookings is
     never dropped or shrunk below them: it keeps its bookings and, if the new plan has no place for it,
     is closed to new ones. Returns how many booked slots were kept that way."""
-    office = session.get(Office, office_code, with_for_update=True)
+    # FOR NO KEY UPDATE: serialises capacity changes and releases without blocking booking inserts.
+    office = session.get(Office, office_code, with_for_update={"key_share": True})
     if office is None:
         raise OfficeNotFound("no such office", office_code=office_code)
     for key in CAPACITY_FIELDS:

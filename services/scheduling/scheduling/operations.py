@@ -6,16 +6,17 @@ jump over people already waiting)."""
 import math
 import uuid
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from scheduling import capacity, events
-from scheduling.bookings import find
+from scheduling.bookings import find, idempotent
 from scheduling.exceptions import (
     BookingNotActive,
     BookingNotFound,
     ServiceNotFound,
     TicketNotFound,
     TicketTransition,
+    ValidationError,
     WrongDay,
 )
 from scheduling.models import Booking, Office, Service, Ticket
@@ -46,8 +47,9 @@ def ticket_dto(ticket, reservation_code=None):
 
 def _issue(session, db, now, office, *, kind, service_code, priority=None, booking=None):
     day = capacity.local_today(now, office.timezone)
-    # The office row serialises numbering; numbers restart every day.
-    session.execute(select(Office.code).where(Office.code == office.code).with_for_update())
+    # The office row serialises numbering; numbers restart every day. FOR NO KEY UPDATE, not FOR UPDATE:
+    # it must not block the KEY SHARE that every booking/ticket insert at the office takes (its FK check).
+    session.execute(select(Office.code).where(Office.code == office.code).with_for_update(key_share=True))
     issued = session.scalar(
         select(func.count()).select_from(Ticket).where(Ticket.office_code == office.code, Ticket.day == day)
     )
@@ -81,23 +83,64 @@ def check_in(session, db, now, office, reservation_code):
         return ticket_dto(existing, booking.reservation_code)
     if booking.status != "confirmed":
         raise BookingNotActive("the booking is not confirmed", status=booking.status)
-    if capacity.local_today(booking.start_at, office.timezone) != capacity.local_today(now, office.timezone):
-        raise WrongDay("the booking is for another day", date=booking.start_at.date().isoformat())
+    booking_day = capacity.local_today(booking.start_at, office.timezone)
+    if booking_day != capacity.local_today(now, office.timezone):
+        raise WrongDay("the booking is for another day", date=booking_day.isoformat())
     booking.status, booking.updated_at = "checked_in", now
     ticket = _issue(session, db, now, office, kind="booked", service_code=booking.service_code, booking=booking)
     return ticket_dto(ticket, booking.reservation_code)
 
 
-def walk_in(session, db, now, office, service_code, priority=None):
-    """A visitor without a booking (the name, if given, is for the officer only and not stored)."""
-    if session.get(Service, service_code) is None:
-        raise ServiceNotFound("no such service", service_code=service_code)
-    return ticket_dto(_issue(session, db, now, office, kind="walk_in", service_code=service_code, priority=priority))
+def walk_in(session, db, now, office, service_code, priority=None, *, staff_id=None, idempotency_key=None):
+    """A visitor without a booking (the name, if given, is for the officer only and not stored). With an
+    Idempotency-Key (per staff user), a retried request gets the first ticket instead of a second one."""
+
+    def issue():
+        if session.get(Service, service_code) is None:
+            raise ServiceNotFound("no such service", service_code=service_code)
+        ticket = _issue(session, db, now, office, kind="walk_in", service_code=service_code, priority=priority)
+        return ticket_dto(ticket)
+
+    if staff_id is None:
+        return issue()
+    payload = {"op": "walk_in", "office_code": office.code, "service_code": service_code, "priority": priority}
+    return idempotent(session, staff_id, idempotency_key, payload, issue)
+
+
+def parse_counter(counter, office):
+    """The counter number as the URL gives it: an integer 1..office.counters, else VALIDATION_ERROR."""
+    text_value = str(counter).strip()
+    if not text_value.isascii() or not text_value.isdigit() or not 1 <= int(text_value) <= office.counters:
+        raise ValidationError(
+            "invalid counter",
+            errors={"counter": [f"an integer from 1 to {office.counters}"]},
+            counter=str(counter)[:20],
+        )
+    return str(int(text_value))
 
 
 def call_next(session, db, now, office, counter):
-    """The next waiting ticket to ``counter``, or None. Concurrent counters never get the same ticket."""
+    """The next waiting ticket to ``counter``, or None. Concurrent counters never get the same ticket. A
+    counter that already has a called ticket today gets that one again (a retried call-next, or the officer
+    calling the same visitor once more): move it on (start / no-show) to call the next."""
+    counter = parse_counter(counter, office)
     day = capacity.local_today(now, office.timezone)
+    # One call-next per counter at a time, so a retry racing the first call cannot call a second visitor.
+    session.execute(
+        text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"),
+        {"k": f"call-next:{office.code}:{day.isoformat()}:{counter}"},
+    )
+    current = session.scalar(
+        select(Ticket)
+        .where(
+            Ticket.office_code == office.code, Ticket.day == day, Ticket.counter == counter, Ticket.status == "called"
+        )
+        .order_by(Ticket.called_at.desc())
+        .limit(1)
+    )
+    if current is not None:
+        booking = session.get(Booking, current.booking_id) if current.booking_id else None
+        return ticket_dto(current, booking.reservation_code if booking else None)
     ticket = session.scalar(
         select(Ticket)
         .where(Ticket.office_code == office.code, Ticket.day == day, Ticket.status == "waiting")
@@ -131,6 +174,9 @@ def step(session, db, now, ticket_id, action, office_code=None):
     if ticket is None or (office_code is not None and ticket.office_code != office_code):
         raise TicketNotFound("no such ticket")
     allowed, to, booking_status, stamp = STEPS[action]
+    if ticket.status == to:  # a retry of this very step: the ticket as it is, nothing happens twice
+        booking = session.get(Booking, ticket.booking_id) if ticket.booking_id else None
+        return ticket_dto(ticket, booking.reservation_code if booking else None)
     if ticket.status != allowed:
         raise TicketTransition(f"cannot {action} a ticket that is {ticket.status}", status=ticket.status)
     ticket.status = to
@@ -139,22 +185,67 @@ def step(session, db, now, ticket_id, action, office_code=None):
     if booking is not None:
         booking.status, booking.updated_at = booking_status, now
     if action == "complete":
-        data = {
-            "ticket_id": ticket.id,
-            "office_code": ticket.office_code,
-            "service_code": ticket.service_code,
-            "kind": ticket.kind,
-            "wait_seconds": round((ticket.called_at - ticket.issued_at).total_seconds()),
-            "service_seconds": round((ticket.finished_at - ticket.started_at).total_seconds()),
-        }
-        events.emit(db, "ticket_completed", data, integration=data)
+        _ticket_completed(db, ticket, booking)
     if action == "no_show" and booking is not None:
-        db.add_event(
-            "booking_no_show",
-            {"booking_id": booking.id, "user_id": booking.user_id, "reservation_code": booking.reservation_code,
-             "office_code": booking.office_code},
-        )  # fmt: skip
+        _booking_no_show(db, booking)
     return ticket_dto(ticket, booking.reservation_code if booking else None)
+
+
+def _ticket_completed(db, ticket, booking):
+    """Internal event with the booking's id and code (documents starts its retention clock on them); the
+    CloudEvents copy for other ministries stays without them."""
+    integration = {
+        "ticket_id": ticket.id,
+        "office_code": ticket.office_code,
+        "service_code": ticket.service_code,
+        "kind": ticket.kind,
+        "wait_seconds": round((ticket.called_at - ticket.issued_at).total_seconds()),
+        "service_seconds": round((ticket.finished_at - ticket.started_at).total_seconds()),
+    }
+    internal = dict(
+        integration,
+        booking_id=booking.id if booking else None,
+        reservation_code=booking.reservation_code if booking else None,
+    )
+    events.emit(db, "ticket_completed", internal, integration=integration)
+
+
+def _booking_no_show(db, booking):
+    db.add_event(
+        "booking_no_show",
+        {"booking_id": booking.id, "user_id": booking.user_id, "reservation_code": booking.reservation_code,
+         "office_code": booking.office_code},
+    )  # fmt: skip
+
+
+def close_previous_days(session, db, now, limit=500):
+    """End of day: tickets of earlier office-local days still open (waiting, called or serving: the
+    officer never finished them) are closed, so their bookings stop blocking the person's next booking.
+    Waiting/called → no_show (and ``booking_no_show`` for a booked visitor); serving → completed (with
+    ``ticket_completed``). Returns how many tickets were closed."""
+    office_today = func.date(func.timezone(Office.timezone, now))
+    stale = session.scalars(
+        select(Ticket)
+        .join(Office, Office.code == Ticket.office_code)
+        .where(Ticket.status.in_(("waiting", "called", "serving")), Ticket.day < office_today)
+        .order_by(Ticket.issued_at)
+        .limit(limit)
+        .with_for_update(of=Ticket, skip_locked=True)
+    ).all()
+    for ticket in stale:
+        booking = session.get(Booking, ticket.booking_id, with_for_update=True) if ticket.booking_id else None
+        ticket.finished_at = now
+        if ticket.status == "serving":
+            ticket.status = "completed"
+            if booking is not None:
+                booking.status, booking.updated_at = "completed", now
+            _ticket_completed(db, ticket, booking)
+        else:
+            ticket.status = "no_show"
+            if booking is not None:
+                booking.status, booking.updated_at = "no_show", now
+                _booking_no_show(db, booking)
+    return len(stale)
 
 
 def waiting(session, now, office):

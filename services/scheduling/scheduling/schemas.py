@@ -61,6 +61,8 @@ class Cancel(BookingAction):
 class WalkIn(Strict):
     service_code = fields.String(required=True, validate=CODE)
     priority = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(PRIORITIES))
+    user_id = fields.UUID(load_default=None, allow_none=True)  # the staff member (keys Idempotency-Key)
+    idempotency_key = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100))
 
 
 class TicketStep(Strict):

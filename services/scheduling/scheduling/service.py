@@ -8,13 +8,13 @@ from zoneinfo import ZoneInfo
 
 from nameko.events import BROADCAST, event_handler
 from nameko.extensions import DependencyProvider
-from nameko.rpc import rpc
 from nameko.timer import timer
 
 from antre_common.db import Database, DbHandle
 from antre_common.envelope import utcnow
 from antre_common.errors import load
 from antre_common.health import ServiceBase
+from antre_common.rpc import rpc
 from scheduling import availability, bookings, capacity, catalogue, insight, operations, qr, schemas
 from scheduling.exceptions import ValidationError
 from scheduling.models import OutboxEvent, ProcessedEvent
@@ -199,13 +199,20 @@ class SchedulingService(ServiceBase):
         v = load(schemas.WalkIn(), visitor)
         with self.db.transaction() as session:
             return operations.walk_in(
-                session, self.db, utcnow(), self._office(office_code), v["service_code"], v["priority"]
+                session,
+                self.db,
+                utcnow(),
+                self._office(office_code),
+                v["service_code"],
+                v["priority"],
+                staff_id=_str(v["user_id"]),
+                idempotency_key=v["idempotency_key"],
             )
 
     @rpc
     def call_next(self, office_code, counter):
         with self.db.transaction() as session:
-            return operations.call_next(session, self.db, utcnow(), self._office(office_code), str(counter)[:10])
+            return operations.call_next(session, self.db, utcnow(), self._office(office_code), counter)
 
     @rpc
     def ticket_step(self, request):
@@ -248,13 +255,19 @@ class SchedulingService(ServiceBase):
 
     @timer(interval=60)
     def send_reminders(self):
+        """Reminders due; also forgets Idempotency-Key records older than a day."""
         with self.db.transaction() as session:
-            return bookings.send_reminders(session, self.db, self.settings, utcnow())
+            sent = bookings.send_reminders(session, self.db, self.settings, utcnow())
+            bookings.purge_idempotency(session, utcnow())
+        return sent
 
     @timer(interval=60)
     def mark_no_shows(self):
+        """Confirmed bookings nobody checked in for, and tickets of earlier days left open (end of day)."""
         with self.db.transaction() as session:
-            return bookings.mark_no_shows(session, self.db, self.settings, utcnow())
+            missed = bookings.mark_no_shows(session, self.db, self.settings, utcnow())
+            closed = operations.close_previous_days(session, self.db, utcnow())
+        return missed + closed
 
     # Every replica drops its cached days when seats change anywhere (broadcast: one queue per process).
     @event_handler("scheduling", "availability_changed", handler_type=BROADCAST, reliable_delivery=False)

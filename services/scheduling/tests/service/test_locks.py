@@ -1,0 +1,59 @@
+"""The office row is locked FOR NO KEY UPDATE, never FOR UPDATE: every booking and ticket insert at the
+office takes KEY SHARE on it (its foreign key check), which FOR UPDATE would block for the whole of a
+quota release or capacity change. Here another transaction holds that KEY SHARE meanwhile."""
+
+import time
+from contextlib import contextmanager
+
+from nameko.testing.services import entrypoint_hook
+from sqlalchemy import text
+
+
+@contextmanager
+def insert_in_flight(engine, office_code):
+    """What an uncommitted booking insert at the office holds: KEY SHARE on the office row."""
+    with engine.connect() as conn:
+        tx = conn.begin()
+        conn.execute(text("SELECT 1 FROM office WHERE code = :o FOR KEY SHARE"), {"o": office_code})
+        try:
+            yield
+        finally:
+            tx.rollback()
+
+
+def eventually(check, timeout=5.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def scalar(engine, sql, **params):
+    with engine.connect() as conn:
+        return conn.execute(text(sql), params).scalar()
+
+
+def test_a_ticket_is_issued_while_an_insert_at_the_office_is_in_flight(rpc, engine):
+    with insert_in_flight(engine, "JKS"):
+        reply = rpc.walk_in.call_async("JKS", {"service_code": "paspor_baru"})
+        assert eventually(lambda: scalar(engine, "SELECT count(*) FROM ticket") == 1)
+    assert reply.result()["ticket_number"] == "W001"
+
+
+def test_a_capacity_change_does_not_wait_for_inserts_at_the_office(rpc, engine):
+    with insert_in_flight(engine, "JKS"):
+        reply = rpc.update_capacity.call_async("JKS", {"counters": 7})
+        assert eventually(lambda: scalar(engine, "SELECT counters FROM office WHERE code = 'JKS'") == 7)
+    assert reply.result()["counters"] == 7
+
+
+def test_release_is_not_skipped_nor_blocking_while_inserts_are_in_flight(container, engine):
+    with engine.begin() as conn:  # one more day is due at JKS
+        conn.execute(text("UPDATE office SET released_until = released_until - 1 WHERE code = 'JKS'"))
+    with insert_in_flight(engine, "JKS"), entrypoint_hook(container, "release_slots") as release:
+        released = release()
+    assert list(released) == ["JKS"] and len(released["JKS"]) == 1
+    with entrypoint_hook(container, "release_slots") as release:
+        assert release() == {}  # nothing due: nothing locked, nothing done
