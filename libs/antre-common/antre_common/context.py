@@ -7,11 +7,13 @@ process. ``current`` keeps the running worker's request id in a green-thread loc
 
 import re
 import threading
+import time
 import uuid
 
 from nameko.extensions import DependencyProvider
 
 REQUEST_ID_KEY = "request_id"
+DEADLINE_KEY = "deadline"  # epoch seconds after which the RPC caller no longer waits (antre_common.rpc)
 _VALID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 current = threading.local()  # green-thread local once eventlet has patched threading
@@ -28,6 +30,21 @@ def accept_request_id(value):
 
 def current_request_id():
     return getattr(current, "request_id", None)
+
+
+def caller_gave_up(worker_ctx, margin=0.25):
+    """True when this worker serves an RPC whose caller has stopped waiting (or is about to).
+
+    Only RPC workers count: an event handler may carry context data from a request long finished."""
+    from nameko.rpc import Rpc
+
+    deadline = worker_ctx.context_data.get(DEADLINE_KEY)
+    if deadline is None or not isinstance(worker_ctx.entrypoint, Rpc):
+        return False
+    try:
+        return time.time() > float(deadline) - margin
+    except (TypeError, ValueError):
+        return False
 
 
 class RequestContext(DependencyProvider):

@@ -15,8 +15,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from antre_common.context import REQUEST_ID_KEY
+from antre_common.context import REQUEST_ID_KEY, caller_gave_up
 from antre_common.envelope import make_envelope
+from antre_common.errors import ServiceUnavailable
 from antre_common.outbox import OutboxRelay
 
 log = logging.getLogger(__name__)
@@ -58,10 +59,15 @@ class DbHandle:
 
     @contextmanager
     def transaction(self):
-        """Commit what the block did, or roll it all back; wake the outbox relay after a commit with events."""
+        """Commit what the block did, or roll it all back; wake the outbox relay after a commit with events.
+
+        An RPC whose caller's deadline has passed is rolled back instead (``ServiceUnavailable``)."""
         session = self.session
         try:
             yield session
+            if caller_gave_up(self._worker_ctx):
+                # The caller already answered "unavailable": committing now would change state behind its back.
+                raise ServiceUnavailable("the caller's deadline passed before the commit")
             session.commit()
         except BaseException:
             session.rollback()

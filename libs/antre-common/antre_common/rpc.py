@@ -5,12 +5,16 @@ or per call with ``timeout=``) and gets ``ServiceUnavailable`` instead. The requ
 queue after the same time, so a service that comes back does not work through requests nobody waits for.
 """
 
+import time
+
 import eventlet
 from kombu.exceptions import OperationalError
+from nameko.constants import HEADER_PREFIX
 from nameko.exceptions import UnknownService
 from nameko.rpc import MethodProxy, RpcProxy
 from nameko.rpc import rpc as nameko_rpc
 
+from antre_common.context import DEADLINE_KEY
 from antre_common.errors import ServiceError, ServiceUnavailable
 
 DEFAULT_TIMEOUT = 5.0
@@ -52,10 +56,26 @@ class DeadlineProxy:
             timeout = timeout or self._timeout
             # The message expires in the queue when the caller stops waiting (seconds, as kombu takes it).
             options = dict(proxy.options, expiration=timeout)
-            method = MethodProxy(proxy.worker_ctx, proxy.service_name, method_name, proxy.reply_listener, **options)
+            method = DeadlineMethodProxy(
+                proxy.worker_ctx, proxy.service_name, method_name, proxy.reply_listener, **options
+            )
+            method.deadline = time.time() + timeout
             return call_with_deadline(method, self._service_name, timeout, *args, **kwargs)
 
         return call
+
+
+class DeadlineMethodProxy(MethodProxy):
+    """Sends the caller's deadline (epoch seconds) with the request, so the callee can refuse to commit a
+    change that nobody will hear of: a booking committed after the gateway answered 503 would be a seat
+    taken behind the citizen's back (see ``DbHandle.transaction``)."""
+
+    deadline = None
+
+    def get_message_headers(self, worker_ctx):
+        headers = super().get_message_headers(worker_ctx)
+        headers[f"{HEADER_PREFIX}.{DEADLINE_KEY}"] = self.deadline
+        return headers
 
 
 def call_with_deadline(method, service_name, timeout, *args, **kwargs):

@@ -3,17 +3,21 @@
 import json
 import logging
 import time
+import uuid
 
 import eventlet
 import pytest
 from nameko.events import EventDispatcher, event_handler
 from nameko.rpc import rpc
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
+from sqlalchemy import create_engine, text
 
 from antre_common.context import RequestContext
+from antre_common.db import Database
 from antre_common.errors import ServiceUnavailable
 from antre_common.logs import JsonFormatter
 from antre_common.rpc import ServiceRpc
+from notification.models import ProcessedEvent
 
 log = logging.getLogger("antre.test")
 
@@ -124,3 +128,42 @@ def test_a_longer_deadline_per_call_also_keeps_the_request_alive_in_the_queue(co
         eventlet.sleep(1.0)  # longer than the proxy's 0.5 s: the request waits in the queue
         container_factory(SlowService, rabbit_config).start()
         assert pending.wait() == "awake"
+
+
+class Writer:
+    name = "writer"
+    db = Database(processed_model=ProcessedEvent)
+
+    @rpc
+    def slow_write(self, seconds, event_id):
+        eventlet.sleep(seconds)
+        with self.db.transaction() as session:
+            session.add(ProcessedEvent(event_id=event_id, consumer="writer"))
+        return "written"
+
+
+class WriteCaller:
+    name = "write_caller"
+    writer = ServiceRpc("writer", timeout=0.5)
+
+    @rpc
+    def write(self, seconds, event_id):
+        return self.writer.slow_write(seconds, event_id)
+
+
+def test_a_change_is_not_committed_after_the_caller_gave_up(container_factory, service_config):
+    """The gateway answered 503 at its deadline: the service must not commit the change afterwards."""
+    container_factory(Writer, service_config).start()
+    caller = container_factory(WriteCaller, service_config)
+    caller.start()
+    in_time, too_late = str(uuid.uuid4()), str(uuid.uuid4())
+    with entrypoint_hook(caller, "write") as write:
+        assert write(0, in_time) == "written"
+        with pytest.raises(ServiceUnavailable):
+            write(1.0, too_late)
+    eventlet.sleep(1.0)  # the callee has finished its sleep and reached its commit by now
+    engine = create_engine(service_config["DATABASE_URL"])
+    with engine.connect() as conn:
+        rows = set(conn.execute(text("SELECT event_id::text FROM processed_event")).scalars())
+    engine.dispose()
+    assert rows == {in_time}
