@@ -38,6 +38,8 @@ def caller_gave_up(worker_ctx, margin=0.25):
     Only RPC workers count: an event handler may carry context data from a request long finished."""
     from nameko.rpc import Rpc
 
+    if worker_ctx is None:  # a handle used outside any worker (start-up work): no caller to wait for
+        return False
     deadline = worker_ctx.context_data.get(DEADLINE_KEY)
     if deadline is None or not isinstance(worker_ctx.entrypoint, Rpc):
         return False
