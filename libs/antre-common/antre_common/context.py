@@ -11,6 +11,7 @@ import time
 import uuid
 
 from nameko.extensions import DependencyProvider
+from nameko.rpc import Rpc
 
 REQUEST_ID_KEY = "request_id"
 DEADLINE_KEY = "deadline"  # epoch seconds after which the RPC caller no longer waits (antre_common.rpc)
@@ -36,8 +37,6 @@ def caller_gave_up(worker_ctx, margin=0.25):
     """True when this worker serves an RPC whose caller has stopped waiting (or is about to).
 
     Only RPC workers count: an event handler may carry context data from a request long finished."""
-    from nameko.rpc import Rpc
-
     if worker_ctx is None:  # a handle used outside any worker (start-up work): no caller to wait for
         return False
     deadline = worker_ctx.context_data.get(DEADLINE_KEY)

@@ -79,12 +79,24 @@ class DeadlineMethodProxy(MethodProxy):
 
 
 def call_with_deadline(method, service_name, timeout, *args, **kwargs):
+    reply = None
     try:
         with eventlet.Timeout(timeout):
-            return method.call_async(*args, **kwargs).result()
+            reply = method.call_async(*args, **kwargs)
+            return reply.result()
     except eventlet.Timeout:
+        if reply is not None:
+            _forget(method.reply_listener, reply.reply_event)
         raise ServiceUnavailable("no reply in time", service=service_name, timeout=timeout) from None
     except UnknownService:
         raise ServiceUnavailable("service not running", service=service_name) from None
     except (OperationalError, OSError):
         raise ServiceUnavailable("message broker unreachable", service=service_name) from None
+
+
+def _forget(reply_listener, reply_event):
+    """Drop the reply we stopped waiting for: its request expires in the queue, so no reply would ever pop
+    it, and a flash crowd of timeouts would otherwise grow the listener's table for the life of the process."""
+    for correlation_id, event in list(reply_listener._reply_events.items()):
+        if event is reply_event:
+            reply_listener._reply_events.pop(correlation_id, None)

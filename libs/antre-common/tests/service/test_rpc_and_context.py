@@ -8,8 +8,9 @@ import uuid
 import eventlet
 import pytest
 from nameko.events import EventDispatcher, event_handler
-from nameko.rpc import rpc
+from nameko.rpc import ReplyListener, rpc
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
+from nameko.testing.utils import get_extension
 from sqlalchemy import create_engine, text
 
 from antre_common.context import RequestContext
@@ -75,12 +76,14 @@ def test_a_slow_service_gives_service_unavailable_at_the_deadline(container_fact
     container_factory(SlowService, rabbit_config).start()
     caller = container_factory(Caller, rabbit_config)
     caller.start()
+    listener = get_extension(caller, ReplyListener)
     with entrypoint_hook(caller, "call_nap") as call_nap:
         assert call_nap(0) == "awake"
         started = time.monotonic()
         with pytest.raises(ServiceUnavailable):
             call_nap(2)
         assert time.monotonic() - started < 1.5
+    assert listener._reply_events == {}, "the reply nobody waits for any more must not stay in memory"
 
 
 def test_a_service_that_never_ran_fails_at_once(container_factory, rabbit_config):
