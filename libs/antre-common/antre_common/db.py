@@ -10,13 +10,13 @@ import logging
 from contextlib import contextmanager
 
 from nameko.extensions import DependencyProvider
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, insert, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from antre_common.context import REQUEST_ID_KEY, caller_gave_up
-from antre_common.envelope import make_envelope
+from antre_common.envelope import make_envelope, utcnow
 from antre_common.errors import ServiceUnavailable
 from antre_common.outbox import OutboxRelay
 
@@ -49,7 +49,7 @@ class DbHandle:
         self._provider = provider
         self._worker_ctx = worker_ctx
         self._session = None
-        self._events_added = False
+        self._events = []  # outbox rows of the open transaction, written together just before its commit
 
     @property
     def session(self) -> Session:
@@ -65,35 +65,39 @@ class DbHandle:
         session = self.session
         try:
             yield session
+            if self._events:
+                # One multi-row INSERT, without the ORM's unit of work: every booking writes two rows here.
+                session.execute(insert(self._provider.outbox_model.__table__), self._events)
             if caller_gave_up(self._worker_ctx):
                 # The caller already answered "unavailable": committing now would change state behind its back.
                 raise ServiceUnavailable("the caller's deadline passed before the commit")
             session.commit()
         except BaseException:
             session.rollback()
-            self._events_added = False
+            self._events = []
             raise
-        if self._events_added:
-            self._events_added = False
+        if self._events:
+            self._events = []
             self._provider.relay.kick()
 
     def add_event(self, event_type, data, *, exchange=None, payload=None):
-        """Queue an event to publish once the current transaction commits.
+        """Queue an event to publish once the current transaction (``transaction()``) commits.
 
         ``payload`` replaces the standard envelope (CloudEvents for the integration exchange)."""
         request_id = self._worker_ctx.context_data.get(REQUEST_ID_KEY)
         envelope = payload or make_envelope(event_type, data, request_id)
         event_id = envelope.get("event_id") or envelope["id"]
-        self.session.add(
-            self._provider.outbox_model(
-                event_id=event_id,
-                exchange=exchange,
-                event_type=event_type,
-                payload=envelope,
-                request_id=request_id,
-            )
+        self._events.append(
+            {
+                "event_id": event_id,
+                "exchange": exchange,
+                "event_type": event_type,
+                "payload": envelope,
+                "request_id": request_id,
+                "created_at": utcnow(),
+                "published_at": None,
+            }
         )
-        self._events_added = True
         return envelope
 
     def first_delivery(self, envelope, consumer):

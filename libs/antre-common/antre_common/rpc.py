@@ -5,9 +5,11 @@ or per call with ``timeout=``) and gets ``ServiceUnavailable`` instead. The requ
 queue after the same time, so a service that comes back does not work through requests nobody waits for.
 """
 
+import copy
 import time
 
 import eventlet
+from cachetools import TTLCache
 from kombu.exceptions import OperationalError
 from nameko.constants import HEADER_PREFIX
 from nameko.exceptions import UnknownService
@@ -18,6 +20,9 @@ from antre_common.context import DEADLINE_KEY
 from antre_common.errors import ServiceError, ServiceUnavailable
 
 DEFAULT_TIMEOUT = 5.0
+# How long a consumer keeps reference data (offices, services: changed a few times a year) for its messages
+# and checklists; a minute-old copy is fine there, and scheduling is not asked again on every booking.
+REFERENCE_SECONDS = 60
 
 
 def rpc(fn=None, **kwargs):
@@ -28,11 +33,16 @@ def rpc(fn=None, **kwargs):
 
 
 class ServiceRpc(RpcProxy):
-    """``identity = ServiceRpc("identity")``; config ``RPC_TIMEOUT_SECONDS`` overrides the default."""
+    """``identity = ServiceRpc("identity")``; config ``RPC_TIMEOUT_SECONDS`` overrides the default.
 
-    def __init__(self, target_service, timeout=None, **options):
+    ``cached={"get_service": 60}`` keeps the answers of those methods (per arguments, for that many seconds)
+    for every worker of the process: reference data that a consumer would otherwise ask for on every event.
+    Errors are not kept."""
+
+    def __init__(self, target_service, timeout=None, cached=None, **options):
         super().__init__(target_service, **options)
         self.timeout = timeout
+        self.caches = {method: TTLCache(maxsize=1024, ttl=seconds) for method, seconds in (cached or {}).items()}
 
     def setup(self):
         super().setup()
@@ -40,16 +50,31 @@ class ServiceRpc(RpcProxy):
             self.timeout = float(self.container.config.get("RPC_TIMEOUT_SECONDS", DEFAULT_TIMEOUT))
 
     def get_dependency(self, worker_ctx):
-        return DeadlineProxy(super().get_dependency(worker_ctx), self.target_service, self.timeout)
+        return DeadlineProxy(super().get_dependency(worker_ctx), self.target_service, self.timeout, self.caches)
 
 
 class DeadlineProxy:
-    def __init__(self, proxy, service_name, timeout):
+    def __init__(self, proxy, service_name, timeout, caches=None):
         self._proxy = proxy
         self._service_name = service_name
         self._timeout = timeout
+        self._caches = caches or {}
 
     def __getattr__(self, method_name):
+        call = self._call(method_name)
+        cache = self._caches.get(method_name)
+        if cache is None:
+            return call
+
+        def cached_call(*args, **kwargs):
+            key = (args, tuple(sorted(kwargs.items())))
+            if key not in cache:
+                cache[key] = call(*args, **kwargs)
+            return copy.deepcopy(cache[key])  # a caller that edits its answer must not edit the cache
+
+        return cached_call
+
+    def _call(self, method_name):
         proxy = self._proxy
 
         def call(*args, timeout=None, **kwargs):

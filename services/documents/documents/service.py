@@ -10,7 +10,7 @@ from nameko.timer import Timer
 from antre_common.db import Database
 from antre_common.errors import load
 from antre_common.health import ServiceBase
-from antre_common.rpc import ServiceRpc, rpc
+from antre_common.rpc import REFERENCE_SECONDS, ServiceRpc, rpc
 from antre_common.storage import Storage
 from documents.crypto import Keyring
 from documents.models import OutboxEvent, ProcessedEvent
@@ -56,7 +56,7 @@ class DocumentsService(ServiceBase):
     db = Database(OutboxEvent, ProcessedEvent)
     storage = Storage()
     settings = Settings()
-    scheduling = ServiceRpc("scheduling")
+    scheduling = ServiceRpc("scheduling", cached={"get_service": REFERENCE_SECONDS})
 
     @property
     def workflow(self):

@@ -10,7 +10,7 @@ from nameko.events import event_handler
 
 from antre_common.db import Database
 from antre_common.health import ServiceBase
-from antre_common.rpc import ServiceRpc
+from antre_common.rpc import REFERENCE_SECONDS, ServiceRpc
 from notification.dependencies import Channels, poll
 from notification.dispatch import Dispatcher
 from notification.intake import accept_event
@@ -22,7 +22,7 @@ class NotificationService(ServiceBase):
 
     db = Database(OutboxEvent, ProcessedEvent)
     identity = ServiceRpc("identity")
-    scheduling = ServiceRpc("scheduling")
+    scheduling = ServiceRpc("scheduling", cached={"get_office": REFERENCE_SECONDS, "get_service": REFERENCE_SECONDS})
     channels = Channels()
 
     # -- identity ------------------------------------------------------------------------------------------

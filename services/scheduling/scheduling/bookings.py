@@ -33,6 +33,7 @@ from scheduling.models import Booking, IdempotencyRecord, Office, Slot
 
 ACTIVE_INDEX = "uq_booking_active_person_service"
 CODE_ATTEMPTS = 5
+CODE_CONSTRAINT = "booking_reservation_code_key"
 IDEMPOTENCY_TTL = timedelta(days=1)  # a client retries within minutes; a day is ample
 
 
@@ -153,25 +154,72 @@ def _integration(booking, tz, **extra):
     }
 
 
+# One statement takes the seat and writes the booking. The conditional UPDATE is the only judge of a seat
+# (PostgreSQL skips a slot that is full in its snapshot without waiting for the row lock, so a crowd finding
+# it full is answered at once), and a second active booking of the person fails the whole statement on the
+# partial unique index, so a seat is never taken without its booking. No ORM on this path: it is the hot one.
+_BOOK = text(
+    """
+    WITH seat AS (
+        UPDATE slot SET booked_minutes = booked_minutes + :minutes, booked_count = booked_count + 1
+        WHERE id = CAST(:slot_id AS uuid) AND NOT closed AND start_at > :now
+          AND booked_minutes + :minutes <= capacity_minutes
+        RETURNING id, office_code, start_at, end_at
+    )
+    INSERT INTO booking (id, reservation_code, user_id, person_ref, office_code, service_code, slot_id,
+                         start_at, end_at, minutes, status, reschedule_count, created_at, updated_at)
+    SELECT CAST(:id AS uuid), :code, CAST(:user_id AS uuid), :person_ref, office_code, :service_code, id,
+           start_at, end_at, :minutes, 'confirmed', 0, :now, :now
+    FROM seat
+    RETURNING office_code, start_at, end_at
+    """
+)
+
+
+class CodeCollision(Exception):
+    """The new reservation code exists already (about one in 2^40 per booking): the transaction is retried."""
+
+
 def create(session, db, now, *, user_id, person_ref, slot_id, service, timezone_of):
-    """``service`` is the catalogue entry (``code``, ``duration_minutes``); ``timezone_of(office_code)``."""
+    """``service`` is the catalogue entry (``code``, ``duration_minutes``); ``timezone_of(office_code)``.
+
+    Raises ``CodeCollision`` after which the caller retries in a new transaction (``retry_code_collision``)."""
     minutes = service["duration_minutes"]
-    slot = session.get(Slot, slot_id) if isinstance(slot_id, str) else None
-    if slot is None:
-        raise SlotNotFound("no such slot", slot_id=slot_id)
-    # Under a flash crowd most attempts find the slot full: answer those from the snapshot, without
-    # touching the slot's row lock (the conditional UPDATE below stays the only judge of a success).
-    if slot.closed or slot.start_at <= now:
-        raise SlotUnavailable("the slot is closed or has started", slot_id=slot_id)
-    if slot.booked_minutes + minutes > slot.capacity_minutes:
-        raise SlotFull("no seat left in this slot", slot_id=slot_id)
-    # The booking row first (the partial unique index refuses a second active booking of the person here),
-    # the seat last: the slot's row lock is then held only for the UPDATE, the outbox rows and the commit,
-    # which is what bounds throughput on a hot slot.
-    booking = _insert_booking(session, now, user_id, person_ref, slot, service["code"], minutes)
-    _, _, end_at = _take_seat(session, slot_id, minutes, now)
-    booking.end_at = end_at
-    tz = timezone_of(slot.office_code)
+    params = {
+        "id": str(uuid.uuid4()),
+        "code": codes.new_code(),
+        "user_id": user_id,
+        "person_ref": person_ref,
+        "service_code": service["code"],
+        "slot_id": slot_id,
+        "minutes": minutes,
+        "now": now,
+    }
+    try:
+        row = session.execute(_BOOK, params).first()
+    except IntegrityError as exc:
+        constraint = _constraint(exc)
+        if constraint == ACTIVE_INDEX:
+            raise AlreadyBooked("an active booking for this service exists", service_code=service["code"]) from None
+        if constraint == CODE_CONSTRAINT:
+            raise CodeCollision() from None
+        raise
+    if row is None:
+        _why_no_seat(session, slot_id, minutes, now)
+    booking = Booking(
+        id=params["id"],
+        reservation_code=params["code"],
+        user_id=user_id,
+        office_code=row.office_code,
+        service_code=service["code"],
+        slot_id=slot_id,
+        start_at=row.start_at,
+        end_at=row.end_at,
+        status="confirmed",
+        reschedule_count=0,
+        created_at=now,
+    )
+    tz = timezone_of(row.office_code)
     result = booking_dto(booking, tz)
     events.emit(
         db,
@@ -183,31 +231,23 @@ def create(session, db, now, *, user_id, person_ref, slot_id, service, timezone_
     return result
 
 
-def _insert_booking(session, now, user_id, person_ref, slot, service_code, minutes):
-    for attempt in range(CODE_ATTEMPTS):
-        booking = Booking(
-            id=str(uuid.uuid4()),
-            reservation_code=codes.new_code(),
-            user_id=user_id,
-            person_ref=person_ref,
-            office_code=slot.office_code,
-            service_code=service_code,
-            slot_id=slot.id,
-            start_at=slot.start_at,
-            end_at=slot.end_at,
-            minutes=minutes,
-            status="confirmed",
-            created_at=now,
-        )
+def retry_code_collision(attempt):
+    """``attempt()`` (one whole transaction) again with a new code while the code collides."""
+    for n in range(CODE_ATTEMPTS):
         try:
-            with session.begin_nested():  # a reservation code collision retries without losing the rest
-                session.add(booking)
-            return booking
-        except IntegrityError as exc:
-            if _constraint(exc) == ACTIVE_INDEX:
-                raise AlreadyBooked("an active booking for this service exists", service_code=service_code) from None
-            if attempt == CODE_ATTEMPTS - 1:
+            return attempt()
+        except CodeCollision:
+            if n == CODE_ATTEMPTS - 1:
                 raise
+
+
+def _why_no_seat(session, slot_id, minutes, now):
+    slot = session.get(Slot, slot_id)
+    if slot is None:
+        raise SlotNotFound("no such slot", slot_id=slot_id)
+    if slot.closed or slot.start_at <= now:
+        raise SlotUnavailable("the slot is closed or has started", slot_id=slot_id)
+    raise SlotFull("no seat left in this slot", slot_id=slot_id)
 
 
 def _constraint(exc):

@@ -125,16 +125,20 @@ class SchedulingService(ServiceBase):
             "slot_id": str(b["slot_id"]),
         }
         service = self.get_service(b["service_code"])
-        with self.db.transaction() as session:
-            result = bookings.idempotent(
-                session,
-                args["user_id"],
-                b["idempotency_key"],
-                dict(args, service_code=service["code"]),
-                lambda: bookings.create(
-                    session, self.db, utcnow(), **args, service=service, timezone_of=self._timezone
-                ),
-            )
+
+        def attempt():
+            with self.db.transaction() as session:
+                return bookings.idempotent(
+                    session,
+                    args["user_id"],
+                    b["idempotency_key"],
+                    dict(args, service_code=service["code"]),
+                    lambda: bookings.create(
+                        session, self.db, utcnow(), **args, service=service, timezone_of=self._timezone
+                    ),
+                )
+
+        result = bookings.retry_code_collision(attempt)
         self.cache.invalidate(result["office_code"], [result["date"]])
         return result
 

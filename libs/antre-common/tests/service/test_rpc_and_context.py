@@ -170,3 +170,45 @@ def test_a_change_is_not_committed_after_the_caller_gave_up(container_factory, s
         rows = set(conn.execute(text("SELECT event_id::text FROM processed_event")).scalars())
     engine.dispose()
     assert rows == {in_time}
+
+
+class Reference:
+    name = "reference"
+    calls = []
+
+    @rpc
+    def lookup(self, key):
+        Reference.calls.append(key)
+        if key == "missing":
+            raise KeyError(key)
+        return {"key": key, "tags": ["a"]}
+
+
+class ReferenceCaller:
+    name = "reference_caller"
+    reference = ServiceRpc("reference", timeout=5, cached={"lookup": 0.5})
+
+    @rpc
+    def lookup(self, key):
+        answer = self.reference.lookup(key)
+        answer["tags"].append("edited by the caller")
+        return answer
+
+
+def test_cached_methods_are_asked_once_per_ttl_and_errors_are_not_kept(container_factory, rabbit_config):
+    Reference.calls.clear()
+    container_factory(Reference, rabbit_config).start()
+    caller = container_factory(ReferenceCaller, rabbit_config)
+    caller.start()
+    with entrypoint_hook(caller, "lookup") as lookup:
+        assert lookup("x") == {"key": "x", "tags": ["a", "edited by the caller"]}
+        assert lookup("x") == {"key": "x", "tags": ["a", "edited by the caller"]}  # the cache kept its own copy
+        assert lookup("y")["key"] == "y"
+        assert Reference.calls == ["x", "y"]
+        for _ in range(2):
+            with pytest.raises(Exception, match="KeyError"):
+                lookup("missing")
+        assert Reference.calls == ["x", "y", "missing", "missing"]
+        time.sleep(0.6)
+        lookup("x")
+        assert Reference.calls[-1] == "x" and len(Reference.calls) == 5  # asked again once the TTL passed

@@ -310,3 +310,21 @@ def test_a_service_error_is_an_answer_not_an_error_log(rpc, caplog):
         assert error_code(rpc.get_booking, "ZZZZZZZZ") == "BOOKING_NOT_FOUND"
         assert error_code(rpc.cancel_booking, {"reservation_code": "ZZZZZZZZ"}) == "BOOKING_NOT_FOUND"
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+def test_a_reservation_code_collision_retries_with_a_new_code(rpc, engine, monkeypatch):
+    from scheduling import codes
+
+    slot = bookable_slot(rpc)
+    first = book(rpc, citizen(), slot)
+    real, issued = codes.new_code, []
+
+    def colliding_once():
+        issued.append(first["reservation_code"] if not issued else real())
+        return issued[-1]
+
+    monkeypatch.setattr(codes, "new_code", colliding_once)
+    second = book(rpc, citizen(), slot)
+    assert issued[0] == first["reservation_code"] and second["reservation_code"] == issued[1]
+    assert second["reservation_code"] != first["reservation_code"]
+    assert slot_row(engine, slot["slot_id"])["booked_count"] == 2  # the failed attempt took no seat
