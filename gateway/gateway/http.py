@@ -15,11 +15,11 @@ from functools import partial
 from eventlet.event import Event
 from marshmallow import ValidationError
 from nameko.exceptions import RemoteError
-from nameko.web.handlers import HttpRequestHandler
 from werkzeug.wrappers import Response
 
 from antre_common.context import REQUEST_ID_KEY, accept_request_id
 from antre_common.errors import ServiceError
+from antre_common.web import HttpEntrypoint
 from gateway.auth import TokenVerifier
 from gateway.errors import GatewayError, describe, problem
 
@@ -46,7 +46,7 @@ def problem_response(exc, request, request_id):
     return response
 
 
-class ApiEndpoint(HttpRequestHandler):
+class ApiEndpoint(HttpEntrypoint):
     tokens = TokenVerifier()
 
     def __init__(

@@ -11,11 +11,11 @@ from kombu import Connection
 from nameko.constants import AMQP_URI_CONFIG_KEY
 from nameko.extensions import DependencyProvider
 from nameko.rpc import rpc
-from nameko.web.handlers import http
 from werkzeug.wrappers import Response
 
 from antre_common.context import RequestContext
 from antre_common.metrics import EntrypointMetrics, exposition
+from antre_common.web import http
 
 CHECK_TIMEOUT = 3.0
 

@@ -1,0 +1,27 @@
+"""nameko's HTTP entrypoint on a server that takes a crowd's connections.
+
+eventlet listens with a backlog of 50: at a quota release hundreds of phones connect in the same second, the
+queue overflows, and the kernel drops their SYNs (they retry after a second or more, or give up). Every HTTP
+entrypoint of a process must use this server: nameko shares one server per class, and two would fight
+over the port.
+"""
+
+from nameko.web.handlers import HttpRequestHandler
+from nameko.web.server import WebServer
+
+LISTEN_BACKLOG = 1024  # the kernel caps it at net.core.somaxconn (4096 on current Linux)
+
+
+class CrowdWebServer(WebServer):
+    def start(self):
+        already = self._starting
+        super().start()
+        if not already:
+            self._sock.listen(LISTEN_BACKLOG)  # Linux takes a new backlog on a listening socket
+
+
+class HttpEntrypoint(HttpRequestHandler):
+    server = CrowdWebServer()
+
+
+http = HttpEntrypoint.decorator
