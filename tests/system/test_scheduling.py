@@ -2,11 +2,13 @@
 and booking events reaching other ministries on the integration exchange."""
 
 import json
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from kombu import Connection, Exchange, Queue
+from nameko.standalone.rpc import ClusterRpcProxy
 
 from .tokens import bearer, citizen, staff
 
@@ -204,3 +206,40 @@ def test_forecast_and_stats_are_for_the_offices_supervisors(stack, gateway):
     bad = gateway.get("/api/v1/offices/DPS/stats", params={"from": "2026-12-10", "to": "2026-12-01"},
                       headers=supervisor)  # fmt: skip
     assert (bad.status_code, bad.json()["code"]) == (400, "VALIDATION_ERROR")
+
+
+def test_the_gateway_shows_a_change_made_elsewhere_before_its_cache_would_expire(stack, gateway):
+    """Availability is cached in the gateway (5 s); a booking that did not pass through this gateway (another
+    replica, here a direct RPC) drops the cached answer when scheduling's event arrives."""
+    slot = first_slot(gateway, office="SBY", service="paspor_rusak")
+    day = slot["date"]
+    params = {"service": "paspor_rusak", "from": day, "to": day}
+
+    def seats():
+        answer = gateway.get("/api/v1/offices/SBY/availability", params=params).json()
+        return next(s["remaining"] for s in answer if s["slot_id"] == slot["slot_id"])
+
+    before = seats()  # now cached by the gateway
+    with ClusterRpcProxy({"AMQP_URI": stack.config.service_amqp_uri}) as cluster:
+        cluster.scheduling.create_booking(
+            {
+                "user_id": str(uuid.uuid4()),
+                "person_ref": uuid.uuid4().hex,
+                "slot_id": slot["slot_id"],
+                "service_code": "paspor_rusak",
+                "idempotency_key": None,
+            }  # fmt: skip
+        )
+    booked_at = time.monotonic()
+    while seats() != before - 1:
+        assert time.monotonic() - booked_at < 2.5, "the gateway kept a stale answer"
+        time.sleep(0.05)
+    mine = citizen()
+    other = first_slot(gateway, office="SBY", service="paspor_rusak", skip=1)
+    params_other = {"service": "paspor_rusak", "from": other["date"], "to": other["date"]}
+    gateway.get("/api/v1/offices/SBY/availability", params=params_other)  # cached again
+    body = {"slot_id": other["slot_id"], "service_code": "paspor_rusak"}
+    booked = gateway.post("/api/v1/bookings", json=body, headers=bearer(stack, mine))
+    assert booked.status_code == 201, booked.text
+    after = gateway.get("/api/v1/offices/SBY/availability", params=params_other).json()  # at once, no event needed
+    assert next(s["remaining"] for s in after if s["slot_id"] == other["slot_id"]) == other["remaining"] - 1

@@ -31,7 +31,7 @@ class BookingRoutes:
         """Book a seat; honours Idempotency-Key (same key and body: the first result)."""
         if not user.person_ref:
             raise GatewayError("FORBIDDEN", reason="account without a verified NIK")
-        return self.scheduling.create_booking(
+        booking = self.scheduling.create_booking(
             {
                 "user_id": user.user_id,
                 "person_ref": user.person_ref,
@@ -40,6 +40,7 @@ class BookingRoutes:
                 "idempotency_key": request.headers.get("Idempotency-Key") or None,
             }
         )
+        return self._seats_changed(booking)
 
     @api("GET", "/api/v1/bookings", response=Booking(many=True), auth=CITIZEN, tags=["bookings"])
     def list_bookings(self, request, user):
@@ -54,15 +55,22 @@ class BookingRoutes:
     @api("POST", "/api/v1/bookings/<code>/cancel", response=Booking(), auth=CITIZEN, tags=["bookings"])
     def cancel_booking(self, request, code, user):
         """Cancel until the slot starts; the seat is free again at once."""
-        return self.scheduling.cancel_booking({"reservation_code": code, "user_id": user.user_id})
+        return self._seats_changed(self.scheduling.cancel_booking({"reservation_code": code, "user_id": user.user_id}))
 
     @api("POST", "/api/v1/bookings/<code>/reschedule", body=RescheduleRequest(), response=Booking(), auth=CITIZEN,
          tags=["bookings"])  # fmt: skip
     def reschedule_booking(self, request, code, body, user):
         """Move the booking once to another slot of the same office, at least 24 hours before it."""
-        return self.scheduling.reschedule_booking(
-            {"reservation_code": code, "user_id": user.user_id, "slot_id": str(body["slot_id"])}
+        return self._seats_changed(
+            self.scheduling.reschedule_booking(
+                {"reservation_code": code, "user_id": user.user_id, "slot_id": str(body["slot_id"])}
+            )
         )
+
+    def _seats_changed(self, booking):
+        """This process shows the change at once; other replicas when scheduling's event reaches them."""
+        self.availability_cache.drop(booking["office_code"])  # declared by CatalogueRoutes
+        return booking
 
     @api("GET", "/api/v1/bookings/<code>/qr", auth=True, tags=["bookings"])
     def booking_qr(self, request, code, user):

@@ -1,6 +1,9 @@
 """Catalogue and availability (public), and office capacity (supervisors of that office, admins)."""
 
+from nameko.events import BROADCAST, event_handler
+
 from antre_common.rpc import ServiceRpc
+from gateway.availability_cache import AvailabilityCache
 from gateway.errors import GatewayError
 from gateway.http import api
 from gateway.schemas.catalogue import (
@@ -20,6 +23,7 @@ def _iso(value):
 
 class CatalogueRoutes:
     scheduling = ServiceRpc("scheduling")
+    availability_cache = AvailabilityCache()  # also dropped by the booking routes after a change
 
     @api("GET", "/api/v1/offices", response=OfficeSummary(many=True), tags=["catalogue"])
     def list_offices(self, request):
@@ -45,14 +49,14 @@ class CatalogueRoutes:
     )
     def availability(self, request, code, query):
         """Slots with seats left for a service, in office local time (default: the whole open window)."""
-        return self.scheduling.get_availability(
-            {
-                "office_code": code,
-                "service_code": query["service"],
-                "date_from": _iso(query["from_"]),
-                "date_to": _iso(query["to"]),
-            }
-        )
+        ask = {
+            "office_code": code,
+            "service_code": query["service"],
+            "date_from": _iso(query["from_"]),
+            "date_to": _iso(query["to"]),
+        }
+        key = (code, ask["service_code"], ask["date_from"], ask["date_to"])
+        return self.availability_cache.get(key, lambda: self.scheduling.get_availability(ask))
 
     @api(
         "PUT",
@@ -68,4 +72,23 @@ class CatalogueRoutes:
             raise GatewayError("FORBIDDEN")
         if "closures" in body:
             body["closures"] = [dict(c, date=c["date"].isoformat()) for c in body["closures"]]
-        return self.scheduling.update_capacity(code, body)
+        result = self.scheduling.update_capacity(code, body)
+        self.availability_cache.drop(code)
+        return result
+
+    # Seats changed somewhere (any gateway, a timer): every replica drops the office's answers.
+    @event_handler("scheduling", "booking_created", handler_type=BROADCAST, reliable_delivery=False)
+    def on_booking_created(self, envelope):
+        self.availability_cache.drop(envelope["data"]["office_code"])
+
+    @event_handler("scheduling", "booking_cancelled", handler_type=BROADCAST, reliable_delivery=False)
+    def on_booking_cancelled(self, envelope):
+        self.availability_cache.drop(envelope["data"]["office_code"])
+
+    @event_handler("scheduling", "booking_rescheduled", handler_type=BROADCAST, reliable_delivery=False)
+    def on_booking_rescheduled(self, envelope):
+        self.availability_cache.drop(envelope["data"]["office_code"])
+
+    @event_handler("scheduling", "availability_changed", handler_type=BROADCAST, reliable_delivery=False)
+    def on_availability_changed(self, envelope):
+        self.availability_cache.drop(envelope["data"]["office_code"])

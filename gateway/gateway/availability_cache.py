@@ -1,0 +1,55 @@
+"""Availability answers kept at the edge, so a crowd refreshing the page does not reach scheduling.
+
+An office's entries go when its seats change: at once in this process after a booking, cancel, reschedule
+or capacity change made through it, and in every gateway replica when scheduling's event for the change
+arrives on the replica's broadcast queue (milliseconds after the commit). The TTL bounds staleness if a
+broadcast is lost (broker restart). A stale answer can only show a seat that has just gone (the booking
+then answers SLOT_FULL) or hide one for a moment: the booking itself is always judged by the database.
+"""
+
+from cachetools import TTLCache
+from nameko.extensions import DependencyProvider
+
+DEFAULT_SECONDS = 5.0
+
+
+class OfficeAnswers:
+    """``{(office, *rest): answer}`` with a generation per office: an answer fetched while the office
+    changed is not stored (it may predate the change)."""
+
+    def __init__(self, ttl, maxsize=4096):
+        self.entries = TTLCache(maxsize=maxsize, ttl=ttl)
+        self.generations = {}
+
+    def get(self, key, fetch):
+        if key in self.entries:
+            return self.entries[key]
+        office = key[0]
+        generation = self.generations.get(office, 0)
+        answer = fetch()
+        if self.generations.get(office, 0) == generation:
+            self.entries[key] = answer
+        return answer
+
+    def drop(self, office_code):
+        self.generations[office_code] = self.generations.get(office_code, 0) + 1
+        for key in [k for k in self.entries if k[0] == office_code]:
+            self.entries.pop(key, None)
+
+
+class AvailabilityCache(DependencyProvider):
+    """One per gateway process. Config ``GATEWAY_AVAILABILITY_SECONDS`` (0 turns the cache off)."""
+
+    def setup(self):
+        ttl = float(self.container.config.get("GATEWAY_AVAILABILITY_SECONDS", DEFAULT_SECONDS))
+        self.answers = OfficeAnswers(ttl) if ttl > 0 else None
+
+    def get(self, key, fetch):
+        return fetch() if self.answers is None else self.answers.get(key, fetch)
+
+    def drop(self, office_code):
+        if self.answers is not None and office_code:
+            self.answers.drop(office_code)
+
+    def get_dependency(self, worker_ctx):
+        return self

@@ -1,0 +1,45 @@
+"""The edge cache of availability answers: kept per office, dropped on change, never refilled by a stale
+answer fetched while the office changed."""
+
+import time
+
+from gateway.availability_cache import OfficeAnswers
+
+
+def test_answers_are_kept_until_their_office_changes():
+    answers, asked = OfficeAnswers(ttl=60), []
+
+    def fetch(value):
+        def go():
+            asked.append(value)
+            return value
+
+        return go
+
+    assert answers.get(("JKS", "paspor_baru", None, None), fetch(1)) == 1
+    assert answers.get(("JKS", "paspor_baru", None, None), fetch(2)) == 1
+    assert answers.get(("MKS", "paspor_baru", None, None), fetch(3)) == 3
+    answers.drop("JKS")
+    assert answers.get(("JKS", "paspor_baru", None, None), fetch(4)) == 4
+    assert answers.get(("MKS", "paspor_baru", None, None), fetch(5)) == 3  # another office keeps its answer
+    assert asked == [1, 3, 4]
+
+
+def test_an_answer_fetched_while_the_office_changed_is_not_kept():
+    answers = OfficeAnswers(ttl=60)
+    key = ("JKS", "paspor_baru", None, None)
+
+    def fetch_during_a_booking():
+        answers.drop("JKS")  # the booking's event arrives while this read is on its way
+        return "before the booking"
+
+    assert answers.get(key, fetch_during_a_booking) == "before the booking"
+    assert answers.get(key, lambda: "after the booking") == "after the booking"
+
+
+def test_answers_expire():
+    answers = OfficeAnswers(ttl=0.05)
+    key = ("JKS", "paspor_baru", None, None)
+    answers.get(key, lambda: "old")
+    time.sleep(0.1)
+    assert answers.get(key, lambda: "new") == "new"
