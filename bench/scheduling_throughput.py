@@ -6,7 +6,8 @@ HTTP→RPC echo route measured in the same run on the same machine (the ceiling 
 Path of a booking: HTTP → gateway (EdDSA token check, schema) → RPC → scheduling (advisory lock for the
 Idempotency-Key, conditional UPDATE of the slot, booking row, idempotency row, 3 outbox rows, commit) →
 reply; the outbox relay publishes after the commit. Path of an availability read: HTTP → gateway (schema)
-→ RPC → scheduling (in-process cache of the office-day) → reply.
+→ the gateway's cache of the office's answers, or on a miss RPC → scheduling (in-process cache of the
+office-day) → reply.
 """
 
 import requests
@@ -53,10 +54,22 @@ def run(args):
 
             return booking
 
+        same_day = [s["slot_id"] for s in slots if s["remaining"] > 0 and s["date"] == day]
+
+        def mixed(session, n):
+            """Nine reads of the day to one booking on it: every booking drops the office's cached answers."""
+            if n % 10:
+                return availability(session, n)
+            body = {"slot_id": same_day[n % len(same_day)], "service_code": "paspor_penggantian"}
+            headers = tokens[TOKENS // 4 + n // 10]  # citizens no other phase uses
+            return session.post(f"{base}/api/v1/bookings", json=body, headers=headers, timeout=30).status_code
+
         results = {}
         results["echo (1)"] = closed_loop(echo, CONCURRENCY, SECONDS)
         results["availability"] = closed_loop(availability, CONCURRENCY, SECONDS)
         results["echo (2)"] = closed_loop(echo, CONCURRENCY, SECONDS)
+        results["availability, 1 in 10 requests a booking of that day"] = closed_loop(mixed, CONCURRENCY, SECONDS)
+        quiesce(stack)
         results["booking"] = closed_loop(booking_from(0), CONCURRENCY, SECONDS)
         quiesce(stack)
         # In production the event consumers run elsewhere; on this 2-core box they compete with the booking
@@ -73,6 +86,8 @@ def run(args):
         for name, r in results.items()
     ]
     avail_ratio = results["availability"]["per_second"] / ceiling
+    mixed = results["availability, 1 in 10 requests a booking of that day"]
+    mixed_reads = mixed["statuses"].get(200, 0) / SECONDS
     book_ratio = results["booking"]["per_second"] / ceiling
     alone_ratio = results["booking, consumers stopped"]["per_second"] / ceiling
     return "\n".join(
@@ -87,7 +102,10 @@ def run(args):
             "|---|---|---|---|---|---|",
             *rows,
             "",
-            f"- availability: **{avail_ratio:.2f}** of the echo ceiling (goal ≥ 0.9)",
+            f"- availability: **{avail_ratio:.2f}** of the echo ceiling (goal ≥ 0.9), answered from the gateway's "
+            f"cache; with a booking of the same day among every ten requests (each drops the office's cached "
+            f"answers): {mixed_reads:.0f} reads/s = **{mixed_reads / ceiling:.2f}** of the ceiling, besides "
+            f"{mixed['statuses'].get(201, 0) / SECONDS:.0f} bookings/s",
             f"- bookings: **{book_ratio:.2f}** of the echo ceiling (goal ≥ 0.7); every booking is a distinct "
             f"citizen, spread over the office's released slots; **{alone_ratio:.2f}** with the event consumers "
             "(notification, documents) stopped",

@@ -8,6 +8,7 @@ then answers SLOT_FULL) or hide one for a moment: the booking itself is always j
 """
 
 from cachetools import TTLCache
+from eventlet.event import Event
 from nameko.extensions import DependencyProvider
 
 DEFAULT_SECONDS = 5.0
@@ -15,26 +16,41 @@ DEFAULT_SECONDS = 5.0
 
 class OfficeAnswers:
     """``{(office, *rest): answer}`` with a generation per office: an answer fetched while the office
-    changed is not stored (it may predate the change)."""
+    changed is not stored (it may predate the change). Concurrent misses of one key share one fetch: after
+    a booking drops the office, the crowd's next reads make one RPC, not one each."""
 
     def __init__(self, ttl, maxsize=4096):
         self.entries = TTLCache(maxsize=maxsize, ttl=ttl)
         self.generations = {}
+        self.fetching = {}  # key -> Event of the fetch under way
 
     def get(self, key, fetch):
         if key in self.entries:
             return self.entries[key]
+        if key in self.fetching:
+            return self.fetching[key].wait()
         office = key[0]
         generation = self.generations.get(office, 0)
-        answer = fetch()
+        done = self.fetching[key] = Event()
+        try:
+            answer = fetch()
+        except Exception as exc:
+            if self.fetching.get(key) is done:
+                del self.fetching[key]
+            done.send_exception(exc)  # the readers that waited get the same error
+            raise
+        if self.fetching.get(key) is done:
+            del self.fetching[key]
         if self.generations.get(office, 0) == generation:
             self.entries[key] = answer
+        done.send(answer)
         return answer
 
     def drop(self, office_code):
         self.generations[office_code] = self.generations.get(office_code, 0) + 1
-        for key in [k for k in self.entries if k[0] == office_code]:
-            self.entries.pop(key, None)
+        for store in (self.entries, self.fetching):  # a fetch under way may predate the change: not joined
+            for key in [k for k in store if k[0] == office_code]:
+                store.pop(key, None)
 
 
 class AvailabilityCache(DependencyProvider):

@@ -43,3 +43,35 @@ def test_answers_expire():
     answers.get(key, lambda: "old")
     time.sleep(0.1)
     assert answers.get(key, lambda: "new") == "new"
+
+
+def test_concurrent_misses_share_one_fetch_and_its_error():
+    import eventlet
+
+    answers, asked = OfficeAnswers(ttl=60), []
+    key = ("JKS", "paspor_baru", None, None)
+
+    def slow(result):
+        def go():
+            asked.append(result)
+            eventlet.sleep(0.05)
+            if isinstance(result, Exception):
+                raise result
+            return result
+
+        return go
+
+    readers = [eventlet.spawn(answers.get, key, slow("seats")) for _ in range(20)]
+    assert [r.wait() for r in readers] == ["seats"] * 20
+    assert asked == ["seats"]
+
+    answers.drop("JKS")
+    failing = [eventlet.spawn(answers.get, key, slow(RuntimeError("scheduling down"))) for _ in range(5)]
+    outcomes = []
+    for reader in failing:
+        try:
+            reader.wait()
+        except RuntimeError as exc:
+            outcomes.append(str(exc))
+    assert outcomes == ["scheduling down"] * 5 and len(asked) == 2  # one failed fetch for five readers
+    assert answers.get(key, lambda: "recovered") == "recovered"  # an error is not kept
