@@ -3,11 +3,11 @@ HTTP→RPC echo route measured in the same run on the same machine (the ceiling 
 
     python -m bench scheduling_throughput
 
-Path of a booking: HTTP → gateway (EdDSA token check, schema) → RPC → scheduling (advisory lock for the
-Idempotency-Key, conditional UPDATE of the slot, booking row, idempotency row, 3 outbox rows, commit) →
-reply; the outbox relay publishes after the commit. Path of an availability read: HTTP → gateway (schema)
-→ the gateway's cache of the office's answers, or on a miss RPC → scheduling (in-process cache of the
-office-day) → reply.
+Path of a booking: HTTP → gateway (EdDSA token check, schema) → RPC → scheduling (one statement: the
+conditional UPDATE of the slot and the booking row; one insert of 2 outbox rows; commit) → reply; the
+outbox relay publishes after the commit, and the consumers (documents, notification) react.
+Path of an availability read: HTTP → gateway (schema) → the gateway's cache of the office's answers, or
+on a miss RPC → scheduling (in-process cache of the office-day) → reply.
 """
 
 import requests

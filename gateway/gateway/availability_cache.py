@@ -2,8 +2,9 @@
 
 An office's entries go when its seats change: at once in this process after a booking, cancel, reschedule
 or capacity change made through it, and in every gateway replica when scheduling's event for the change
-arrives on the replica's broadcast queue (milliseconds after the commit). The TTL bounds staleness if a
-broadcast is lost (broker restart). A stale answer can only show a seat that has just gone (the booking
+arrives on the replica's broadcast queue (milliseconds after the commit). The TTL (1 s) bounds what the
+events cannot: a broadcast lost in a broker restart, or a refetch that reaches a scheduling replica which
+has not yet handled the same event. A stale answer can only show a seat that has just gone (the booking
 then answers SLOT_FULL) or hide one for a moment: the booking itself is always judged by the database.
 """
 
@@ -11,7 +12,8 @@ from cachetools import TTLCache
 from eventlet.event import Event
 from nameko.extensions import DependencyProvider
 
-DEFAULT_SECONDS = 5.0
+DEFAULT_SECONDS = 1.0
+_MISSING = object()
 
 
 class OfficeAnswers:
@@ -25,25 +27,27 @@ class OfficeAnswers:
         self.fetching = {}  # key -> Event of the fetch under way
 
     def get(self, key, fetch):
-        if key in self.entries:
-            return self.entries[key]
-        if key in self.fetching:
-            return self.fetching[key].wait()
+        answer = self.entries.get(key, _MISSING)  # one read: an entry may expire between two
+        if answer is not _MISSING:
+            return answer
+        waiting = self.fetching.get(key)
+        if waiting is not None:
+            return waiting.wait()
         office = key[0]
         generation = self.generations.get(office, 0)
         done = self.fetching[key] = Event()
         try:
             answer = fetch()
-        except Exception as exc:
-            if self.fetching.get(key) is done:
-                del self.fetching[key]
+        except BaseException as exc:  # also a killed green thread: its readers must not wait forever
             done.send_exception(exc)  # the readers that waited get the same error
             raise
-        if self.fetching.get(key) is done:
-            del self.fetching[key]
-        if self.generations.get(office, 0) == generation:
-            self.entries[key] = answer
-        done.send(answer)
+        else:
+            if self.generations.get(office, 0) == generation:
+                self.entries[key] = answer
+            done.send(answer)
+        finally:
+            if self.fetching.get(key) is done:
+                del self.fetching[key]
         return answer
 
     def drop(self, office_code):
@@ -57,7 +61,8 @@ class AvailabilityCache(DependencyProvider):
     """One per gateway process. Config ``GATEWAY_AVAILABILITY_SECONDS`` (0 turns the cache off)."""
 
     def setup(self):
-        ttl = float(self.container.config.get("GATEWAY_AVAILABILITY_SECONDS", DEFAULT_SECONDS))
+        value = self.container.config.get("GATEWAY_AVAILABILITY_SECONDS")
+        ttl = DEFAULT_SECONDS if value in (None, "") else float(value)
         self.answers = OfficeAnswers(ttl) if ttl > 0 else None
 
     def get(self, key, fetch):

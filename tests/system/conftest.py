@@ -13,7 +13,9 @@ from antre_dev.stack import Stack, StackConfig
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory):
-    config = StackConfig.for_tests(tmp_path_factory.mktemp("stack"))
+    # The gateway keeps availability answers 1 s in production; here 60 s, so a test that reads availability
+    # after a change passes only if the change dropped the answer (none can pass by waiting for the TTL).
+    config = StackConfig.for_tests(tmp_path_factory.mktemp("stack"), env={"GATEWAY_AVAILABILITY_SECONDS": "60"})
     with Stack(config) as running:
         yield running
 

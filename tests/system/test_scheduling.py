@@ -209,8 +209,8 @@ def test_forecast_and_stats_are_for_the_offices_supervisors(stack, gateway):
 
 
 def test_the_gateway_shows_a_change_made_elsewhere_before_its_cache_would_expire(stack, gateway):
-    """Availability is cached in the gateway (5 s); a booking that did not pass through this gateway (another
-    replica, here a direct RPC) drops the cached answer when scheduling's event arrives."""
+    """Availability is cached in the gateway (60 s in this stack); a booking that did not pass through this
+    gateway (another replica, here a direct RPC) drops the cached answer when scheduling's event arrives."""
     slot = first_slot(gateway, office="SBY", service="paspor_rusak")
     day = slot["date"]
     params = {"service": "paspor_rusak", "from": day, "to": day}
@@ -234,12 +234,3 @@ def test_the_gateway_shows_a_change_made_elsewhere_before_its_cache_would_expire
     while seats() != before - 1:
         assert time.monotonic() - booked_at < 2.5, "the gateway kept a stale answer"
         time.sleep(0.05)
-    mine = citizen()
-    other = first_slot(gateway, office="SBY", service="paspor_rusak", skip=1)
-    params_other = {"service": "paspor_rusak", "from": other["date"], "to": other["date"]}
-    gateway.get("/api/v1/offices/SBY/availability", params=params_other)  # cached again
-    body = {"slot_id": other["slot_id"], "service_code": "paspor_rusak"}
-    booked = gateway.post("/api/v1/bookings", json=body, headers=bearer(stack, mine))
-    assert booked.status_code == 201, booked.text
-    after = gateway.get("/api/v1/offices/SBY/availability", params=params_other).json()  # at once, no event needed
-    assert next(s["remaining"] for s in after if s["slot_id"] == other["slot_id"]) == other["remaining"] - 1

@@ -3,6 +3,8 @@ answer fetched while the office changed."""
 
 import time
 
+import pytest
+
 from gateway.availability_cache import OfficeAnswers
 
 
@@ -75,3 +77,18 @@ def test_concurrent_misses_share_one_fetch_and_its_error():
             outcomes.append(str(exc))
     assert outcomes == ["scheduling down"] * 5 and len(asked) == 2  # one failed fetch for five readers
     assert answers.get(key, lambda: "recovered") == "recovered"  # an error is not kept
+
+
+def test_a_fetch_whose_green_thread_is_killed_leaves_no_reader_waiting():
+    import eventlet
+
+    answers = OfficeAnswers(ttl=60)
+    key = ("JKS", "paspor_baru", None, None)
+    fetcher = eventlet.spawn(answers.get, key, lambda: eventlet.sleep(10))
+    eventlet.sleep(0)  # the fetch is under way
+    waiter = eventlet.spawn(answers.get, key, lambda: "never asked")
+    eventlet.sleep(0)
+    fetcher.kill()
+    with pytest.raises(eventlet.greenlet.GreenletExit):
+        waiter.wait()  # the waiter is released with the fetch's end, not left hanging
+    assert answers.get(key, lambda: "fresh") == "fresh"

@@ -50,6 +50,7 @@ class DbHandle:
         self._worker_ctx = worker_ctx
         self._session = None
         self._events = []  # outbox rows of the open transaction, written together just before its commit
+        self._in_transaction = False
 
     @property
     def session(self) -> Session:
@@ -63,6 +64,7 @@ class DbHandle:
 
         An RPC whose caller's deadline has passed is rolled back instead (``ServiceUnavailable``)."""
         session = self.session
+        self._in_transaction = True
         try:
             yield session
             if self._events:
@@ -76,6 +78,8 @@ class DbHandle:
             session.rollback()
             self._events = []
             raise
+        finally:
+            self._in_transaction = False
         if self._events:
             self._events = []
             self._provider.relay.kick()
@@ -83,7 +87,11 @@ class DbHandle:
     def add_event(self, event_type, data, *, exchange=None, payload=None):
         """Queue an event to publish once the current transaction (``transaction()``) commits.
 
-        ``payload`` replaces the standard envelope (CloudEvents for the integration exchange)."""
+        ``payload`` replaces the standard envelope (CloudEvents for the integration exchange). The rows are
+        written when the block ends, so a query inside the transaction does not see them, and a savepoint
+        rolled back inside the block does not take its events with it."""
+        if not self._in_transaction:
+            raise RuntimeError("add_event outside db.transaction(): the event would never be written")
         request_id = self._worker_ctx.context_data.get(REQUEST_ID_KEY)
         envelope = payload or make_envelope(event_type, data, request_id)
         event_id = envelope.get("event_id") or envelope["id"]

@@ -23,6 +23,7 @@ DEFAULT_TIMEOUT = 5.0
 # How long a consumer keeps reference data (offices, services: changed a few times a year) for its messages
 # and checklists; a minute-old copy is fine there, and scheduling is not asked again on every booking.
 REFERENCE_SECONDS = 60
+_MISSING = object()
 
 
 def rpc(fn=None, **kwargs):
@@ -68,9 +69,10 @@ class DeadlineProxy:
 
         def cached_call(*args, **kwargs):
             key = (args, tuple(sorted(kwargs.items())))
-            if key not in cache:
-                cache[key] = call(*args, **kwargs)
-            return copy.deepcopy(cache[key])  # a caller that edits its answer must not edit the cache
+            answer = cache.get(key, _MISSING)  # one read: an entry may expire between two
+            if answer is _MISSING:
+                answer = cache[key] = call(*args, **kwargs)
+            return copy.deepcopy(answer)  # a caller that edits its answer must not edit the cache
 
         return cached_call
 

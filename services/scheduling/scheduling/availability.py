@@ -25,6 +25,7 @@ class DayCache:
     def __init__(self, ttl):
         self.ttl = ttl
         self.entries = {}  # (office_code, date) -> (expires_at, rows)
+        self.generations = {}  # office_code -> count of invalidations: rows loaded across one are not kept
         self.hits = 0
         self.misses = 0
 
@@ -41,11 +42,14 @@ class DayCache:
         self.hits += len(found)
         if missing:
             self.misses += len(missing)
+            generation = self.generations.get(office_code, 0)
             loaded = load(office_code, missing)
+            keep = self.generations.get(office_code, 0) == generation  # else the rows may predate a change
             expires = time.monotonic() + self.ttl
             for day in missing:
                 rows = loaded.get(day, ())
-                self.entries[(office_code, day)] = (expires, rows)
+                if keep:
+                    self.entries[(office_code, day)] = (expires, rows)
                 found[day] = rows
         return found
 
@@ -60,6 +64,7 @@ class DayCache:
         return value
 
     def invalidate(self, office_code, days=None):
+        self.generations[office_code] = self.generations.get(office_code, 0) + 1
         if days is None:
             self.entries.pop(("office", office_code), None)
             self.entries.pop(("offices", "*"), None)
