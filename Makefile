@@ -9,8 +9,9 @@ PACKAGES := libs/antre-common services/identity services/scheduling services/doc
 STAMP := $(VENV)/.installed-$(shell cat constraints.txt requirements-dev.txt $(addsuffix /pyproject.toml,$(PACKAGES)) | md5sum | cut -c1-12)
 PYTEST := $(BIN)/python -m pytest
 SERVICES := identity scheduling documents notification
+WEB_STAMP := web/node_modules/.installed-$(shell md5sum web/package-lock.json | cut -c1-12)
 
-.PHONY: help install infra run migrate test test-unit test-service test-system lint format bench k8s-check images clean
+.PHONY: help install infra web run migrate test test-unit test-service test-system test-web lint format bench k8s-check images screenshots clean
 
 help: ## List every target with what it does
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  \033[1m%-14s\033[0m %s\n", $$1, $$2}'
@@ -25,7 +26,15 @@ $(STAMP):
 infra: ## Install and start PostgreSQL and RabbitMQ (+ management API) where they are missing
 	@./scripts/infra.sh
 
-run: install infra ## Run the whole suite locally (S3, SMTP sink, migrations, services, gateway); Ctrl-C stops it
+web: $(WEB_STAMP) ## Build the web app into web/dist (npm packages pinned by web/package-lock.json, then esbuild)
+	cd web && node build.mjs
+
+$(WEB_STAMP): web/package-lock.json
+	@./scripts/web-tools.sh
+	cd web && npm ci --ignore-scripts --no-audit --no-fund
+	@touch $@
+
+run: install infra web ## Run the whole suite locally (S3, SMTP sink, migrations, services, gateway); Ctrl-C stops it
 	$(BIN)/python -m antre_dev.stack
 
 migrate: install infra ## Create the databases and run every service's migrations (DATABASE_URL prefix from ANTRE_PG_URL)
@@ -42,8 +51,17 @@ test-unit: install ## Unit tier: domain rules and schemas, no broker, no databas
 test-service: install infra ## Service tier: real entrypoints on real RabbitMQ and PostgreSQL (SERVICE=identity for one)
 	$(PYTEST) -m service -q $(if $(SERVICE),services/$(SERVICE))
 
-test-system: install infra ## System tier: the whole suite as processes, driven through the gateway
+test-system: install infra web ## System tier: the whole suite as processes, driven through the gateway and a real browser
+	@./scripts/web-tools.sh --browser
 	$(PYTEST) -m system -q tests/system
+
+test-web: install infra web ## Only the browser tests of the system tier (headless Chromium), screenshots in var/test-artifacts/web
+	@./scripts/web-tools.sh --browser
+	$(PYTEST) -m system -q tests/system/web
+
+screenshots: install infra web ## Browser tests that also write the 360 px screenshots to docs/screenshots/
+	@./scripts/web-tools.sh --browser
+	UPDATE_SCREENSHOTS=1 $(PYTEST) -m system -q tests/system/web
 
 lint: install ## ruff: lint and format check
 	$(BIN)/ruff check .
@@ -64,4 +82,4 @@ images: ## Build one image per service and the gateway (needs a container engine
 	docker build -f gateway/Dockerfile -t antre/gateway:dev .
 
 clean: ## Remove .venv and var/ (local data, logs, mail)
-	rm -rf $(VENV) var
+	rm -rf $(VENV) var web/node_modules web/dist

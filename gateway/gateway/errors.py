@@ -203,4 +203,6 @@ def problem(code, lang, errors=None, params=None):
         body["errors"] = errors
     if params and status < 500:
         body.update({k: v for k, v in params.items() if k not in body})
+    if status == 503 and params and params.get("service"):
+        body["service"] = params["service"]  # which part is down: the web app names it to the person
     return status, body

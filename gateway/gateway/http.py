@@ -24,6 +24,7 @@ from gateway.auth import TokenVerifier
 from gateway.errors import GatewayError, describe, problem
 
 LANGUAGES = ("id", "en")
+RETRY_UNAVAILABLE_SECONDS = 5  # a part that is down: clients (and the web app) try again after this
 
 
 def language(request):
@@ -41,6 +42,8 @@ def problem_response(exc, request, request_id):
     code, errors, params, headers = describe(exc)
     status, body = problem(code, language(request), errors, params)
     body["request_id"] = request_id
+    if status == 503:
+        headers = {"Retry-After": str(RETRY_UNAVAILABLE_SECONDS), **headers}
     response = json_response(status, body, request_id, headers)
     response.headers["Content-Type"] = "application/problem+json"
     return response

@@ -8,6 +8,7 @@ from gateway.routes.identity import IdentityRoutes
 from gateway.routes.insight import InsightRoutes
 from gateway.routes.operations import OperationsRoutes
 from gateway.routes.status import StatusRoutes
+from gateway.routes.web import WebRoutes
 
 
 class GatewayService(
@@ -18,6 +19,7 @@ class GatewayService(
     OperationsRoutes,
     InsightRoutes,
     DocumentRoutes,
+    WebRoutes,
     ServiceBase,
 ):
     name = "gateway"

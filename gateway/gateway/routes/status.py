@@ -32,12 +32,19 @@ class StatusRoutes:
         def ping(name):
             started = time.perf_counter()
             try:
-                getattr(self, name).ping(timeout=PING_TIMEOUT)
+                answer = getattr(self, name).ping(timeout=PING_TIMEOUT)
             except Exception as exc:  # noqa: BLE001 - whatever breaks one service must not break the page
                 if not isinstance(exc, ServiceUnavailable):
                     log.warning("ping failed", extra={"service": name, "error": type(exc).__name__})
-                return {"name": name, "status": "down", "rtt_ms": None}
-            return {"name": name, "status": "up", "rtt_ms": round((time.perf_counter() - started) * 1000, 1)}
+                return {"name": name, "status": "down", "rtt_ms": None, "failed": ["service"]}
+            # A service that answers but cannot reach its database or store is down for the people using it.
+            failed = answer.get("failed") or []
+            return {
+                "name": name,
+                "status": "down" if failed else "up",
+                "rtt_ms": round((time.perf_counter() - started) * 1000, 1),
+                "failed": failed,
+            }
 
         return {"services": list(eventlet.GreenPool().imap(ping, SERVICES))}
 
@@ -48,5 +55,12 @@ class StatusRoutes:
 
     @api("GET,POST,PUT,PATCH,DELETE", "/<path:path>", documented=False)
     def unknown_path(self, request, path):
-        """Any path the API does not have: a problem+json 404 like every other error, never an HTML page."""
+        """Any path the API does not have: a problem+json 404 like every other error; a browser opening an
+        address outside the API gets the web app's "page not found" (still 404)."""
+        if request.method == "GET" and not path.startswith("api/") and wants_html(request):
+            return self.not_found_page(request)  # declared by WebRoutes
         raise GatewayError("NOT_FOUND")
+
+
+def wants_html(request):
+    return request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html"

@@ -8,6 +8,10 @@ class ServiceStatus(Schema):
     name = fields.String(required=True)
     status = fields.String(required=True, metadata={"enum": ["up", "down"]})
     rtt_ms = fields.Float(allow_none=True)
+    failed = fields.List(
+        fields.String(),
+        metadata={"description": "what the service cannot reach (database, storage, broker), or 'service' itself"},
+    )
 
 
 class StatusResponse(Schema):

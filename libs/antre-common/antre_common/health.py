@@ -56,6 +56,9 @@ class Readiness(DependencyProvider):
             results[name] = status
         return all(v == "ok" for v in results.values()), results
 
+    def failed(self, components):
+        return sorted(k for k, v in components.items() if v != "ok")
+
 
 class ServiceBase:
     """Mix into every service class: ``class IdentityService(ServiceBase): name = "identity"``."""
@@ -71,8 +74,11 @@ class ServiceBase:
     @http("GET", "/readyz")
     def readyz(self, request):
         ok, components = self.readiness.report()
-        failed = sorted(k for k, v in components.items() if v != "ok")
-        body = {"status": "ready" if ok else "not_ready", "components": components, "failed": failed}
+        body = {
+            "status": "ready" if ok else "not_ready",
+            "components": components,
+            "failed": self.readiness.failed(components),
+        }
         return (200 if ok else 503), {"Content-Type": "application/json"}, json.dumps(body)
 
     @http("GET", "/metrics")
@@ -82,5 +88,11 @@ class ServiceBase:
 
     @rpc
     def ping(self):
-        """Round trip for the gateway's status page: proves the service consumes its RPC queue."""
-        return {"service": self.name, "status": "up"}
+        """For the gateway's status page: proves the service consumes its RPC queue, and says which of its
+        dependencies (database, object store) it cannot reach, as its readiness probe would."""
+        ok, components = self.readiness.report()
+        return {
+            "service": self.name,
+            "status": "up" if ok else "not_ready",
+            "failed": self.readiness.failed(components),
+        }

@@ -1,0 +1,34 @@
+"""People for system tests: a citizen with a valid NIK, and the one-time code from the mail they were sent."""
+
+import re
+import uuid
+from datetime import date
+
+BIRTH = date(1988, 11, 2)
+PASSWORD = "nasi goreng kampung pedas"  # noqa: S105 - test value
+
+
+def text_of(message):
+    parts = message.walk() if message.is_multipart() else [message]
+    return "\n".join(
+        p.get_payload(decode=True).decode(p.get_content_charset() or "utf-8")
+        for p in parts
+        if p.get_content_maintype() == "text"
+    )
+
+
+def new_person(female=True):
+    day = BIRTH.day + (40 if female else 0)
+    return {
+        "nik": f"327301{day:02d}{BIRTH:%m%y}{uuid.uuid4().int % 10000:04d}",
+        "full_name": "Ayu Kartika",
+        "birth_date": BIRTH.isoformat(),
+        "email": f"ayu.{uuid.uuid4().hex[:10]}@example.id",
+        "phone": "0813-1122-3344",
+        "password": PASSWORD,
+    }
+
+
+def code_from_mail(mailbox, email):
+    mails = mailbox.wait_for(lambda m: m["To"] == email and re.search(r"\b\d{6}\b", text_of(m)), timeout=30)
+    return re.search(r"\b(\d{6})\b", text_of(mails[-1])).group(1)

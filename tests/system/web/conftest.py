@@ -1,0 +1,131 @@
+"""Browser tests: Debian's Chromium, driven by Playwright, against the whole suite as processes (the system
+tier's ``stack``). Each test saves screenshots at 360 px and 1280 px under var/test-artifacts/web/;
+``UPDATE_SCREENSHOTS=1`` also writes the 360 px ones to docs/screenshots/ (shown in the README).
+
+    def test_home(citizen_page, shots, axe):
+        citizen_page.goto("/")
+        shots(citizen_page, "home")     # var/test-artifacts/web/home-360.png and home-1280.png
+        axe(citizen_page)               # no serious or critical accessibility violation
+"""
+
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parents[3]
+ARTIFACTS = ROOT / "var" / "test-artifacts" / "web"
+DOC_SHOTS = ROOT / "docs" / "screenshots"
+AXE = ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+# As root in a container: no sandbox; no calls home (this machine has no internet and Chromium would retry).
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
+PHONE = {"width": 360, "height": 780}
+DESKTOP = {"width": 1280, "height": 900}
+BLOCKING = ("serious", "critical")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+class PageErrors:
+    """Console errors and uncaught exceptions of a page (a CSP refusal shows up here too)."""
+
+    def __init__(self, page):
+        self.items = []
+        page.on("pageerror", lambda exc: self.items.append(f"pageerror: {exc}"))
+        page.on("console", lambda msg: msg.type == "error" and self.items.append(f"console: {msg.text}"))
+
+    def unexpected(self, allowed=()):
+        return [e for e in self.items if not any(re.search(a, e) for a in allowed)]
+
+
+@pytest.fixture
+def new_page(browser, stack):
+    """``new_page(width=360)``: a page in a fresh context (its own storage) with the gateway as base URL.
+    At the end of the test, any uncaught script error fails it; network errors the test caused on purpose
+    (offline, a stopped service) are listed in ``page.allowed_errors``."""
+    contexts = []
+
+    def make(viewport=PHONE, **options):
+        context = browser.new_context(base_url=stack.config.gateway_url, viewport=viewport, locale="id-ID", **options)
+        contexts.append(context)
+        page = context.new_page()
+        page.errors = PageErrors(page)
+        page.allowed_errors = [r"Failed to load resource"]
+        return page
+
+    yield make
+    failures = []
+    for context in contexts:
+        for page in context.pages:
+            failures += page.errors.unexpected(page.allowed_errors)
+        context.close()
+    assert not failures, failures
+
+
+@pytest.fixture
+def shots(request):
+    """``shots(page, "name")``: full-page screenshots at 360 px and 1280 px wide; the viewport is restored."""
+
+    def take(page, name):
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        before = page.viewport_size
+        for width, size in ((360, PHONE), (1280, DESKTOP)):
+            page.set_viewport_size(size)
+            page.wait_for_timeout(150)  # layout after the resize
+            path = ARTIFACTS / f"{name}-{width}.png"
+            page.screenshot(path=str(path), full_page=True)
+            if width == 360 and os.environ.get("UPDATE_SCREENSHOTS"):
+                DOC_SHOTS.mkdir(parents=True, exist_ok=True)
+                shutil.copy(path, DOC_SHOTS / f"{name}.png")
+        page.set_viewport_size(before)
+
+    return take
+
+
+@pytest.fixture(scope="session")
+def axe_source():
+    return AXE.read_text()
+
+
+@pytest.fixture
+def axe(axe_source):
+    """``axe(page)``: runs axe-core (WCAG 2.1 A/AA and best practices) in the page; fails on any serious or
+    critical violation, naming the rule and the elements."""
+
+    def check(page, exclude=()):
+        if not page.evaluate("typeof window.axe !== 'undefined'"):
+            page.evaluate(axe_source)  # through the DevTools protocol: the page's CSP does not apply to it
+        results = page.evaluate(
+            """(exclude) => axe.run({exclude: exclude.map((s) => [s])},
+                {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]}})""",
+            list(exclude),
+        )
+        blocking = [
+            {"rule": v["id"], "impact": v["impact"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+            for v in results["violations"]
+            if v["impact"] in BLOCKING
+        ]
+        assert not blocking, json.dumps(blocking, indent=1)
+        return results
+
+    return check

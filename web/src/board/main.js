@@ -1,0 +1,1 @@
+import { useCatalogue } from '../lib/i18n.js'; useCatalogue({id:{},en:{}});
