@@ -1,0 +1,176 @@
+"""The office console in a real browser: an officer (made by the admin through the API) signs in at /staff/,
+gives a walk-in number, calls it to counter 1, starts and completes it; a supervisor reads capacity, the
+forecast chart and statistics; a citizen's account is told the console is for staff. (Checking in a booked
+citizen is in test_citizen.py.)"""
+
+import re
+import uuid
+
+import pytest
+from playwright.sync_api import expect
+
+from ..people import PASSWORD, code_from_mail, new_person
+
+OFFICE = "AMQ"  # no other system test works at this office
+DESKTOP = {"width": 1280, "height": 900}
+
+
+@pytest.fixture
+def admin_token(stack, gateway):
+    env = stack.env()
+    login = gateway.post(
+        "/api/v1/auth/login", json={"email": env["ANTRE_ADMIN_EMAIL"], "password": env["ANTRE_ADMIN_PASSWORD"]}
+    )
+    assert login.status_code == 200, login.text
+    return login.json()["access_token"]
+
+
+@pytest.fixture
+def make_staff(gateway, admin_token):
+    def make(role):
+        account = {
+            "email": f"{role}.{uuid.uuid4().hex[:8]}@imigrasi.go.id",
+            "full_name": "Rudi Hartono",
+            "password": "loket nomor tujuh belas",
+            "role": role,
+            "office_code": OFFICE,
+        }
+        made = gateway.post("/api/v1/admin/staff", json=account, headers={"Authorization": f"Bearer {admin_token}"})
+        assert made.status_code == 201, made.text
+        return account
+
+    return make
+
+
+def sign_in(page, account, path):
+    page.goto(path)
+    expect(page.get_by_role("heading", name="Masuk ke konsol kantor")).to_be_visible()
+    page.get_by_label("Alamat email dinas").fill(account["email"])
+    page.get_by_label("Kata sandi").fill(account["password"])
+    page.get_by_role("button", name="Masuk", exact=True).click()
+
+
+def test_officer_walk_in_call_start_complete(new_page, make_staff, shots, axe):
+    officer = make_staff("officer")
+    page = new_page()
+    page.goto("/staff/")
+    # Nothing filled: the error summary says what to fix.
+    page.get_by_role("button", name="Masuk", exact=True).click()
+    expect(page.locator(".error-summary")).to_contain_text("Wajib diisi")
+    shots(page, "staff-login-errors")
+    axe(page)
+    sign_in(page, officer, "/staff/")
+    expect(page.get_by_role("heading", name="Konsol kantor")).to_be_visible()
+    expect(page.get_by_text(f"Rudi Hartono · Petugas · {OFFICE}")).to_be_visible()
+    # An officer's menu has no supervisor pages.
+    nav = page.get_by_role("navigation")
+    expect(nav.get_by_role("link", name="Tanpa janji")).to_be_visible()
+    expect(nav.get_by_role("link", name="Kapasitas")).to_have_count(0)
+    shots(page, "staff-home")
+    axe(page)
+
+    nav.get_by_role("link", name="Tanpa janji").click()
+    expect(page.get_by_role("heading", name="Pengunjung tanpa janji")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/staff/walk-in$"))
+    page.get_by_label("Prioritas").select_option("lansia")
+    page.get_by_role("button", name="Beri nomor antrean").click()
+    expect(page.get_by_role("heading", name="Nomor antrean diberikan")).to_be_visible()
+    number = page.locator(".ticket-number").inner_text().strip()
+    assert number
+    expect(page.locator(".staff-ticket").get_by_text("Lansia")).to_be_visible()
+    shots(page, "staff-walk-in-ticket")
+    axe(page)
+
+    # The queue shows it waiting.
+    page.get_by_role("navigation").get_by_role("link", name="Antrean").click()
+    expect(page.get_by_role("cell", name=number)).to_be_visible()
+    expect(page.get_by_text("1 menunggu")).to_be_visible()
+    shots(page, "staff-queue")
+    axe(page)
+
+    # Deep link + reload: the page comes back, still signed in.
+    page.goto("/staff/counter")
+    expect(page.get_by_role("heading", name="Loket saya")).to_be_visible()
+    page.get_by_label("Nomor loket").select_option("1")
+    page.get_by_role("button", name="Panggil berikutnya").click()
+    expect(page.get_by_role("heading", name="Dipanggil ke loket 1")).to_be_visible()
+    expect(page.locator(".ticket-number")).to_have_text(number)
+    shots(page, "staff-counter-called")
+    axe(page)
+    page.get_by_role("button", name="Mulai melayani").click()
+    expect(page.get_by_text("Sedang dilayani")).to_be_visible()
+    page.get_by_role("button", name="Selesai").click()
+    expect(page.get_by_text(f"Nomor {number}: Selesai.")).to_be_visible()
+    shots(page, "staff-counter-done")
+    axe(page)
+    # Nobody else waits: call-next says so (204).
+    page.get_by_role("button", name="Panggil berikutnya").click()
+    expect(page.get_by_text("Tidak ada yang menunggu.")).to_be_visible()
+    # The counter number is remembered on the device.
+    page.reload()
+    expect(page.get_by_label("Nomor loket")).to_have_value("1")
+
+    # A supervisor's page is refused to an officer, in words.
+    page.goto("/staff/capacity")
+    expect(page.get_by_role("heading", name="Khusus supervisor")).to_be_visible()
+
+    # Check-in with a code that does not exist: the error and what to do.
+    page.goto("/staff/check-in")
+    page.get_by_label("Kode pemesanan").fill("ZZZZ9999")
+    page.get_by_label("Kode pemesanan").press("Enter")
+    expect(page.get_by_role("alert")).to_contain_text("Periksa kodenya")
+    shots(page, "staff-check-in-not-found")
+    axe(page)
+
+
+def test_supervisor_capacity_forecast_stats(new_page, make_staff, shots, axe):
+    supervisor = make_staff("supervisor")
+    page = new_page(viewport=DESKTOP)
+    sign_in(page, supervisor, "/staff/capacity")
+    expect(page.get_by_role("heading", name="Kapasitas kantor")).to_be_visible()
+    expect(page.get_by_label("Jumlah loket")).not_to_have_value("")
+    expect(page.get_by_label("Senin")).to_have_value(re.compile(r"\d\d:\d\d-\d\d:\d\d"))
+    shots(page, "staff-capacity")
+    axe(page)
+    # An invalid value is caught before anything is sent; a valid change goes through a check page.
+    page.get_by_label("Jumlah loket").fill("0")
+    page.get_by_role("button", name="Periksa perubahan").click()
+    expect(page.locator(".error-summary")).to_contain_text("Bilangan dari 1 sampai 100")
+    page.get_by_label("Jumlah loket").fill("7")
+    page.get_by_role("button", name="Periksa perubahan").click()
+    expect(page.get_by_role("heading", name="Periksa perubahan kapasitas")).to_be_visible()
+    shots(page, "staff-capacity-check")
+    axe(page)
+    page.get_by_role("button", name="Simpan kapasitas").click()
+    expect(page.get_by_text("Kapasitas disimpan.")).to_be_visible()
+    expect(page.get_by_label("Jumlah loket")).to_have_value("7")
+
+    page.get_by_role("navigation").get_by_role("link", name="Perkiraan").click()
+    expect(page.get_by_role("heading", name="Perkiraan pengunjung")).to_be_visible()
+    expect(page.locator("svg.staff-chart rect.chart-bar")).to_have_count(7)
+    table = page.get_by_role("table", name="Perkiraan per hari")
+    expect(table.get_by_role("row")).to_have_count(8)  # header + 7 days
+    shots(page, "staff-forecast")
+    axe(page)
+
+    page.get_by_role("navigation").get_by_role("link", name="Statistik").click()
+    expect(page.get_by_role("heading", name="Statistik kantor")).to_be_visible()
+    stats = page.get_by_role("table", name="Angka per hari")
+    expect(stats.get_by_role("columnheader", name="Rata-rata tunggu (menit)")).to_be_visible()
+    expect(stats.get_by_role("row")).to_have_count(8)
+    shots(page, "staff-stats")
+    axe(page)
+
+
+def test_citizen_is_refused_the_console(new_page, gateway, mailbox, shots, axe):
+    person = new_person()
+    assert gateway.post("/api/v1/auth/register", json=person).status_code == 201
+    otp = code_from_mail(mailbox, person["email"])
+    assert gateway.post("/api/v1/auth/verify", json={"email": person["email"], "otp": otp}).status_code == 200
+    page = new_page()
+    sign_in(page, {"email": person["email"], "password": PASSWORD}, "/staff/check-in")
+    expect(page.get_by_role("heading", name="Konsol ini untuk petugas")).to_be_visible()
+    expect(page.get_by_role("link", name=re.compile("Ke aplikasi pemohon"))).to_be_visible()
+    expect(page.get_by_label("Kode pemesanan")).to_have_count(0)
+    shots(page, "staff-citizen-refused")
+    axe(page)

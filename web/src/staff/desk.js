@@ -1,0 +1,239 @@
+// The front desk and the counter: check-in by reservation code, walk-in numbers, calling the next visitor
+// and moving the called ticket along, and the waiting queue.
+import { t, formatDate, formatTime } from "../lib/i18n.js";
+import { h, show, field, button, replace, showErrors, values, notice } from "../lib/dom.js";
+import { api, idempotencyKey } from "../lib/api.js";
+import { officeCode, office, serviceNames, fail, ticketPanel, errorBox, every, okNotice } from "./common.js";
+
+const enc = encodeURIComponent;
+
+function summary(rows) {
+  return h("dl", { class: "summary-list" }, rows.filter(Boolean).map(([k, v]) => h("div", null, h("dt", null, k), h("dd", null, v))));
+}
+
+export function checkInPage(main) {
+  const box = errorBox();
+  const result = h("div", { class: "staff-result" });
+  const form = h("form", { novalidate: true, class: "staff-scan" },
+    field({ name: "code", label: t("checkin.code"), hint: t("checkin.codeHint"), autocomplete: "off", autocapitalize: "characters", spellcheck: "false", class: "code-input" }),
+    h("button", { class: "button", type: "submit" }, t("checkin.find")),
+  );
+  const input = form.elements.code;
+  const again = () => {
+    replace(result);
+    box.hidden = true;
+    input.value = "";
+    input.focus();
+  };
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const code = input.value.replace(/\s+/g, "").toUpperCase();
+    box.hidden = true;
+    replace(result);
+    if (!code) return showErrors(form, [], { code: [t("login.missing")] });
+    showErrors(form, []);
+    try {
+      const [booking, names, where] = await Promise.all([
+        api("GET", `/api/v1/bookings/${enc(code)}`, { auth: true }), serviceNames(), office()]);
+      const active = booking.status === "confirmed" || booking.status === "checked_in";
+      const checkIn = button(t("checkin.submit"), {
+        onclick: async () => {
+          checkIn.disabled = true;
+          try {
+            const ticket = await api("POST", `/api/v1/offices/${enc(officeCode())}/check-ins`, { auth: true, body: { reservation_code: booking.reservation_code } });
+            replace(result, ticketPanel(t("checkin.done"), ticket, names, h("p", null, t("checkin.tell"))),
+              button(t("checkin.next"), { class: "button secondary", onclick: again }));
+            result.querySelector("h2").setAttribute("tabindex", "-1");
+            result.querySelector("h2").focus();
+          } catch (err) {
+            checkIn.disabled = false;
+            fail(box, err);
+          }
+        },
+      });
+      replace(result,
+        h("h2", { tabindex: "-1" }, t("checkin.booking", { code: booking.reservation_code })),
+        summary([
+          [t("ticket.service"), names[booking.service_code] || booking.service_code],
+          [t("checkin.office"), booking.office_code],
+          [t("checkin.date"), formatDate(booking.date)],
+          [t("checkin.time"), `${formatTime(booking.start, where.timezone, false)}–${formatTime(booking.end, where.timezone)}`],
+          [t("ticket.status"), h("span", { class: `tag ${active ? "ok" : "bad"}` }, t(`status.${booking.status}`))],
+        ]),
+        active ? notice(t("checkin.ktp"), "warn") : notice(t("checkin.notActive", { status: t(`status.${booking.status}`) }), "error"),
+        active ? checkIn : button(t("checkin.next"), { class: "button secondary", onclick: again }),
+      );
+      (active ? checkIn : result.querySelector("h2")).focus();
+    } catch (err) {
+      fail(box, err);
+      input.select();
+    }
+  });
+  show(main, t("checkin.title"), form, box, result);
+  input.focus();
+}
+
+export async function walkInPage(main) {
+  const box = errorBox();
+  const result = h("div", { class: "staff-result" });
+  show(main, t("walkin.title"), h("p", null, t("walkin.intro")), box, result);
+  let names;
+  try {
+    names = await serviceNames();
+  } catch (err) {
+    return fail(box, err);
+  }
+  let key = idempotencyKey(); // a retried submit (lost answer) gives the same ticket, never a second one
+  const form = h("form", { novalidate: true },
+    field({ name: "service_code", label: t("walkin.service"), type: "select", options: Object.entries(names) }),
+    field({
+      name: "priority", label: t("walkin.priority"), hint: t("walkin.priorityHint"), type: "select", required: false,
+      options: [["", t("priority.none")], ...["lansia", "disabilitas", "ibu_hamil", "anak"].map((p) => [p, t(`priority.${p}`)])],
+    }),
+    h("button", { class: "button", type: "submit" }, t("walkin.submit")),
+  );
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    box.hidden = true;
+    const { service_code, priority } = values(form);
+    const submit = form.querySelector("button[type=submit]");
+    submit.disabled = true;
+    try {
+      const ticket = await api("POST", `/api/v1/offices/${enc(officeCode())}/walk-ins`, {
+        auth: true, body: { service_code, priority: priority || null }, headers: { "Idempotency-Key": key },
+      });
+      key = idempotencyKey();
+      form.hidden = true;
+      replace(result, ticketPanel(t("walkin.done"), ticket, names, h("p", null, t("checkin.tell"))),
+        button(t("walkin.another"), { class: "button secondary", onclick: () => { replace(result); form.reset(); form.hidden = false; form.elements.service_code.focus(); } }));
+      result.querySelector("h2").setAttribute("tabindex", "-1");
+      result.querySelector("h2").focus();
+    } catch (err) {
+      fail(box, err);
+    } finally {
+      submit.disabled = false;
+    }
+  });
+  result.before(form);
+}
+
+const COUNTER_KEY = "antre.staff.counter";
+const TICKET_KEY = "antre.staff.ticket";
+
+export async function counterPage(main) {
+  const box = errorBox();
+  const area = h("div", { class: "staff-result", "aria-live": "polite" });
+  show(main, t("counter.title"), box);
+  let where, names;
+  try {
+    [where, names] = await Promise.all([office(), serviceNames()]);
+  } catch (err) {
+    return fail(box, err);
+  }
+  const counters = Array.from({ length: where.counters || 1 }, (_, i) => String(i + 1));
+  const saved = localStorage.getItem(COUNTER_KEY);
+  const chooser = field({
+    name: "counter", label: t("counter.number"), hint: t("counter.numberHint"), type: "select",
+    value: counters.includes(saved) ? saved : "1", options: counters.map((n) => [n, n]),
+    onchange: (e) => { localStorage.setItem(COUNTER_KEY, e.target.value); replace(area); },
+  });
+  const counter = () => chooser.querySelector("select").value;
+  const callNext = button(t("counter.call"), {
+    class: "button staff-call",
+    onclick: async () => {
+      box.hidden = true;
+      callNext.disabled = true;
+      try {
+        localStorage.setItem(COUNTER_KEY, counter());
+        const ticket = await api("POST", `/api/v1/offices/${enc(officeCode())}/counters/${enc(counter())}/call-next`, { auth: true });
+        if (!ticket) replace(area, notice(t("counter.empty"), "info"));
+        else showTicket(ticket);
+      } catch (err) {
+        fail(box, err);
+      } finally {
+        callNext.disabled = false;
+      }
+    },
+  });
+
+  function step(ticket, action, label, cls) {
+    return button(label, {
+      class: `button ${cls}`,
+      onclick: async () => {
+        box.hidden = true;
+        try {
+          const next = await api("POST", `/api/v1/tickets/${enc(ticket.ticket_id)}/${action}`, { auth: true });
+          showTicket({ ...ticket, ...next });
+        } catch (err) {
+          fail(box, err);
+        }
+      },
+    });
+  }
+
+  function showTicket(ticket) {
+    const open = ticket.status === "called" || ticket.status === "serving";
+    if (open) localStorage.setItem(TICKET_KEY, JSON.stringify(ticket));
+    else localStorage.removeItem(TICKET_KEY);
+    if (!open) {
+      replace(area, okNotice(t("counter.finished", { number: ticket.ticket_number, status: t(`status.${ticket.status}`) })));
+      callNext.focus();
+      return;
+    }
+    const actions = ticket.status === "called"
+      ? [step(ticket, "start", t("counter.start"), ""), step(ticket, "no-show", t("counter.noShow"), "warning")]
+      : [step(ticket, "complete", t("counter.complete"), "")];
+    replace(area,
+      ticketPanel(t("counter.current", { counter: ticket.counter || counter() }), ticket, names,
+        h("p", null, h("span", { class: "tag" }, t(`status.${ticket.status}`)), " ", t(`kind.${ticket.kind}`),
+          ticket.reservation_code ? ` · ${t("counter.code")} ${ticket.reservation_code}` : null)),
+      h("div", { class: "row" }, actions),
+    );
+    actions[0].focus();
+  }
+
+  main.append(chooser, callNext, area);
+  // A reload in the middle of serving someone keeps the ticket on screen.
+  try {
+    const current = JSON.parse(localStorage.getItem(TICKET_KEY) || "null");
+    if (current && current.counter === counter()) showTicket(current);
+  } catch (e) {
+    localStorage.removeItem(TICKET_KEY);
+  }
+}
+
+export async function queuePage(main) {
+  const box = errorBox();
+  const count = h("p", { class: "big-number staff-count" });
+  const updated = h("p", { class: "muted", role: "status" });
+  const list = h("div", { class: "table-scroll", tabindex: "0", role: "region", "aria-label": t("queue.caption") });
+  const refresh = button(t("queue.refresh"), { class: "button secondary", onclick: () => load() });
+  show(main, t("queue.title"), box, count, updated, refresh, list);
+  let where, names;
+  async function load() {
+    try {
+      [where, names] = await Promise.all([office(), serviceNames()]);
+      const tickets = await api("GET", `/api/v1/offices/${enc(officeCode())}/queue`, { auth: true });
+      box.hidden = true;
+      count.textContent = t("queue.count", { count: tickets.length });
+      updated.textContent = t("queue.updated", { time: new Date().toLocaleTimeString(document.documentElement.lang === "en" ? "en-GB" : "id-ID", { timeZone: where.timezone }) });
+      replace(list, tickets.length
+        ? h("table", null,
+            h("caption", { class: "visually-hidden" }, t("queue.caption")),
+            h("thead", null, h("tr", null, [t("ticket.number"), t("ticket.service"), t("ticket.priority"), t("ticket.kind"), t("ticket.issued")].map((c) => h("th", { scope: "col" }, c)))),
+            h("tbody", null, tickets.map((tk) => h("tr", null,
+              h("td", null, h("strong", null, tk.ticket_number)),
+              h("td", null, names[tk.service_code] || tk.service_code),
+              h("td", null, tk.priority ? t(`priority.${tk.priority}`) : "–"),
+              h("td", null, t(`kind.${tk.kind}`)),
+              h("td", null, tk.issued_at ? formatTime(tk.issued_at, where.timezone) : "–"),
+            ))))
+        : h("p", null, t("queue.empty")));
+    } catch (err) {
+      fail(box, err);
+    }
+  }
+  await load();
+  every(10000, load);
+}
+
