@@ -60,6 +60,11 @@ class WebRoutes:
         """The office console."""
         return self._page(request, "staff")
 
+    @api("GET", "/staff/", documented=False)
+    def staff_home_slash(self, request):
+        """The office console at its documented address (werkzeug matches "/staff" without the slash only)."""
+        return self._page(request, "staff")
+
     @api("GET", "/staff/<path:rest>", documented=False)
     def staff_page(self, request, rest):
         """A page of the office console (``/staff/queue``)."""
