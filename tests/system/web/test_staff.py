@@ -5,11 +5,15 @@ citizen is in test_citizen.py.)"""
 
 import re
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from playwright.sync_api import expect
 
+from documents import samples
+
 from ..people import PASSWORD, code_from_mail, new_person
+from ..tokens import bearer, citizen
 
 OFFICE = "AMQ"  # no other system test works at this office
 DESKTOP = {"width": 1280, "height": 900}
@@ -173,4 +177,68 @@ def test_citizen_is_refused_the_console(new_page, gateway, mailbox, shots, axe):
     expect(page.get_by_role("link", name=re.compile("Ke aplikasi pemohon"))).to_be_visible()
     expect(page.get_by_label("Kode pemesanan")).to_have_count(0)
     shots(page, "staff-citizen-refused")
+    axe(page)
+
+
+def booked_with_documents(stack, gateway):
+    """A citizen's booking at the office with a PNG KTP and a PDF family card uploaded (through the API)."""
+    person = citizen()
+    slots = gateway.get(f"/api/v1/offices/{OFFICE}/availability", params={"service": "paspor_baru"}).json()
+    later = datetime.now(UTC) + timedelta(hours=30)
+    slot = next(s for s in slots if datetime.fromisoformat(s["start"]) > later and s["remaining"] > 0)
+    booked = gateway.post(
+        "/api/v1/bookings",
+        json={"slot_id": slot["slot_id"], "service_code": "paspor_baru"},
+        headers=bearer(stack, person),
+    )
+    assert booked.status_code == 201, booked.text
+    code = booked.json()["reservation_code"]
+    for doc_type, name, content, mimetype in (
+        ("ktp", "ktp.png", samples.png(320, 200), "image/png"),
+        ("kartu_keluarga", "kk.pdf", samples.pdf(), "application/pdf"),
+    ):
+        sent = gateway.post(
+            f"/api/v1/bookings/{code}/documents",
+            data={"doc_type": doc_type},
+            files={"file": (name, content, mimetype)},
+            headers=bearer(stack, person),
+        )
+        assert sent.status_code == 201, sent.text
+    return code
+
+
+def test_officer_reviews_the_documents_of_a_booking(stack, gateway, new_page, make_staff, shots, axe):
+    code = booked_with_documents(stack, gateway)
+    officer = make_staff("officer")
+    page = new_page()
+    sign_in(page, officer, "/staff/documents")
+    expect(page.get_by_role("heading", name="Periksa dokumen")).to_be_visible()
+    page.get_by_label("Kode pemesanan").fill(code)
+    page.get_by_role("button", name="Tampilkan dokumen").click()
+    expect(page.get_by_role("heading", name=f"Dokumen untuk {code}")).to_be_visible()
+    ktp = page.locator(".staff-docs li").filter(has=page.get_by_role("heading", name="KTP elektronik"))
+    kk = page.locator(".staff-docs li").filter(has=page.get_by_role("heading", name="Kartu Keluarga"))
+    expect(ktp).to_contain_text("Menunggu pemeriksaan")
+
+    # The image opens in the page (fetched with the officer's token), the PDF as a link.
+    ktp.get_by_role("button", name="Buka berkas").click()
+    expect(ktp.get_by_role("img", name="Pratinjau KTP elektronik")).to_be_visible()
+    kk.get_by_role("button", name="Buka berkas").click()
+    expect(kk.get_by_role("link", name="Buka PDF di tab baru")).to_have_attribute("href", re.compile(r"^blob:"))
+    shots(page, "staff-documents")
+    axe(page)
+
+    # Rejecting needs a reason the applicant will read.
+    kk.get_by_label("Ditolak").check()
+    kk.get_by_role("button", name="Simpan keputusan").click()
+    expect(kk.locator(".error-summary")).to_contain_text("Tulis alasan penolakan")
+    kk.get_by_label("Alasan").fill("Foto terpotong; unggah halaman penuh.")
+    kk.get_by_role("button", name="Simpan keputusan").click()
+    expect(page.get_by_text("Keputusan untuk Kartu Keluarga disimpan.")).to_be_visible()
+    ktp.get_by_label("Diterima").check()
+    ktp.get_by_role("button", name="Simpan keputusan").click()
+    expect(page.get_by_text("Keputusan untuk KTP elektronik disimpan.")).to_be_visible()
+    expect(ktp.locator(".tag.ok")).to_have_text("Diterima")
+    expect(kk.locator(".tag.bad")).to_have_text("Ditolak")
+    shots(page, "staff-documents-reviewed")
     axe(page)

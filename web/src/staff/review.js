@@ -44,12 +44,12 @@ export function documentsPage(main) {
 }
 
 function docItem(item, reload) {
-  const status = item.status || null;
+  const status = item.document_id && item.status !== "missing" ? item.status || "uploaded" : null;
   const tag = status
     ? h("span", { class: `tag ${status === "approved" ? "ok" : status === "rejected" ? "bad" : "wait"}` }, t(`docstatus.${status}`))
     : h("span", { class: "tag" }, t("docs.notUploaded"));
   const head = [h("h3", null, item.name), h("p", null, item.required ? t("required") : t("optional"), " · ", tag)];
-  if (!item.document_id) return head;
+  if (!status) return head;
   const box = errorBox();
   const preview = h("div", { class: "doc-preview" });
   const open = button(t("docs.open"), {
