@@ -1,1 +1,91 @@
-import { useCatalogue } from '../lib/i18n.js'; useCatalogue({id:{},en:{}});
+// The status page: each part of the suite up or down in plain words (never colour alone), what a part that
+// is down cannot reach, when it was checked; refreshed every 15 s. When the gateway itself does not answer,
+// the page says so and keeps the last result it had. (Announced disruptions have no API yet: none shown.)
+import { useCatalogue, t, has, language, formatNumber } from "../lib/i18n.js";
+import { frame, h, show, button, replace } from "../lib/dom.js";
+import { api } from "../lib/api.js";
+import { catalogue } from "./messages.js";
+
+const REFRESH_MS = 15000;
+
+useCatalogue(catalogue);
+
+let last = null; // {services, at}
+let gatewayDown = false;
+let timer = null;
+
+const part = (name) => (has(`part.${name}`) ? t(`part.${name}`) : name);
+
+function timeText(date) {
+  return new Intl.DateTimeFormat(language() === "en" ? "en-GB" : "id-ID", {
+    hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false, timeZoneName: "short",
+  }).format(date);
+}
+
+let region = null;
+
+/** The page's frame once (and again on a language switch); each check only refills the region below the
+ * heading, so focus and the reader's place are not moved every 15 s. */
+function render() {
+  const main = frame({ onLanguage: render });
+  region = h("div", { class: "status-region" });
+  show(main, t("status.title"), h("p", null, t("status.intro")), region);
+  update();
+}
+
+function update() {
+  const checkNow = button(t("status.checkNow"), { class: "button secondary", onclick: () => check() });
+  const summary = [];
+  if (gatewayDown) {
+    summary.push(h("div", { class: "notice notice-error status-gateway", role: "alert" },
+      h("p", null, t("status.gatewayDown")),
+      last ? h("p", null, t("status.stale", { time: timeText(last.at) })) : null));
+  } else if (last) {
+    const down = last.services.filter((s) => s.status !== "up");
+    summary.push(h("div", { class: `notice ${down.length ? "notice-error" : "notice-ok"} status-summary`, role: "status" },
+      down.length ? t("status.someDown", { parts: down.map((s) => part(s.name)).join(", ") }) : t("status.allUp")));
+  } else {
+    summary.push(h("p", { role: "status" }, t("status.checking")));
+  }
+  const list = last
+    ? h("ul", { class: "cards two status-parts", "aria-label": t("status.parts") }, last.services.map((s) => {
+        const up = s.status === "up";
+        return h("li", { class: `card status-part ${up ? "is-up" : "is-down"}`, "data-service": s.name },
+          h("h2", null, capital(part(s.name))),
+          has(`status.what.${s.name}`) ? h("p", { class: "muted" }, t(`status.what.${s.name}`)) : null,
+          h("p", { class: "status-state" },
+            h("span", { class: `tag ${up ? "ok" : "bad"}` }, h("span", { "aria-hidden": "true" }, up ? "✓ " : "✕ "), t(up ? "status.up" : "status.down"))),
+          !up && s.failed?.length ? h("p", null, t("status.cannotReach", { what: s.failed.map(part).join(", ") })) : null,
+          up && s.rtt_ms != null ? h("p", { class: "muted" }, t("status.rtt", { ms: formatNumber(Math.round(s.rtt_ms)) })) : null,
+        );
+      }))
+    : null;
+  const hadFocus = region.contains(document.activeElement);
+  replace(region,
+    summary,
+    last && !gatewayDown ? h("p", { class: "muted status-checked" }, t("status.checked", { time: timeText(last.at) })) : null,
+    checkNow,
+    list,
+  );
+  if (hadFocus) checkNow.focus(); // a keyboard user stays on "check now"
+}
+
+function capital(text) {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+async function check() {
+  clearTimeout(timer);
+  try {
+    const answer = await api("GET", "/api/v1/status");
+    last = { services: answer.services || [], at: new Date() };
+    gatewayDown = false;
+  } catch (err) {
+    gatewayDown = true; // no answer, or an answer that is not the gateway's (a proxy's error page)
+  }
+  update();
+  timer = setTimeout(check, REFRESH_MS);
+}
+
+render();
+check();
