@@ -11,7 +11,7 @@ PYTEST := $(BIN)/python -m pytest
 SERVICES := identity scheduling documents notification
 WEB_STAMP := web/node_modules/.installed-$(shell md5sum web/package-lock.json | cut -c1-12)
 
-.PHONY: help install infra web run migrate test test-unit test-service test-system test-web lint format bench k8s-check images screenshots clean
+.PHONY: help install infra web run migrate test test-unit test-service test-system test-browser lint format bench k8s-check images screenshots clean
 
 help: ## List every target with what it does
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  \033[1m%-14s\033[0m %s\n", $$1, $$2}'
@@ -43,7 +43,7 @@ migrate: install infra ## Create the databases and run every service's migration
 	  DATABASE_URL=$${DATABASE_URL%/*}/antre_$$s $(BIN)/python -m antre_common.migrations services/$$s || exit 1; \
 	done
 
-test: lint test-unit test-service test-system ## Lint, then the unit, service and system tiers
+test: lint test-unit test-service test-system test-browser ## Lint, then the unit, service, system and browser tiers
 
 test-unit: install ## Unit tier: domain rules and schemas, no broker, no database
 	$(PYTEST) -m unit -q
@@ -51,17 +51,17 @@ test-unit: install ## Unit tier: domain rules and schemas, no broker, no databas
 test-service: install infra ## Service tier: real entrypoints on real RabbitMQ and PostgreSQL (SERVICE=identity for one)
 	$(PYTEST) -m service -q $(if $(SERVICE),services/$(SERVICE))
 
-test-system: install infra web ## System tier: the whole suite as processes, driven through the gateway and a real browser
-	@./scripts/web-tools.sh --browser
+test-system: install infra ## System tier: the whole suite as processes, driven through the gateway
 	$(PYTEST) -m system -q tests/system
 
-test-web: install infra web ## Only the browser tests of the system tier (headless Chromium), screenshots in var/test-artifacts/web
+# Its own pytest process without antre_common's eventlet monkey-patching (see tests/browser/conftest.py).
+test-browser: install infra web ## Browser tier: the web app in headless Chromium; screenshots in var/test-artifacts/web
 	@./scripts/web-tools.sh --browser
-	$(PYTEST) -m system -q tests/system/web
+	$(PYTEST) -p no:antre_common -m browser -q tests/browser
 
-screenshots: install infra web ## Browser tests that also write the 360 px screenshots to docs/screenshots/
+screenshots: install infra web ## The browser tier, also writing its 360 px screenshots to docs/screenshots/
 	@./scripts/web-tools.sh --browser
-	UPDATE_SCREENSHOTS=1 $(PYTEST) -m system -q tests/system/web
+	UPDATE_SCREENSHOTS=1 $(PYTEST) -p no:antre_common -m browser -q tests/browser
 
 lint: install ## ruff: lint and format check
 	$(BIN)/ruff check .

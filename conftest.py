@@ -1,4 +1,5 @@
-"""Tiers by place: ``*/tests/unit`` is unit, ``*/tests/service`` is service, ``tests/system`` is system.
+"""Tiers by place: ``*/tests/unit`` is unit, ``*/tests/service`` is service, ``tests/system`` is system,
+``tests/browser`` is browser.
 
 So ``pytest -m unit`` (``make test-unit``) needs neither a broker nor a database."""
 
@@ -8,7 +9,7 @@ import pytest
 def pytest_collection_modifyitems(config, items):
     for item in items:
         parts = item.path.parts
-        for tier in ("unit", "service", "system"):
+        for tier in ("unit", "service", "system", "browser"):
             if tier in parts:
                 item.add_marker(getattr(pytest.mark, tier))
                 break

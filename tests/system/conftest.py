@@ -1,13 +1,10 @@
 """The system tier: the whole suite as real processes (SeaweedFS, SMTP sink, four services, gateway) on free
 ports, with its own RabbitMQ vhost and databases, started once per test session."""
 
-import email
-import time
-from pathlib import Path
-
 import pytest
 
 from antre_common.testing import HttpClient
+from antre_dev.mailbox import Mailbox
 from antre_dev.stack import Stack, StackConfig
 
 
@@ -24,27 +21,6 @@ def stack(tmp_path_factory):
 def gateway(stack):
     """HTTP client of the gateway."""
     return HttpClient(stack.config.gateway_url)
-
-
-class Mailbox:
-    """The SMTP sink's folder: every mail the suite sent, as parsed messages."""
-
-    def __init__(self, directory: Path):
-        self.directory = directory
-
-    def messages(self):
-        if not self.directory.exists():
-            return []
-        return [email.message_from_bytes(p.read_bytes()) for p in sorted(self.directory.glob("*.eml"))]
-
-    def wait_for(self, predicate, timeout=20):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            found = [m for m in self.messages() if predicate(m)]
-            if found:
-                return found
-            time.sleep(0.2)
-        raise AssertionError(f"no matching mail within {timeout}s")
 
 
 @pytest.fixture

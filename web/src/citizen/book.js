@@ -7,10 +7,8 @@ import * as session from "../lib/session.js";
 import { page, needLogin, retryButton } from "./main.js";
 import {
   getServices, getService, getOffices, getOffice, serviceName, documentName, draft, setDraft, clearDraft,
-  window as dayWindow, availability, saveBooking,
+  availability, saveBooking,
 } from "./data.js";
-
-const DAYS_AHEAD = 14;
 
 function failed(main, title, err) {
   show(main, title, notice(explain(err), "error"), retryButton());
@@ -77,8 +75,7 @@ export async function dayPage(serviceCode, officeCode) {
   try {
     [office, service] = await Promise.all([getOffice(officeCode), getService(serviceCode)]);
     if (!office || !service) return go("/", { replace: true });
-    const { from, to } = dayWindow(office.timezone, DAYS_AHEAD);
-    slots = await availability(officeCode, serviceCode, from, to);
+    slots = await availability(officeCode, serviceCode);
   } catch (err) {
     return failed(main, t("day.title"), err);
   }
@@ -186,8 +183,7 @@ function row(label, value, changeHref) {
 async function offerOthers(result, d, office) {
   let slots = [];
   try {
-    const { to } = dayWindow(office.timezone, DAYS_AHEAD);
-    slots = (await availability(d.office, d.service, d.date, to)).filter((s) => s.remaining > 0).slice(0, 6);
+    slots = (await availability(d.office, d.service, d.date)).filter((s) => s.remaining > 0).slice(0, 6);
   } catch (err) {
     /* offer none; the message still says what happened */
   }

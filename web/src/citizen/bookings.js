@@ -6,7 +6,7 @@ import { api, explain } from "../lib/api.js";
 import { go, param } from "../lib/router.js";
 import * as session from "../lib/session.js";
 import { page, needLogin, retryButton } from "./main.js";
-import { getOffice, getOffices, getService, serviceName, savedBookings, saveBooking, window as dayWindow, availability } from "./data.js";
+import { getOffice, getOffices, getService, serviceName, savedBookings, saveBooking, availability } from "./data.js";
 import { slotChoices } from "./book.js";
 
 const ACTIVE = ["confirmed", "checked_in", "called", "serving"];
@@ -74,11 +74,11 @@ async function qrDataUrl(code) {
 async function loadBooking(code) {
   try {
     const booking = await api("GET", `/api/v1/bookings/${code}`, { auth: true });
-    const office = await getOffice(booking.office_code);
+    const [office, service] = await Promise.all([getOffice(booking.office_code), getService(booking.service_code)]);
     const saved = savedBookings()[code] || {};
     const qr = saved.qr || (await qrDataUrl(code));
-    saveBooking(code, { booking, office, qr });
-    return { booking, office, qr, offline: false };
+    saveBooking(code, { booking, office, service, qr });
+    return { booking, office, service, qr, offline: false };
   } catch (err) {
     const saved = savedBookings()[code];
     if (err.code === "NETWORK" && saved?.booking && saved.qr) return { ...saved, offline: true };
@@ -98,8 +98,7 @@ export async function bookingPage(code) {
     if (err.code === "SESSION_EXPIRED") return needLogin(t("err.session"));
     return show(main, t("booking.title"), notice(explain(err), "error"), retryButton());
   }
-  const { booking, office, qr, offline } = data;
-  const service = offline ? null : await safe(() => getService(booking.service_code), null);
+  const { booking, office, service, qr, offline } = data;
   const tz = office.timezone;
   const active = ACTIVE.includes(booking.status);
   const isNew = param("new") === "1";
@@ -178,9 +177,11 @@ export async function reschedulePage(code) {
   try {
     booking = await api("GET", `/api/v1/bookings/${code}`, { auth: true });
     office = await getOffice(booking.office_code);
-    const { to } = dayWindow(office.timezone, 14);
-    const tomorrow = new Date(Date.now() + 24 * 3600 * 1000).toISOString().slice(0, 10);
-    slots = (await availability(booking.office_code, booking.service_code, tomorrow, to)).filter((s) => s.remaining > 0 && s.slot_id !== booking.slot_id);
+    // The rules allow a move to a slot of the same office that starts more than 24 hours from now.
+    const later = Date.now() + 24 * 3600 * 1000;
+    slots = (await availability(booking.office_code, booking.service_code)).filter(
+      (s) => s.remaining > 0 && s.slot_id !== booking.slot_id && new Date(s.start) > later,
+    );
   } catch (err) {
     if (err.code === "SESSION_EXPIRED") return needLogin(t("err.session"));
     return show(main, t("reschedule.title"), notice(explain(err), "error"), retryButton());

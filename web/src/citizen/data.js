@@ -52,16 +52,11 @@ export function clearDraft() {
   sessionStorage.removeItem(DRAFT);
 }
 
-/** Dates from today (in the office's zone) for ``days`` days, as YYYY-MM-DD. */
-export function window(timeZone, days) {
-  const today = new Intl.DateTimeFormat("en-CA", { timeZone }).format(new Date());
-  const [y, m, d] = today.split("-").map(Number);
-  const end = new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
-  return { from: today, to: end };
-}
-
+/** Free and full slots of an office for a service; without dates, every day the office has released. */
 export async function availability(office, service, from, to) {
-  const q = new URLSearchParams({ service, from, to });
+  const q = new URLSearchParams({ service });
+  if (from) q.set("from", from);
+  if (to) q.set("to", to);
   return api("GET", `/api/v1/offices/${encodeURIComponent(office)}/availability?${q}`);
 }
 

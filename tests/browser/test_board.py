@@ -6,7 +6,7 @@ import uuid
 
 from playwright.sync_api import expect
 
-from ..tokens import bearer, staff
+from ..system.tokens import bearer, staff
 
 OFFICE = "MDN"  # no other system test works at this office
 TV = {"width": 1920, "height": 1080}

@@ -1,11 +1,14 @@
-"""Browser tests: Debian's Chromium, driven by Playwright, against the whole suite as processes (the system
-tier's ``stack``). Each test saves screenshots at 360 px and 1280 px under var/test-artifacts/web/;
+"""Browser tests: Debian's Chromium, driven by Playwright, against the whole suite as processes. Each test saves screenshots at 360 px and 1280 px under var/test-artifacts/web/;
 ``UPDATE_SCREENSHOTS=1`` also writes the 360 px ones to docs/screenshots/ (shown in the README).
 
     def test_home(citizen_page, shots, axe):
         citizen_page.goto("/")
         shots(citizen_page, "home")     # var/test-artifacts/web/home-360.png and home-1280.png
         axe(citizen_page)               # no serious or critical accessibility violation
+
+This tier runs in a pytest process of its own, without the eventlet monkey-patching of the service and system
+tiers (``make test-browser`` passes ``-p no:antre_common``): Playwright's sync API runs an asyncio loop, which
+a patched process cannot shut down (the session hangs at its end).
 """
 
 import json
@@ -15,9 +18,13 @@ import shutil
 from pathlib import Path
 
 import pytest
+import requests
 from playwright.sync_api import sync_playwright
 
-ROOT = Path(__file__).resolve().parents[3]
+from antre_dev.mailbox import Mailbox
+from antre_dev.stack import Stack, StackConfig
+
+ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "var" / "test-artifacts" / "web"
 DOC_SHOTS = ROOT / "docs" / "screenshots"
 AXE = ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
@@ -36,6 +43,35 @@ CHROMIUM_ARGS = [
 PHONE = {"width": 360, "height": 780}
 DESKTOP = {"width": 1280, "height": 900}
 BLOCKING = ("serious", "critical")
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory):
+    """The whole suite as processes on free ports, with its own vhost and databases."""
+    with Stack(StackConfig.for_tests(tmp_path_factory.mktemp("stack"))) as running:
+        yield running
+
+
+class Gateway(requests.Session):
+    """``gateway.post("/api/v1/...", json=...)`` against the stack's gateway, with a timeout."""
+
+    def __init__(self, base_url):
+        super().__init__()
+        self.base_url = base_url
+
+    def request(self, method, url, *args, **kwargs):
+        kwargs.setdefault("timeout", 30)
+        return super().request(method, self.base_url + url, *args, **kwargs)
+
+
+@pytest.fixture
+def gateway(stack):
+    return Gateway(stack.config.gateway_url)
+
+
+@pytest.fixture
+def mailbox(stack):
+    return Mailbox(stack.config.mail_dir)
 
 
 @pytest.fixture(scope="session")

@@ -12,8 +12,8 @@ from playwright.sync_api import expect
 
 from documents import samples
 
-from ..people import PASSWORD, code_from_mail, new_person
-from ..tokens import bearer, citizen
+from ..system.people import PASSWORD, code_from_mail, new_person
+from ..system.tokens import bearer, citizen
 
 OFFICE = "AMQ"  # no other system test works at this office
 DESKTOP = {"width": 1280, "height": 900}
