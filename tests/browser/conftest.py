@@ -1,10 +1,12 @@
-"""Browser tests: Debian's Chromium, driven by Playwright, against the whole suite as processes. Each test saves screenshots at 360 px and 1280 px under var/test-artifacts/web/;
-``UPDATE_SCREENSHOTS=1`` also writes the 360 px ones to docs/screenshots/ (shown in the README).
+"""Browser tests: Debian's Chromium, driven by Playwright, against the whole suite as processes. Each test
+saves screenshots at 360 px and 1280 px under var/test-artifacts/web/; ``UPDATE_SCREENSHOTS=1`` also writes
+the 360 px ones to docs/screenshots/ (shown in the README).
 
-    def test_home(citizen_page, shots, axe):
-        citizen_page.goto("/")
-        shots(citizen_page, "home")     # var/test-artifacts/web/home-360.png and home-1280.png
-        axe(citizen_page)               # no serious or critical accessibility violation
+    def test_home(new_page, shots, axe):
+        page = new_page()
+        page.goto("/")
+        shots(page, "home")     # var/test-artifacts/web/home-360.png and home-1280.png
+        axe(page)               # no serious or critical accessibility violation
 
 This tier runs in a pytest process of its own, without the eventlet monkey-patching of the service and system
 tiers (``make test-browser`` passes ``-p no:antre_common``): Playwright's sync API runs an asyncio loop, which
