@@ -17,11 +17,12 @@ import json
 import os
 import re
 import shutil
+import uuid
 from pathlib import Path
 
 import pytest
 import requests
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
 from antre_dev.mailbox import Mailbox
 from antre_dev.stack import Stack, StackConfig
@@ -74,6 +75,44 @@ def gateway(stack):
 @pytest.fixture
 def mailbox(stack):
     return Mailbox(stack.config.mail_dir)
+
+
+@pytest.fixture
+def admin_token(stack, gateway):
+    env = stack.env()
+    login = gateway.post(
+        "/api/v1/auth/login", json={"email": env["ANTRE_ADMIN_EMAIL"], "password": env["ANTRE_ADMIN_PASSWORD"]}
+    )
+    assert login.status_code == 200, login.text
+    return login.json()["access_token"]
+
+
+@pytest.fixture
+def make_staff(gateway, admin_token):
+    """``make_staff("officer", "AMQ")``: a staff account made by the admin through the API (email, password...)."""
+
+    def make(role, office):
+        account = {
+            "email": f"{role}.{uuid.uuid4().hex[:8]}@imigrasi.go.id",
+            "full_name": "Rudi Hartono",
+            "password": "loket nomor tujuh belas",
+            "role": role,
+            "office_code": office,
+        }
+        made = gateway.post("/api/v1/admin/staff", json=account, headers={"Authorization": f"Bearer {admin_token}"})
+        assert made.status_code == 201, made.text
+        return account
+
+    return make
+
+
+def sign_in(page, account, path):
+    """Sign in at the office console's form, shown at any console address when nobody is signed in."""
+    page.goto(path)
+    expect(page.get_by_role("heading", name="Masuk ke konsol kantor")).to_be_visible()
+    page.get_by_label("Alamat email dinas").fill(account["email"])
+    page.get_by_label("Kata sandi").fill(account["password"])
+    page.get_by_role("button", name="Masuk", exact=True).click()
 
 
 @pytest.fixture(scope="session")

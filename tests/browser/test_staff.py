@@ -4,58 +4,22 @@ forecast chart and statistics; a citizen's account is told the console is for st
 citizen is in test_citizen.py.)"""
 
 import re
-import uuid
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from playwright.sync_api import expect
 
 from documents import samples
 
 from ..system.people import PASSWORD, code_from_mail, new_person
 from ..system.tokens import bearer, citizen
+from .conftest import sign_in
 
 OFFICE = "AMQ"  # no other system test works at this office
 DESKTOP = {"width": 1280, "height": 900}
 
 
-@pytest.fixture
-def admin_token(stack, gateway):
-    env = stack.env()
-    login = gateway.post(
-        "/api/v1/auth/login", json={"email": env["ANTRE_ADMIN_EMAIL"], "password": env["ANTRE_ADMIN_PASSWORD"]}
-    )
-    assert login.status_code == 200, login.text
-    return login.json()["access_token"]
-
-
-@pytest.fixture
-def make_staff(gateway, admin_token):
-    def make(role):
-        account = {
-            "email": f"{role}.{uuid.uuid4().hex[:8]}@imigrasi.go.id",
-            "full_name": "Rudi Hartono",
-            "password": "loket nomor tujuh belas",
-            "role": role,
-            "office_code": OFFICE,
-        }
-        made = gateway.post("/api/v1/admin/staff", json=account, headers={"Authorization": f"Bearer {admin_token}"})
-        assert made.status_code == 201, made.text
-        return account
-
-    return make
-
-
-def sign_in(page, account, path):
-    page.goto(path)
-    expect(page.get_by_role("heading", name="Masuk ke konsol kantor")).to_be_visible()
-    page.get_by_label("Alamat email dinas").fill(account["email"])
-    page.get_by_label("Kata sandi").fill(account["password"])
-    page.get_by_role("button", name="Masuk", exact=True).click()
-
-
 def test_officer_walk_in_call_start_complete(new_page, make_staff, shots, axe):
-    officer = make_staff("officer")
+    officer = make_staff("officer", OFFICE)
     page = new_page()
     page.goto("/staff/")
     # Nothing filled: the error summary says what to fix.
@@ -128,7 +92,7 @@ def test_officer_walk_in_call_start_complete(new_page, make_staff, shots, axe):
 
 
 def test_supervisor_capacity_forecast_stats(new_page, make_staff, shots, axe):
-    supervisor = make_staff("supervisor")
+    supervisor = make_staff("supervisor", OFFICE)
     page = new_page(viewport=DESKTOP)
     sign_in(page, supervisor, "/staff/capacity")
     expect(page.get_by_role("heading", name="Kapasitas kantor")).to_be_visible()
@@ -209,7 +173,7 @@ def booked_with_documents(stack, gateway):
 
 def test_officer_reviews_the_documents_of_a_booking(stack, gateway, new_page, make_staff, shots, axe):
     code = booked_with_documents(stack, gateway)
-    officer = make_staff("officer")
+    officer = make_staff("officer", OFFICE)
     page = new_page()
     sign_in(page, officer, "/staff/documents")
     expect(page.get_by_role("heading", name="Periksa dokumen")).to_be_visible()
