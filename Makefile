@@ -45,7 +45,7 @@ migrate: install infra ## Create the databases and run every service's migration
 
 test: lint test-unit test-service test-system test-browser ## Lint, then the unit, service, system and browser tiers
 
-test-unit: install ## Unit tier: domain rules and schemas, no broker, no database
+test-unit: install web ## Unit tier: domain rules and schemas, no broker, no database
 	$(PYTEST) -m unit -q
 
 test-service: install infra ## Service tier: real entrypoints on real RabbitMQ and PostgreSQL (SERVICE=identity for one)

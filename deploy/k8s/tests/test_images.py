@@ -8,7 +8,8 @@ import pytest
 from k8s_manifests import K8S, PROCESS_DIRS, PROCESSES, REPO, named, pod_spec
 
 # python:3.11.<patch>-slim-bookworm, optionally with a digest: an exact, reproducible base.
-PINNED_BASE = re.compile(r"^python:3\.11\.\d+-slim-bookworm(@sha256:[0-9a-f]{64})?$")
+# Python for every process; Node.js only in the gateway's stage that builds the web app. Both pinned.
+PINNED_BASE = re.compile(r"^(python:3\.11\.\d+-slim-bookworm|node:20\.\d+\.\d+-bookworm-slim)(@sha256:[0-9a-f]{64})?$")
 BUILD_TOOLS = ("build-essential", "gcc", "g++", "make ", "libpq-dev", "python3-dev", "git", "curl", "wget")
 
 
