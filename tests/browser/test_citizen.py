@@ -181,17 +181,23 @@ def test_first_load_up_to_the_service_list_is_under_150_kb(new_page):
     assert total < 150_000, total
 
 
-def test_an_expired_session_comes_back_to_the_same_page_after_signing_in(new_page, gateway, mailbox):
+def signed_in(page, gateway, mailbox):
+    """A citizen registered through the API, signed in through the page; returns the person."""
     person = new_person()
     assert gateway.post("/api/v1/auth/register", json=person).status_code == 201
     otp = code_from_mail(mailbox, person["email"])
     assert gateway.post("/api/v1/auth/verify", json={"email": person["email"], "otp": otp}).status_code == 200
-    page = new_page()
     page.goto("/login")
     page.get_by_label("Alamat email").fill(person["email"])
     page.get_by_label("Kata sandi").fill(person["password"])
     page.get_by_role("button", name="Masuk").click()
     expect(page.get_by_role("heading", name="Pemesanan saya")).to_be_visible()
+    return person
+
+
+def test_an_expired_session_comes_back_to_the_same_page_after_signing_in(new_page, gateway, mailbox):
+    page = new_page()
+    person = signed_in(page, gateway, mailbox)
     # Both tokens stop working (as after a password change elsewhere): the next page needs a new sign-in.
     page.evaluate("""() => localStorage.setItem("antre.session", JSON.stringify({access: "x", refresh: "y"}))""")
     page.goto("/bookings?from=menu")
@@ -214,3 +220,48 @@ def test_english_on_a_switch_that_is_remembered(new_page, shots, axe):
     expect(page.get_by_role("link", name=re.compile("New passport"))).to_be_visible()
     shots(page, "citizen-home-en")
     axe(page)
+
+
+def test_a_slot_taken_meanwhile_offers_the_next_free_ones(new_page, stack, gateway, mailbox, shots, axe):
+    page = new_page()
+    signed_in(page, gateway, mailbox)
+    page.goto("/book/paspor_baru/SBY")
+    page.locator("a.choice").first.click()
+    page.locator("button.choice").first.click()
+    expect(page.get_by_role("heading", name="Periksa pemesanan Anda")).to_be_visible()
+    chosen = page.evaluate("JSON.parse(sessionStorage.getItem('antre.draft')).slot.slot_id")
+    # Someone else takes the last seat between the choice and the button.
+    with psycopg2.connect(stack.config.database_url("scheduling").replace("+psycopg2", "")) as conn:
+        with conn.cursor() as cursor:
+            cursor.execute("UPDATE slot SET booked_minutes = capacity_minutes WHERE id = %s", (chosen,))
+            assert cursor.rowcount == 1
+    conn.close()
+    page.get_by_role("button", name="Pesan jadwal ini").click()
+    expect(page.get_by_text("jam ini baru saja penuh")).to_be_visible()
+    expect(page.get_by_role("heading", name="Jam kosong berikutnya")).to_be_visible()
+    shots(page, "citizen-slot-full")
+    axe(page)
+    page.locator("button.choice").nth(1).click()  # the first may be the full one, still in a cached answer
+    page.get_by_role("button", name="Pesan jadwal ini").click()
+    expect(page.get_by_role("heading", name="Pemesanan berhasil")).to_be_visible()
+
+
+def test_the_apis_field_errors_land_on_the_step_that_holds_the_field(new_page, shots):
+    page = new_page()
+    person = new_person()
+    page.goto("/register")
+    page.get_by_label("NIK").fill("3273015507900001")  # birth digits that do not match the birth date
+    page.get_by_label("Nama lengkap").fill(person["full_name"])
+    page.get_by_label("Tanggal lahir").fill(person["birth_date"])
+    page.get_by_role("button", name="Lanjut").click()
+    page.get_by_label("Alamat email").fill(person["email"])
+    page.get_by_label("Nomor ponsel").fill(person["phone"])
+    page.get_by_role("button", name="Lanjut").click()
+    page.get_by_label("Kata sandi").fill(person["password"])
+    page.get_by_role("button", name="Lanjut").click()
+    page.get_by_role("button", name="Daftar dan kirim kode").click()
+    expect(page.get_by_text("Langkah 1 dari 4")).to_be_visible()
+    expect(page.locator(".field.has-error")).to_have_count(1)
+    expect(page.locator(".field.has-error")).to_contain_text("NIK")
+    expect(page.get_by_label("NIK")).to_have_attribute("aria-invalid", "true")
+    shots(page, "citizen-register-api-error")
