@@ -262,6 +262,6 @@ def test_the_apis_field_errors_land_on_the_step_that_holds_the_field(new_page, s
     page.get_by_role("button", name="Daftar dan kirim kode").click()
     expect(page.get_by_text("Langkah 1 dari 4")).to_be_visible()
     expect(page.locator(".field.has-error")).to_have_count(1)
-    expect(page.locator(".field.has-error")).to_contain_text("NIK")
+    expect(page.locator(".field.has-error")).to_contain_text("NIK tidak sesuai")
     expect(page.get_by_label("NIK")).to_have_attribute("aria-invalid", "true")
     shots(page, "citizen-register-api-error")

@@ -1,5 +1,5 @@
 // Register (three short steps and a check of the answers), verify the emailed code, sign in, and help.
-import { t } from "../lib/i18n.js";
+import { t, has, language } from "../lib/i18n.js";
 import { h, show, field, showErrors, values, notice } from "../lib/dom.js";
 import { api, explain } from "../lib/api.js";
 import { go, param } from "../lib/router.js";
@@ -99,7 +99,7 @@ function registerCheck(main, data) {
     } catch (err) {
       form.querySelector("button").disabled = false;
       if (err.code === "VALIDATION_ERROR" && Object.keys(err.errors).length) {
-        serverErrors = err.errors;
+        serverErrors = inPageLanguage(err.errors);
         const first = STEPS.findIndex((s) => s.some((n) => n in err.errors)) + 1;
         if (first > 0) return go(`/register?step=${first}`);
       }
@@ -108,6 +108,12 @@ function registerCheck(main, data) {
     }
   });
   show(main, t("reg.checkTitle"), h("p", { class: "steps" }, t("reg.step", { step: 4, of: 4 })), h("dl", { class: "summary-list" }, rows), h("p", null, t("reg.checkNote")), form);
+}
+
+/** The API words its field errors in English; a page in Bahasa Indonesia says what to fix in its own words. */
+function inPageLanguage(errors) {
+  if (language() === "en") return errors;
+  return Object.fromEntries(Object.entries(errors).map(([name, list]) => [name, has(`reg.${name}.invalid`) ? [t(`reg.${name}.invalid`)] : list]));
 }
 
 export function verifyPage() {
