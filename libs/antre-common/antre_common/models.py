@@ -35,3 +35,11 @@ class ProcessedEventMixin:
     event_id: Mapped[str] = mapped_column(Uuid(as_uuid=False), primary_key=True)
     consumer: Mapped[str] = mapped_column(String(100), primary_key=True)
     processed_at = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
+
+
+def event_tables(base):
+    """``OutboxEvent, ProcessedEvent = event_tables(Base)``: the two tables on a service's declarative base."""
+    module = {"__module__": base.__module__}
+    outbox = type("OutboxEvent", (OutboxMixin, base), {"__tablename__": "outbox", **module})
+    processed = type("ProcessedEvent", (ProcessedEventMixin, base), {"__tablename__": "processed_event", **module})
+    return outbox, processed

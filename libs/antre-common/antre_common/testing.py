@@ -21,6 +21,26 @@ from sqlalchemy.engine import make_url  # noqa: E402
 
 from antre_common.migrations import drop_database, ensure_database, upgrade  # noqa: E402
 
+
+def wait_until(check, timeout=20, what="condition", interval=0.1):
+    """``check()``'s first truthy answer within ``timeout`` seconds, else AssertionError naming ``what``.
+    The one wait helper of every tier; assert that nothing happened with a deterministic step instead
+    (trigger the timer with ``entrypoint_hook`` and look at the rows), never with a sleep::
+
+        [row] = wait_until(lambda: delivery_log.rows(status="sent"), what="the sent delivery")
+    """
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        answer = check()
+        if answer:
+            return answer
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} not reached within {timeout}s")
+        time.sleep(interval)
+
+
 PG_URL = os.environ.get("ANTRE_TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
 
 
@@ -212,16 +232,12 @@ class SmtpSink:
 
     def wait_for(self, predicate, timeout=20, count=1):
         """At least ``count`` mails matching ``predicate`` within ``timeout`` seconds, else AssertionError."""
-        import time
 
-        deadline = time.monotonic() + timeout
-        while True:
-            found = [m for m in self.messages() if predicate(m)]
-            if len(found) >= count:
-                return found
-            if time.monotonic() > deadline:
-                raise AssertionError(f"{len(found)} matching mail(s) within {timeout}s, expected {count}")
-            time.sleep(0.1)
+        def found():
+            matching = [m for m in self.messages() if predicate(m)]
+            return matching if len(matching) >= count else None
+
+        return wait_until(found, timeout, what=f"{count} matching mail(s)")
 
 
 @pytest.fixture

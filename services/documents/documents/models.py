@@ -7,19 +7,14 @@ from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, Uni
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from antre_common.envelope import utcnow
-from antre_common.models import OutboxMixin, ProcessedEventMixin
+from antre_common.models import event_tables
 
 
 class Base(DeclarativeBase):
     pass
 
 
-class OutboxEvent(OutboxMixin, Base):
-    __tablename__ = "outbox"
-
-
-class ProcessedEvent(ProcessedEventMixin, Base):
-    __tablename__ = "processed_event"
+OutboxEvent, ProcessedEvent = event_tables(Base)
 
 
 class Booking(Base):

@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 
-from scheduling import codes, events
+from antre_common import reservation_code as codes
+from scheduling import events
 from scheduling.exceptions import (
     AlreadyBooked,
     BookingNotActive,

@@ -20,22 +20,14 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from antre_common.envelope import utcnow
-from antre_common.models import OutboxMixin, ProcessedEventMixin
-
-# Statuses in which a booking holds its seat and blocks a second booking of the same service by the person.
-ACTIVE_STATUSES = ("confirmed", "checked_in", "called", "serving")
+from antre_common.models import event_tables
 
 
 class Base(DeclarativeBase):
     pass
 
 
-class OutboxEvent(OutboxMixin, Base):
-    __tablename__ = "outbox"
-
-
-class ProcessedEvent(ProcessedEventMixin, Base):
-    __tablename__ = "processed_event"
+OutboxEvent, ProcessedEvent = event_tables(Base)
 
 
 class Office(Base):

@@ -4,8 +4,9 @@ from datetime import UTC, date, datetime, time
 
 import pytest
 
+from antre_common import reservation_code as codes
 from antre_common.errors import ValidationError, load
-from scheduling import capacity, catalogue, codes, schemas
+from scheduling import capacity, catalogue, schemas
 from scheduling.availability import DayCache
 
 HOURS = {"mon": [["08:00", "12:00"], ["13:00", "16:00"]], "fri": [["08:00", "11:30"], ["13:30", "16:00"]]}
