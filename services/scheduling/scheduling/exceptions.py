@@ -1,6 +1,12 @@
 """Errors scheduling raises to its callers; each `code` has one row in the gateway's error table."""
 
-from antre_common.errors import Forbidden, NotFound, ServiceError, ValidationError  # noqa: F401
+from antre_common.errors import (  # noqa: F401
+    Forbidden,
+    IdempotencyKeyReused,
+    NotFound,
+    ServiceError,
+    ValidationError,
+)
 
 
 class OfficeNotFound(NotFound):
@@ -65,10 +71,6 @@ class RescheduleTooLate(ServiceError):
 
 class RescheduleLimit(ServiceError):
     code = "RESCHEDULE_LIMIT_REACHED"
-
-
-class IdempotencyKeyReused(ServiceError):
-    code = "IDEMPOTENCY_KEY_REUSED"
 
 
 class TicketNotFound(NotFound):
