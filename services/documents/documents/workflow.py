@@ -26,7 +26,7 @@ from documents import access, checklist, files
 from documents.exceptions import (
     BookingClosed,
     Conflict,
-    DocTypeNotRequired,
+    DocTypeNotOnChecklist,
     NotFound,
     ServiceUnavailable,
     ValidationError,
@@ -206,7 +206,7 @@ class Workflow:
         if booking.ended_at is not None or booking.status in ENDED:
             raise BookingClosed("the booking has ended")
         if not checklist.is_on_checklist(self._items(session, booking), doc_type):
-            raise DocTypeNotRequired(
+            raise DocTypeNotOnChecklist(
                 "this service does not ask for that document", errors={"doc_type": ["not on the checklist"]}
             )
         try:

@@ -57,10 +57,6 @@ class BookingNotActive(ServiceError):
     code = "BOOKING_NOT_ACTIVE"
 
 
-class AlreadyCancelled(ServiceError):
-    code = "ALREADY_CANCELLED"
-
-
 class CancelTooLate(ServiceError):
     code = "CANCEL_TOO_LATE"
 
@@ -69,7 +65,7 @@ class RescheduleTooLate(ServiceError):
     code = "RESCHEDULE_TOO_LATE"
 
 
-class RescheduleLimit(ServiceError):
+class RescheduleLimitReached(ServiceError):
     code = "RESCHEDULE_LIMIT_REACHED"
 
 
@@ -77,13 +73,13 @@ class TicketNotFound(NotFound):
     code = "TICKET_NOT_FOUND"
 
 
-class WrongDay(ServiceError):
+class CheckInWrongDay(ServiceError):
     """Check-in of a booking for another day."""
 
     code = "CHECK_IN_WRONG_DAY"
 
 
-class TicketTransition(ServiceError):
+class TicketInvalidTransition(ServiceError):
     """The ticket is not in a state that allows this step (e.g. completing a ticket nobody called)."""
 
     code = "TICKET_INVALID_TRANSITION"
