@@ -262,7 +262,7 @@ def test_retention_deletes_files_and_rows_once_the_clock_passes(client, scheduli
             text("UPDATE booking SET ended_at = :t WHERE booking_id = :b"),
             {"t": datetime.now(UTC) - timedelta(days=31), "b": ended["booking_id"]},
         )
-    with caplog.at_level(logging.INFO, logger="documents.workflow"):
+    with caplog.at_level(logging.INFO, logger="documents.retention"):
         assert client.call("purge_expired") == 1
     assert objects(minio, config, ended["booking_id"]) == []
     assert rows(db, "SELECT * FROM document WHERE booking_id = :b", b=ended["booking_id"]) == []
