@@ -171,9 +171,9 @@ def test_a_rejected_document_waits_for_its_booking_then_tells_what_to_do(bus, sm
     assert "photo is blurred" in text and data["reservation_code"] in text and "upload a correct" in text
 
 
-def test_accepted_documents_and_walk_in_tickets_send_nothing(bus, delivery_log, world):
-    accepted = {"document_id": str(uuid.uuid4()), "booking_id": str(uuid.uuid4()), "decision": "accepted"}
-    a = bus.publish("documents", "document_reviewed", accepted, handler="on_document_reviewed")
+def test_approved_documents_and_walk_in_tickets_send_nothing(bus, delivery_log, world):
+    approved = {"document_id": str(uuid.uuid4()), "booking_id": str(uuid.uuid4()), "decision": "approved"}
+    a = bus.publish("documents", "document_reviewed", approved, handler="on_document_reviewed")
     walk_in = {"ticket_id": str(uuid.uuid4()), "ticket_number": "B-017", "office_code": "JKS", "counter": 3}
     b = bus.publish("scheduling", "ticket_called", walk_in, handler="on_ticket_called")
     assert delivery_log.rows(event_id=a["event_id"]) == []
