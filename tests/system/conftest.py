@@ -2,12 +2,11 @@
 ports, with its own RabbitMQ vhost and databases, started once per test session."""
 
 import email
-import time
 from pathlib import Path
 
 import pytest
 
-from antre_common.testing import HttpClient
+from antre_common.testing import HttpClient, wait_until
 from antre_dev.stack import Stack, StackConfig
 
 
@@ -38,13 +37,7 @@ class Mailbox:
         return [email.message_from_bytes(p.read_bytes()) for p in sorted(self.directory.glob("*.eml"))]
 
     def wait_for(self, predicate, timeout=20):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            found = [m for m in self.messages() if predicate(m)]
-            if found:
-                return found
-            time.sleep(0.2)
-        raise AssertionError(f"no matching mail within {timeout}s")
+        return wait_until(lambda: [m for m in self.messages() if predicate(m)], timeout, what="a matching mail")
 
 
 @pytest.fixture
