@@ -102,6 +102,16 @@ def service_config(rabbit_config, web_config, database_factory, service_dir):
     }
 
 
+@pytest.fixture
+def db(service_config):
+    """A SQLAlchemy engine on the database of the service under test, to look at what it really wrote."""
+    from sqlalchemy import create_engine
+
+    engine = create_engine(service_config["DATABASE_URL"])
+    yield engine
+    engine.dispose()
+
+
 class S3Server:
     """A SeaweedFS S3 endpoint on free ports (``antre_dev.stack``); ``stop()``/``start()`` simulate an outage."""
 

@@ -10,7 +10,6 @@ from minio import Minio
 from nameko.rpc import rpc
 from nameko.standalone.events import event_dispatcher
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
-from sqlalchemy import create_engine
 
 from antre_common import reservation_code as reservation_code_format
 from antre_common.envelope import make_envelope
@@ -104,13 +103,6 @@ def minio(config):
     if not client.bucket_exists(config["S3_BUCKET"]):
         client.make_bucket(config["S3_BUCKET"])
     return client
-
-
-@pytest.fixture
-def db(config):
-    engine = create_engine(config["DATABASE_URL"])
-    yield engine
-    engine.dispose()
 
 
 class Client:

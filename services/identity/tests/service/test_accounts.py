@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from nameko.events import event_handler
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 from prometheus_client import REGISTRY
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from antre_common.logs import JsonFormatter
 from antre_common.testing import wait_until
@@ -59,13 +59,6 @@ def identity(container_factory, identity_config):
     container.start()
     container.listener = listener
     return container
-
-
-@pytest.fixture
-def db(identity_config):
-    engine = create_engine(identity_config["DATABASE_URL"])
-    yield engine
-    engine.dispose()
 
 
 def call(container, method, *args, **kwargs):
