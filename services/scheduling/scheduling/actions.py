@@ -117,31 +117,17 @@ class Scheduling:
 
     def cancel_booking(self, a):
         def work(session):
-            result = bookings.cancel(
-                session,
-                self.db,
-                self.settings,
-                self.now(),
-                reservation_code=a["reservation_code"],
-                user_id=_str(a["user_id"]),
-                reason=a["reason"],
-            )
+            result = bookings.cancel(session, self.db, self.settings, self.now(), **_whose(a), reason=a["reason"])
             return result, [(result["office_code"], [result["date"]])]
 
         return self._write(work)
 
     def reschedule_booking(self, a):
         def work(session):
-            booking = bookings.owned(session, a["reservation_code"], _str(a["user_id"]))
+            booking = bookings.owned(session, **_whose(a))
             old_date = bookings.dto(session, booking)["date"]
             result = bookings.reschedule(
-                session,
-                self.db,
-                self.settings,
-                self.now(),
-                reservation_code=a["reservation_code"],
-                user_id=_str(a["user_id"]),
-                slot_id=str(a["slot_id"]),
+                session, self.db, self.settings, self.now(), **_whose(a), slot_id=str(a["slot_id"])
             )
             return result, [(result["office_code"], [old_date, result["date"]])]
 
@@ -235,6 +221,11 @@ def _date(value):
         return None if value in (None, "") else date.fromisoformat(value)
     except (TypeError, ValueError):
         raise ValidationError("invalid date", errors={"date": ["YYYY-MM-DD"]}) from None
+
+
+def _whose(action):
+    """The booking an action names, and whose it must be (None: staff acting for the office)."""
+    return {"reservation_code": action["reservation_code"], "user_id": _str(action["user_id"])}
 
 
 def _str(value):

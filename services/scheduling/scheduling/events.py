@@ -56,25 +56,11 @@ def booking_created(view):
 
 
 def booking_cancelled(booking, date, reason):
-    return {
-        "booking_id": booking.id,
-        "reservation_code": booking.reservation_code,
-        "user_id": booking.user_id,
-        "office_code": booking.office_code,
-        "date": date,
-        "reason": reason,
-    }
+    return _about(booking) | {"date": date, "reason": reason}
 
 
 def booking_rescheduled(booking, old_slot, new_slot):
-    return {
-        "booking_id": booking.id,
-        "reservation_code": booking.reservation_code,
-        "user_id": booking.user_id,
-        "office_code": booking.office_code,
-        "old_slot": old_slot,
-        "new_slot": new_slot,
-    }
+    return _about(booking) | {"old_slot": old_slot, "new_slot": new_slot}
 
 
 def booking_integration(booking, tz, **extra):
@@ -107,10 +93,15 @@ def reminder_due(booking, tz, now):
 
 def booking_no_show(booking):
     """From the no-show sweep and from a ticket marked no-show at the counter alike."""
+    return _about(booking)
+
+
+def _about(booking):
+    """What every event about one booking carries."""
     return {
         "booking_id": booking.id,
-        "user_id": booking.user_id,
         "reservation_code": booking.reservation_code,
+        "user_id": booking.user_id,
         "office_code": booking.office_code,
     }
 

@@ -163,7 +163,8 @@ def test_a_change_is_not_committed_after_the_caller_gave_up(container_factory, s
     in_time, too_late = str(uuid.uuid4()), str(uuid.uuid4())
     with entrypoint_hook(caller, "write") as write:
         assert write(0, in_time) == "written"
-        with entrypoint_waiter(writer, "slow_write", timeout=10) as late_worker:
+        late = lambda worker_ctx, result, exc_info: worker_ctx.args[1] == too_late  # noqa: E731 - not the first
+        with entrypoint_waiter(writer, "slow_write", timeout=10, callback=late) as late_worker:
             with pytest.raises(ServiceUnavailable):
                 write(1.0, too_late)
     with pytest.raises(ServiceUnavailable):  # the callee's worker reached its commit, and refused it
