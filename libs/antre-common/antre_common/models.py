@@ -3,7 +3,7 @@ record of events already handled (delivery is at least once)."""
 
 from sqlalchemy import DateTime, Index, String, Uuid, text
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
 from antre_common.envelope import utcnow
 
@@ -37,9 +37,13 @@ class ProcessedEventMixin:
     processed_at = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
 
 
-def event_tables(base):
-    """``OutboxEvent, ProcessedEvent = event_tables(Base)``: the two tables on a service's declarative base."""
-    module = {"__module__": base.__module__}
-    outbox = type("OutboxEvent", (OutboxMixin, base), {"__tablename__": "outbox", **module})
-    processed = type("ProcessedEvent", (ProcessedEventMixin, base), {"__tablename__": "processed_event", **module})
-    return outbox, processed
+def declarative_base():
+    """``Base, OutboxEvent, ProcessedEvent = declarative_base()``: a service's own declarative base (its own
+    metadata, so its migrations see only its tables) with the outbox and processed-event tables on it."""
+
+    class Base(DeclarativeBase):
+        pass
+
+    outbox = type("OutboxEvent", (OutboxMixin, Base), {"__tablename__": "outbox"})
+    processed = type("ProcessedEvent", (ProcessedEventMixin, Base), {"__tablename__": "processed_event"})
+    return Base, outbox, processed

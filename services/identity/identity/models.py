@@ -9,17 +9,12 @@ import uuid
 
 from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, Uuid
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
 from antre_common.envelope import utcnow
-from antre_common.models import event_tables
+from antre_common.models import declarative_base
 
-
-class Base(DeclarativeBase):
-    pass
-
-
-OutboxEvent, ProcessedEvent = event_tables(Base)
+Base, OutboxEvent, ProcessedEvent = declarative_base()
 
 
 class User(Base):

@@ -17,17 +17,12 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
 from antre_common.envelope import utcnow
-from antre_common.models import event_tables
+from antre_common.models import declarative_base
 
-
-class Base(DeclarativeBase):
-    pass
-
-
-OutboxEvent, ProcessedEvent = event_tables(Base)
+Base, OutboxEvent, ProcessedEvent = declarative_base()
 
 
 class Office(Base):
