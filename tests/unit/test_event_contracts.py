@@ -22,6 +22,7 @@ from notification.service import NotificationService
 from scheduling import bookings, catalogue, operations
 from scheduling import events as scheduling_events
 from scheduling.service import SchedulingService
+from scheduling.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
@@ -146,7 +147,7 @@ def test_notification_doubles_send_what_the_senders_send():
     assert EVENT_DATA["booking_created"]().validate(conftest.booking_data()) == {}
     assert conftest.SERVICE["code"] in SERVICE_CODES
     assert set(conftest.SERVICE) <= set(catalogue.service_dto(SimpleNamespace(**_service_row())))
-    assert set(conftest.OFFICE) <= set(_office_keys())
+    assert set(conftest.OFFICE) <= set(_office_answer())
 
     templates = load_test_module(Path("services/notification/tests/unit/test_templates.py"))
     message_events = {
@@ -188,5 +189,8 @@ def _service_row():
     return {k: svc.get(k) for k in ("code", "name", "name_en", "duration_minutes", "required_documents")}
 
 
-def _office_keys():
-    return ("code", "name", "address", "city", "province", "timezone")
+def _office_answer():
+    """``get_office``'s answer for the first office of the catalogue."""
+    office = dict(CATALOGUE["defaults"], **CATALOGUE["offices"][0])
+    row = SimpleNamespace(**{c: office.get(c) for c in catalogue.OFFICE_COLUMNS})
+    return catalogue.office_dto(row, Settings(), NOW)
