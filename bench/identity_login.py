@@ -16,7 +16,7 @@ import requests
 from argon2 import PasswordHasher
 
 from antre_dev.stack import Stack, StackConfig
-from identity.secrets_box import ARGON2_DEFAULTS
+from identity.settings import Settings
 
 ACCOUNTS = 16
 SECONDS = 15
@@ -25,7 +25,7 @@ PASSWORD = "bench marking the login path"  # noqa: S105 - benchmark value
 
 
 def hash_time_ms(samples=20):
-    hasher = PasswordHasher(**ARGON2_DEFAULTS)
+    hasher = PasswordHasher(**Settings().argon2)
     hashed = hasher.hash(PASSWORD)
     started = time.perf_counter()
     for _ in range(samples):
@@ -96,7 +96,7 @@ def run(args=None):
             load(base, emails, 2, 3)  # warm-up: connections, pools, JIT-free but cache-warm
             rows = [load(base, emails, c, SECONDS) for c in CONCURRENCY]
     one_hash = hash_time_ms()
-    p = ARGON2_DEFAULTS
+    p = Settings().argon2
     lines = [
         "Logins through the gateway (`POST /api/v1/auth/login`, HTTP → gateway → RPC → identity), the whole",
         "suite as processes (`antre_dev.stack`, one process per service, default pools), with the load generator",

@@ -8,53 +8,15 @@ has not yet handled the same event. A stale answer can only show a seat that has
 then answers SLOT_FULL) or hide one for a moment: the booking itself is always judged by the database.
 """
 
-from cachetools import TTLCache
-from eventlet.event import Event
 from nameko.extensions import DependencyProvider
 
+from antre_common.cache import ChangeDroppedCache
+
 DEFAULT_SECONDS = 1.0
-_MISSING = object()
 
-
-class OfficeAnswers:
-    """``{(office, *rest): answer}`` with a generation per office: an answer fetched while the office
-    changed is not stored (it may predate the change). Concurrent misses of one key share one fetch: after
-    a booking drops the office, the crowd's next reads make one RPC, not one each."""
-
-    def __init__(self, ttl, maxsize=4096):
-        self.entries = TTLCache(maxsize=maxsize, ttl=ttl)
-        self.generations = {}
-        self.fetching = {}  # key -> Event of the fetch under way
-
-    def get(self, key, fetch):
-        answer = self.entries.get(key, _MISSING)  # one read: an entry may expire between two
-        if answer is not _MISSING:
-            return answer
-        waiting = self.fetching.get(key)
-        if waiting is not None:
-            return waiting.wait()
-        office = key[0]
-        generation = self.generations.get(office, 0)
-        done = self.fetching[key] = Event()
-        try:
-            answer = fetch()
-        except BaseException as exc:  # also a killed green thread: its readers must not wait forever
-            done.send_exception(exc)  # the readers that waited get the same error
-            raise
-        else:
-            if self.generations.get(office, 0) == generation:
-                self.entries[key] = answer
-            done.send(answer)
-        finally:
-            if self.fetching.get(key) is done:
-                del self.fetching[key]
-        return answer
-
-    def drop(self, office_code):
-        self.generations[office_code] = self.generations.get(office_code, 0) + 1
-        for store in (self.entries, self.fetching):  # a fetch under way may predate the change: not joined
-            for key in [k for k in store if k[0] == office_code]:
-                store.pop(key, None)
+# ``{(office, *rest): answer}``, dropped per office; concurrent misses of one key share one fetch, so after a
+# booking drops the office the crowd's next reads make one RPC, not one each.
+OfficeAnswers = ChangeDroppedCache
 
 
 class AvailabilityCache(DependencyProvider):

@@ -100,7 +100,6 @@ ERRORS = {
         "Anda sudah memiliki reservasi aktif untuk layanan ini.",
         "You already have an active booking for this service.",
     ),
-    "ALREADY_CANCELLED": (409, "Reservasi ini sudah dibatalkan.", "This booking is already cancelled."),
     "BOOKING_NOT_ACTIVE": (409, "Reservasi ini tidak aktif lagi.", "This booking is no longer active."),
     "CANCEL_TOO_LATE": (
         409,

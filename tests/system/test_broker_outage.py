@@ -4,6 +4,7 @@ import time
 
 import requests
 
+from antre_common.testing import wait_until
 from antre_dev.stack import SERVICES
 
 
@@ -32,9 +33,7 @@ def test_every_process_reconnects_after_the_broker_drops_its_connections(stack, 
         name = requests.utils.quote(conn["name"], safe="")
         requests.delete(f"{stack.config.rabbit_api}/connections/{name}", timeout=10)
 
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and not all_up(gateway):
-        time.sleep(0.5)
+    wait_until(lambda: all_up(gateway), 30, what="every service up again")
     assert all_up(gateway), "services did not come back within 30 s of the broker dropping them"
     for name in ("gateway", *SERVICES):
         assert requests.get(f"{stack.config.url_of(name)}/readyz", timeout=10).status_code == 200

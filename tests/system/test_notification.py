@@ -5,16 +5,19 @@ stopped the message is retried and delivered exactly once after SMTP returns; an
 no OTP, no full NIK and no message body.
 """
 
+import json
 import re
 import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 
 import pytest
 from nameko.standalone.events import event_dispatcher
 from sqlalchemy import create_engine, text
 
 from antre_common.envelope import make_envelope
+from antre_common.testing import wait_until
 
 BIRTH = date(1990, 5, 15)
 PASSWORD = "kopi tubruk di pelabuhan 2026"  # noqa: S105 - test value
@@ -28,14 +31,7 @@ def of_type(message_type, to=None):
     return lambda m: m["X-Antre-Message-Type"] == message_type and (to is None or m["To"] == to)
 
 
-def wait_until(check, timeout=60, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.3)
-    raise AssertionError(f"{what} not met within {timeout}s")
+wait_until = partial(wait_until, timeout=60)  # a whole suite of processes is slower than one container
 
 
 class Citizen:
@@ -147,7 +143,26 @@ def test_a_booking_delivers_the_confirmation_with_the_reservation_code(gateway, 
     assert "tidak pernah meminta uang atau data pribadi melalui WhatsApp atau telepon" in text_
 
 
-def test_a_duplicated_event_delivers_once(gateway, mailbox, citizen, publish, deliveries):
+def notification_log(stack, event_id):
+    """notification's log lines about one event (one JSON object a line)."""
+    found = []
+    for line in (stack.logs / "notification.log").read_text(errors="replace").splitlines():
+        try:
+            doc = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(doc, dict) and doc.get("event_id") == event_id:
+            found.append(doc)
+    return found
+
+
+def attempts_finished(stack, event_id, deliveries):
+    """True when every attempt the delivery log counts has logged its outcome: none is still in flight."""
+    outcomes = [d for d in notification_log(stack, event_id) if d["msg"].startswith("delivery ")]
+    return len(outcomes) == sum(r["attempts"] for r in deliveries(event_id))
+
+
+def test_a_duplicated_event_delivers_once(stack, gateway, mailbox, citizen, publish, deliveries):
     office, service = an_office_and_service(gateway)
     code = "DUP" + uuid.uuid4().hex[:5].upper()
     envelope = booking_event(citizen, office, service, code)
@@ -155,7 +170,9 @@ def test_a_duplicated_event_delivers_once(gateway, mailbox, citizen, publish, de
     publish("scheduling", envelope)  # at-least-once delivery: the same event_id twice
     mailbox.wait_for(lambda m: code in (m["Subject"] or ""))
     wait_until(lambda: {r["status"] for r in deliveries(envelope["event_id"])} == {"sent"}, what="both channels sent")
-    time.sleep(3)  # the second copy has long been handled: any second mail would be here
+    log = lambda: notification_log(stack, envelope["event_id"])  # noqa: E731
+    wait_until(lambda: [d for d in log() if d["msg"] == "event already handled"], what="the second copy handled")
+    wait_until(lambda: attempts_finished(stack, envelope["event_id"], deliveries), what="every attempt's outcome")
     assert len([m for m in mailbox.messages() if code in (m["Subject"] or "")]) == 1
     rows = deliveries(envelope["event_id"])
     assert sorted((r["channel"], r["attempts"]) for r in rows) == [("email", 1), ("sms", 1)]
@@ -184,7 +201,8 @@ def test_with_smtp_stopped_the_mail_is_retried_and_delivered_exactly_once(
     wait_until(
         lambda: [r for r in deliveries(envelope["event_id"]) if r["status"] == "sent" and r["channel"] == "email"]
     )
-    time.sleep(3)
+    # Sent: no new attempt starts; once every counted attempt has its outcome, none is in flight either.
+    wait_until(lambda: attempts_finished(stack, envelope["event_id"], deliveries), what="every attempt's outcome")
     assert len([m for m in mailbox.messages() if code in (m["Subject"] or "")]) == 1
 
 

@@ -46,6 +46,10 @@ class ServiceUnavailable(ServiceError):
     code = "SERVICE_UNAVAILABLE"
 
 
+class IdempotencyKeyReused(ServiceError):
+    code = "IDEMPOTENCY_KEY_REUSED"
+
+
 def load(schema, data, **kwargs):
     """Validate ``data`` with a marshmallow schema, raising ``ValidationError`` with field messages."""
     try:
@@ -61,3 +65,9 @@ def parse_remote(value):
     except (TypeError, ValueError):
         return None
     return doc if isinstance(doc, dict) and "code" in doc else None
+
+
+def is_not_found(remote_error):
+    """True when another service answered "not found" (``NOT_FOUND`` or one of its ``*_NOT_FOUND`` codes)."""
+    doc = parse_remote(getattr(remote_error, "value", None)) or {}
+    return str(doc.get("code", "")).endswith("NOT_FOUND")

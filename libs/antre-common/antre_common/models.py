@@ -3,7 +3,7 @@ record of events already handled (delivery is at least once)."""
 
 from sqlalchemy import DateTime, Index, String, Uuid, text
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
 from antre_common.envelope import utcnow
 
@@ -35,3 +35,15 @@ class ProcessedEventMixin:
     event_id: Mapped[str] = mapped_column(Uuid(as_uuid=False), primary_key=True)
     consumer: Mapped[str] = mapped_column(String(100), primary_key=True)
     processed_at = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
+
+
+def declarative_base():
+    """``Base, OutboxEvent, ProcessedEvent = declarative_base()``: a service's own declarative base (its own
+    metadata, so its migrations see only its tables) with the outbox and processed-event tables on it."""
+
+    class Base(DeclarativeBase):
+        pass
+
+    outbox = type("OutboxEvent", (OutboxMixin, Base), {"__tablename__": "outbox"})
+    processed = type("ProcessedEvent", (ProcessedEventMixin, Base), {"__tablename__": "processed_event"})
+    return Base, outbox, processed

@@ -1,6 +1,6 @@
 """Schema bases shared at both edges (gateway requests, service RPC arguments)."""
 
-from marshmallow import RAISE, Schema
+from marshmallow import EXCLUDE, RAISE, Schema
 
 
 class Strict(Schema):
@@ -8,3 +8,10 @@ class Strict(Schema):
 
     class Meta:
         unknown = RAISE
+
+
+class Lenient(Schema):
+    """What another service sends: more fields than these may come (spec/EVENTS.md lists "at least")."""
+
+    class Meta:
+        unknown = EXCLUDE

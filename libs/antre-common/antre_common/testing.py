@@ -20,6 +20,7 @@ import pytest  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from antre_common.migrations import drop_database, ensure_database, upgrade  # noqa: E402
+from antre_common.waiting import wait_until  # noqa: E402, F401 - the wait helper of every tier
 
 PG_URL = os.environ.get("ANTRE_TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
 
@@ -80,6 +81,16 @@ def service_config(rabbit_config, web_config, database_factory, service_dir):
         "RPC_TIMEOUT_SECONDS": 5,
         "OUTBOX_POLL_SECONDS": 0.2,
     }
+
+
+@pytest.fixture
+def db(service_config):
+    """A SQLAlchemy engine on the database of the service under test, to look at what it really wrote."""
+    from sqlalchemy import create_engine
+
+    engine = create_engine(service_config["DATABASE_URL"])
+    yield engine
+    engine.dispose()
 
 
 class S3Server:
@@ -212,16 +223,12 @@ class SmtpSink:
 
     def wait_for(self, predicate, timeout=20, count=1):
         """At least ``count`` mails matching ``predicate`` within ``timeout`` seconds, else AssertionError."""
-        import time
 
-        deadline = time.monotonic() + timeout
-        while True:
-            found = [m for m in self.messages() if predicate(m)]
-            if len(found) >= count:
-                return found
-            if time.monotonic() > deadline:
-                raise AssertionError(f"{len(found)} matching mail(s) within {timeout}s, expected {count}")
-            time.sleep(0.1)
+        def found():
+            matching = [m for m in self.messages() if predicate(m)]
+            return matching if len(matching) >= count else None
+
+        return wait_until(found, timeout, what=f"{count} matching mail(s)")
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ class EmptyFile(ServiceError):
     code = "EMPTY_FILE"  # 400
 
 
-class FileTooLarge(ServiceError):
+class PayloadTooLarge(ServiceError):
     code = "PAYLOAD_TOO_LARGE"  # 413, the gateway's own code for the same thing
 
 
@@ -26,7 +26,7 @@ class DocumentUnreadable(ServiceError):
     code = "DOCUMENT_UNREADABLE"  # 422: the right type, but it does not parse (truncated, encrypted, …)
 
 
-class DocTypeNotRequired(ServiceError):
+class DocTypeNotOnChecklist(ServiceError):
     code = "DOC_TYPE_NOT_ON_CHECKLIST"  # 422: this booking's service does not ask for that document
 
 

@@ -11,7 +11,7 @@ import magic
 from PIL import Image
 from pypdf import PdfReader
 
-from documents.exceptions import DocumentUnreadable, EmptyFile, FileTooLarge, UnsupportedFileType
+from documents.exceptions import DocumentUnreadable, EmptyFile, PayloadTooLarge, UnsupportedFileType
 
 ACCEPTED = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
 MAX_PIXELS = 50_000_000  # a 5 MB PNG can still decompress to gigabytes; refuse anything bigger than this
@@ -36,7 +36,7 @@ def check(content, max_bytes):
     if not content:
         raise EmptyFile("the file is empty")
     if len(content) > max_bytes:
-        raise FileTooLarge("the file is too large", max_bytes=max_bytes)
+        raise PayloadTooLarge("the file is too large", max_bytes=max_bytes)
     content_type = magic.from_buffer(content[:65536], mime=True)
     if content_type not in ACCEPTED:
         raise UnsupportedFileType("only PDF, JPEG and PNG files are accepted", detected=content_type)

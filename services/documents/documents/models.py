@@ -4,22 +4,12 @@ Only metadata lives here; the files are objects in the store, encrypted by the s
 """
 
 from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, Uuid
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
 from antre_common.envelope import utcnow
-from antre_common.models import OutboxMixin, ProcessedEventMixin
+from antre_common.models import declarative_base
 
-
-class Base(DeclarativeBase):
-    pass
-
-
-class OutboxEvent(OutboxMixin, Base):
-    __tablename__ = "outbox"
-
-
-class ProcessedEvent(ProcessedEventMixin, Base):
-    __tablename__ = "processed_event"
+Base, OutboxEvent, ProcessedEvent = declarative_base()
 
 
 class Booking(Base):

@@ -1,8 +1,8 @@
 """What crosses documents's boundary, validated on the way in (it has more callers than the gateway)."""
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
 
-from antre_common.schemas import Strict
+from antre_common.schemas import Lenient, Strict
 
 ROLES = ("citizen", "officer", "supervisor", "admin")
 DOC_TYPE = validate.Regexp(r"^[a-z][a-z0-9_]{0,63}$")
@@ -44,13 +44,6 @@ class ReviewArgs(Strict):
     def reason_for_rejection(self, data, **kwargs):
         if data["decision"] == "rejected" and not (data.get("reason") or "").strip():
             raise ValidationError("a rejection needs a reason the citizen can act on", "reason")
-
-
-class Lenient(Schema):
-    """What another service sends us: more fields than these may come (the contracts say "at least")."""
-
-    class Meta:
-        unknown = EXCLUDE
 
 
 class BookingCreatedData(Lenient):

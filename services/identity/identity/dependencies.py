@@ -5,29 +5,26 @@ import logging
 from nameko.extensions import DependencyProvider
 
 from identity.secrets_box import Passwords, Sealer
+from identity.settings import Settings
 from identity.tokens import TokenSigner
 
 log = logging.getLogger(__name__)
 
 
 class Keys:
-    def __init__(self, config):
-        self.box = Sealer(config.get("DATA_KEYS"), config.get("LOOKUP_KEY"))
-        self.signer = TokenSigner(config.get("JWT_PRIVATE_KEY"))
-        self.passwords = Passwords(
-            max_concurrent=int(config.get("ARGON2_MAX_CONCURRENT") or 0) or None,
-            time_cost=int(config.get("ARGON2_TIME_COST") or 2),
-            memory_cost=int(config.get("ARGON2_MEMORY_KIB") or 19456),
-            parallelism=int(config.get("ARGON2_PARALLELISM") or 1),
-        )
+    def __init__(self, settings):
+        self.settings = settings
+        self.box = Sealer(settings.data_keys, settings.lookup_key)
+        self.signer = TokenSigner(settings.jwt_private_key)
+        self.passwords = Passwords(max_concurrent=settings.argon2_max_concurrent or None, **settings.argon2)
 
 
 class IdentityKeys(DependencyProvider):
-    """``self.keys``: the sealer, the token signer and the password hasher. A missing key stops the process
-    at start, not at the first request."""
+    """``self.keys``: the settings, the sealer, the token signer and the password hasher. A missing key stops
+    the process at start, not at the first request."""
 
     def setup(self):
-        self.keys = Keys(self.container.config)
+        self.keys = Keys(Settings.from_config(self.container.config))
 
     def get_dependency(self, worker_ctx):
         return self.keys
@@ -48,16 +45,13 @@ class FirstAdmin(DependencyProvider):
 
     def _run(self):
         from antre_common.db import Database, DbHandle
-        from identity.accounts import Accounts
+        from identity.staff import Staff
 
-        config = self.container.config
         database = next(d for d in self.container.dependencies if isinstance(d, Database))
         keys = next(d for d in self.container.dependencies if isinstance(d, IdentityKeys)).keys
         handle = DbHandle(database, None)  # no events are written here, so no worker context is needed
         try:
-            created = Accounts(handle, keys).bootstrap_admin(
-                config.get("ANTRE_ADMIN_EMAIL"), config.get("ANTRE_ADMIN_PASSWORD")
-            )
+            created = Staff(handle, keys).bootstrap_admin(keys.settings.admin_email, keys.settings.admin_password)
             if created:
                 log.info("first admin created", extra={"user_id": created["user_id"]})
             self.done = True

@@ -1,6 +1,12 @@
 """Errors identity raises to its callers; each `code` has one row in the gateway's error table."""
 
-from antre_common.errors import Forbidden, NotFound, ServiceError, ValidationError  # noqa: F401
+from antre_common.errors import (  # noqa: F401
+    Forbidden,
+    IdempotencyKeyReused,
+    NotFound,
+    ServiceError,
+    ValidationError,
+)
 
 
 class AlreadyRegistered(ServiceError):
@@ -51,7 +57,3 @@ class RefreshTokenReused(ServiceError):
     """A rotated refresh token came back: someone else may hold it, so its whole family is revoked."""
 
     code = "REFRESH_TOKEN_REUSED"
-
-
-class IdempotencyKeyReused(ServiceError):
-    code = "IDEMPOTENCY_KEY_REUSED"

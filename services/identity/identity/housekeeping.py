@@ -4,7 +4,8 @@ from datetime import timedelta
 
 from sqlalchemy import delete, not_, or_, select, text
 
-from identity.models import IdempotencyRecord, LoginThrottle, OneTimeCode, RefreshToken, User
+from identity.accounts import Accounts
+from identity.models import LoginThrottle, OneTimeCode, RefreshToken, User
 from identity.secrets_box import field_aad
 
 KEEP = timedelta(days=1)
@@ -19,6 +20,14 @@ _SCRUB_CODES = text(
 )
 
 
+def run(db, box, now):
+    """One housekeeping pass in one transaction."""
+    with db.transaction() as session:
+        scrub_sent_codes(session)
+        purge_stale(session, now)
+        reseal(session, box)
+
+
 def scrub_sent_codes(session):
     return session.execute(_SCRUB_CODES).rowcount
 
@@ -26,7 +35,7 @@ def scrub_sent_codes(session):
 def purge_stale(session, now):
     session.execute(delete(OneTimeCode).where(OneTimeCode.expires_at < now - KEEP))
     session.execute(delete(RefreshToken).where(RefreshToken.expires_at < now - KEEP))
-    session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.created_at < now - KEEP))
+    Accounts.records.purge(session, now - KEEP)
     session.execute(
         delete(LoginThrottle).where(
             LoginThrottle.window_started_at < now - KEEP,

@@ -9,22 +9,12 @@ import uuid
 
 from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, Uuid
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
 from antre_common.envelope import utcnow
-from antre_common.models import OutboxMixin, ProcessedEventMixin
+from antre_common.models import declarative_base
 
-
-class Base(DeclarativeBase):
-    pass
-
-
-class OutboxEvent(OutboxMixin, Base):
-    __tablename__ = "outbox"
-
-
-class ProcessedEvent(ProcessedEventMixin, Base):
-    __tablename__ = "processed_event"
+Base, OutboxEvent, ProcessedEvent = declarative_base()
 
 
 class User(Base):

@@ -1,9 +1,8 @@
 """Keys and what is done with them: personal data sealed with AES-GCM under a key id, keyed lookup hashes,
 the person reference, and argon2id password hashes computed in a real OS thread.
 
-Config (environment only, see docs/contracts.md): ``DATA_KEYS`` = ``kid:base64key[,kid:base64key…]`` (the
-first encrypts, all decrypt, so keys rotate by putting a new one first), ``LOOKUP_KEY`` (HMAC key; its
-UTF-8 bytes are the key).
+Config (environment only, see docs/contracts.md): ``DATA_KEYS``, a key ring (``antre_common.keyring``: the
+first key encrypts, all decrypt), ``LOOKUP_KEY`` (HMAC key; its UTF-8 bytes are the key).
 """
 
 import base64
@@ -13,49 +12,22 @@ import os
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventlet import tpool
 from eventlet.semaphore import Semaphore
 
-NONCE_BYTES = 12
+from antre_common.keyring import KeyRing, KeyRingError
+from identity.settings import Settings
 
-# OWASP's first argon2id choice (m = 19 MiB, t = 2, p = 1): ~35 ms on one core of the dev machine, so a
-# login burst on a 2-core node stays within RPC deadlines and memory stays bounded (19 MiB per hashing
-# thread). Raise them through config when the hardware allows; hashes carry their own parameters and
-# are upgraded at the next successful login.
-ARGON2_DEFAULTS = {"time_cost": 2, "memory_cost": 19456, "parallelism": 1}
-
-
-class KeyConfigError(ValueError):
-    pass
-
-
-def parse_data_keys(value):
-    """``{"kid": 32-byte key}`` in order, from ``kid:base64key,…``."""
-    keys = {}
-    for item in (value or "").split(","):
-        item = item.strip()
-        if not item:
-            continue
-        kid, sep, encoded = item.partition(":")
-        if not sep or not kid:
-            raise KeyConfigError("DATA_KEYS entries are kid:base64key")
-        raw = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
-        if len(raw) != 32:
-            raise KeyConfigError(f"data key {kid!r} must be 32 bytes")
-        keys[kid] = raw
-    if not keys:
-        raise KeyConfigError("DATA_KEYS is empty")
-    return keys
+KeyConfigError = KeyRingError
 
 
 class Sealer:
-    """Authenticated encryption of one personal field. ``aad`` binds a ciphertext to its row and column,
-    so a value copied into another row or column does not decrypt."""
+    """Authenticated encryption of one personal field (``kid:base64(nonce|ciphertext)``). ``aad`` binds a
+    ciphertext to its row and column, so a value copied into another row or column does not decrypt."""
 
     def __init__(self, data_keys, lookup_key):
-        self.keys = parse_data_keys(data_keys)
-        self.current_kid = next(iter(self.keys))
+        self.ring = KeyRing(data_keys, "DATA_KEYS")
+        self.current_kid = self.ring.current
         if not lookup_key:
             raise KeyConfigError("LOOKUP_KEY is empty")
         self.lookup_key = lookup_key.encode()
@@ -63,16 +35,14 @@ class Sealer:
     def seal(self, plaintext, aad):
         if plaintext is None:
             return None
-        nonce = os.urandom(NONCE_BYTES)
-        sealed = AESGCM(self.keys[self.current_kid]).encrypt(nonce, str(plaintext).encode(), aad.encode())
-        return f"{self.current_kid}:{base64.b64encode(nonce + sealed).decode()}"
+        kid, sealed = self.ring.seal(str(plaintext).encode(), aad.encode())
+        return f"{kid}:{base64.b64encode(sealed).decode()}"
 
     def open(self, value, aad):
         if value is None:
             return None
         kid, _, encoded = value.partition(":")
-        raw = base64.b64decode(encoded)
-        return AESGCM(self.keys[kid]).decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], aad.encode()).decode()
+        return self.ring.open(kid, base64.b64decode(encoded), aad.encode()).decode()
 
     def lookup(self, kind, value):
         """Keyed hash for uniqueness and lookup (``email``, ``nik``): equal inputs, equal hashes, no way back."""
@@ -103,7 +73,7 @@ class Passwords:
     waiting for a slot cost nothing."""
 
     def __init__(self, max_concurrent=None, **params):
-        self.hasher = PasswordHasher(**{**ARGON2_DEFAULTS, **params})
+        self.hasher = PasswordHasher(**{**Settings().argon2, **params})
         self._slots = Semaphore(max_concurrent or os.cpu_count() or 1)
         # Verified when an email is unknown, so a wrong email costs the same time as a wrong password.
         self._dummy = self.hasher.hash(base64.b64encode(os.urandom(16)).decode())

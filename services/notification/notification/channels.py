@@ -18,6 +18,7 @@ from pathlib import Path
 import requests
 
 from antre_common.envelope import utcnow
+from notification.settings import Settings
 
 
 class DeliveryFailure(Exception):
@@ -45,27 +46,28 @@ class SmtpMailer:
     """``SMTP_HOST``, ``SMTP_PORT``, ``SMTP_TLS`` (none | starttls | ssl), ``SMTP_USER``, ``SMTP_PASSWORD``,
     ``MAIL_FROM``, ``SMTP_TIMEOUT_SECONDS``."""
 
-    def __init__(self, host, port, *, tls="none", user=None, password=None, sender=None, timeout=10.0):
+    def __init__(self, host, port, *, tls=Settings.smtp_tls, user=None, password=None, sender=None, timeout=None):
         self.host, self.port = host, int(port)
-        tls = (_text(tls) or "none").lower()
+        tls = (_text(tls) or Settings.smtp_tls).lower()
         # A yes/no setting means STARTTLS or not (port 587 relays); implicit TLS (465) is "ssl".
         self.tls = {"true": "starttls", "yes": "starttls", "1": "starttls", "false": "none", "no": "none"}.get(tls, tls)
         if self.tls not in ("none", "starttls", "ssl"):
             raise ValueError(f"SMTP_TLS must be none, starttls or ssl, not {tls!r}")
         self.user, self.password = _text(user), _text(password)
-        self.sender = _text(sender) or "Antre <no-reply@antre.imigrasi.go.id>"
-        self.timeout = float(timeout)
+        self.sender = _text(sender) or Settings.mail_from
+        self.timeout = float(timeout or Settings.smtp_timeout_seconds)
 
     @classmethod
     def from_config(cls, config):
+        settings = Settings.from_config(config)
         return cls(
-            _text(config.get("SMTP_HOST")) or "127.0.0.1",
-            config.get("SMTP_PORT") or 1025,
-            tls=config.get("SMTP_TLS"),
-            user=config.get("SMTP_USER"),
-            password=config.get("SMTP_PASSWORD"),
-            sender=config.get("MAIL_FROM"),
-            timeout=config.get("SMTP_TIMEOUT_SECONDS") or 10,
+            settings.smtp_host,
+            settings.smtp_port,
+            tls=settings.smtp_tls,
+            user=settings.smtp_user,
+            password=settings.smtp_password,
+            sender=settings.mail_from,
+            timeout=settings.smtp_timeout_seconds,
         )
 
     def build(self, to, subject, body, *, language, headers=None):
@@ -142,7 +144,7 @@ class HttpSmsProvider:
 
     name = "http"
 
-    def __init__(self, url, key, timeout=10.0):
+    def __init__(self, url, key, timeout=Settings.sms_timeout_seconds):
         if not url:
             raise ValueError("SMS_PROVIDER=http needs SMS_HTTP_URL")
         self.url, self.key, self.timeout = url, _text(key), float(timeout)
@@ -172,11 +174,10 @@ class HttpSmsProvider:
 
 
 def sms_provider_from_config(config):
-    kind = _text(config.get("SMS_PROVIDER")) or "file"
+    settings = Settings.from_config(config)
+    kind = settings.sms_provider
     if kind == "http":
-        return HttpSmsProvider(
-            config.get("SMS_HTTP_URL"), config.get("SMS_HTTP_KEY"), config.get("SMS_TIMEOUT_SECONDS") or 10
-        )
+        return HttpSmsProvider(settings.sms_http_url, settings.sms_http_key, settings.sms_timeout_seconds)
     if kind == "file":
-        return FileSmsProvider(_text(config.get("SMS_OUTBOX_PATH")) or "var/sms/messages.jsonl")
+        return FileSmsProvider(settings.sms_outbox_path)
     raise ValueError(f"SMS_PROVIDER must be file or http, not {kind!r}")

@@ -1,12 +1,11 @@
-"""Nameko extensions of this service: its channels, and a timer whose interval comes from config."""
+"""Notification's nameko dependencies: its settings and channels, built once per process from config."""
 
 from types import SimpleNamespace
 
 from nameko.extensions import DependencyProvider
-from nameko.timer import Timer
 
 from notification.channels import SmtpMailer, sms_provider_from_config
-from notification.dispatch import Settings
+from notification.settings import Settings
 from notification.templates import Renderer
 
 
@@ -24,17 +23,3 @@ class Channels(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         return self.value
-
-
-class ConfigTimer(Timer):
-    """``@poll("DELIVERY_POLL_SECONDS", 2.0)``: nameko's timer, interval read from config at setup."""
-
-    def __init__(self, config_key, default, **kwargs):
-        super().__init__(interval=default, **kwargs)
-        self.config_key = config_key
-
-    def setup(self):
-        self.interval = float(self.container.config.get(self.config_key) or self.interval)
-
-
-poll = ConfigTimer.decorator

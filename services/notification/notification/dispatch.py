@@ -14,7 +14,7 @@ from nameko.exceptions import RemoteError
 from prometheus_client import Counter, Gauge
 
 from antre_common.envelope import utcnow
-from antre_common.errors import ServiceUnavailable
+from antre_common.errors import ServiceUnavailable, is_not_found
 from antre_common.metrics import metric
 from notification import store
 from notification.channels import DeliveryFailure, PermanentFailure, TemporaryFailure, Unreachable
@@ -37,26 +37,6 @@ OLDEST_PENDING = metric(
 
 
 @dataclass(frozen=True)
-class Settings:
-    retry_base_seconds: float = 5.0
-    retry_max_seconds: float = 600.0
-    max_attempts: int = 12
-    lease_seconds: float = 120.0
-    retention_days: int = 90
-    batch: int = 50
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(
-            retry_base_seconds=float(config.get("RETRY_BASE_SECONDS") or cls.retry_base_seconds),
-            retry_max_seconds=float(config.get("RETRY_MAX_SECONDS") or cls.retry_max_seconds),
-            max_attempts=int(config.get("RETRY_MAX_ATTEMPTS") or cls.max_attempts),
-            lease_seconds=float(config.get("DELIVERY_LEASE_SECONDS") or cls.lease_seconds),
-            retention_days=int(config.get("DELIVERY_RETENTION_DAYS") or cls.retention_days),
-        )
-
-
-@dataclass(frozen=True)
 class Outcome:
     status: str  # sent | skipped | failed | retry
     error: str | None = None
@@ -70,7 +50,7 @@ def _remote(call, *args, optional=False):
     except ServiceUnavailable as exc:
         raise Unreachable(f"{exc.params.get('service', 'service')} unavailable") from None
     except RemoteError as exc:
-        if exc.exc_type.endswith("NotFound"):  # NotFound and its subclasses (OfficeNotFound, ...)
+        if is_not_found(exc):  # NOT_FOUND and its kin (OFFICE_NOT_FOUND, ...)
             if optional:
                 return None
             raise PermanentFailure("not found") from None

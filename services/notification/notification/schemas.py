@@ -4,21 +4,17 @@ Event data is checked for the fields notification needs; fields it does not know
 EVENTS.md lists what events carry "at least" and publishers may add more without breaking consumers.
 """
 
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import fields, validate
 
 from antre_common.envelope import EnvelopeSchema  # noqa: F401 - the envelope of every event
+from antre_common.schemas import Lenient
 
 
-class _Data(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
-
-class UserRegistered(_Data):
+class UserRegistered(Lenient):
     user_id = fields.UUID(required=True)
 
 
-class OtpRequested(_Data):
+class OtpRequested(Lenient):
     user_id = fields.UUID(required=True)
     channel = fields.String(required=True, validate=validate.OneOf(["email", "sms"]))
     purpose = fields.String(load_default=None)
@@ -26,7 +22,7 @@ class OtpRequested(_Data):
     expires_at = fields.AwareDateTime(load_default=None)
 
 
-class BookingCreated(_Data):
+class BookingCreated(Lenient):
     booking_id = fields.UUID(required=True)
     reservation_code = fields.String(required=True, validate=validate.Length(min=1, max=32))
     user_id = fields.UUID(required=True)
@@ -36,26 +32,26 @@ class BookingCreated(_Data):
     start = fields.String(required=True)
 
 
-class BookingCancelled(_Data):
+class BookingCancelled(Lenient):
     booking_id = fields.UUID(required=True)
     reservation_code = fields.String(required=True)
     user_id = fields.UUID(required=True)
     reason = fields.String(load_default=None, allow_none=True)
 
 
-class BookingRescheduled(_Data):
+class BookingRescheduled(Lenient):
     booking_id = fields.UUID(required=True)
     reservation_code = fields.String(required=True)
     user_id = fields.UUID(required=True)
 
 
-class ReminderDue(_Data):
+class ReminderDue(Lenient):
     booking_id = fields.UUID(required=True)
     user_id = fields.UUID(required=True)
     hours_before = fields.Integer(load_default=None)
 
 
-class TicketCalled(_Data):
+class TicketCalled(Lenient):
     ticket_id = fields.UUID(required=True)
     ticket_number = fields.Raw(required=True)  # "A-042" or a number: shown as given
     office_code = fields.String(required=True)
@@ -64,13 +60,13 @@ class TicketCalled(_Data):
     booking_id = fields.UUID(load_default=None, allow_none=True)
 
 
-class BookingNoShow(_Data):
+class BookingNoShow(Lenient):
     booking_id = fields.UUID(required=True)
     user_id = fields.UUID(required=True)
     office_code = fields.String(load_default=None)
 
 
-class DocumentReviewed(_Data):
+class DocumentReviewed(Lenient):
     document_id = fields.UUID(required=True)
     booking_id = fields.UUID(required=True)
     decision = fields.String(required=True)

@@ -11,10 +11,12 @@ from nameko.events import event_handler
 from antre_common.db import Database
 from antre_common.health import ServiceBase
 from antre_common.rpc import REFERENCE_SECONDS, ServiceRpc
-from notification.dependencies import Channels, poll
+from antre_common.timer import every
+from notification.dependencies import Channels
 from notification.dispatch import Dispatcher
 from notification.intake import accept_event
 from notification.models import OutboxEvent, ProcessedEvent
+from notification.settings import Settings
 
 
 class NotificationService(ServiceBase):
@@ -69,7 +71,7 @@ class NotificationService(ServiceBase):
 
     # -- retries -------------------------------------------------------------------------------------------
 
-    @poll("DELIVERY_POLL_SECONDS", 2.0)
+    @every(Settings, "delivery_poll_seconds")
     def deliver_due(self):
         """Retry what is due (and what a crashed worker left half done); export the backlog."""
         dispatcher = self._dispatcher()
@@ -77,7 +79,7 @@ class NotificationService(ServiceBase):
         dispatcher.observe_backlog()
         return counts
 
-    @poll("HOUSEKEEPING_SECONDS", 600.0)
+    @every(Settings, "housekeeping_seconds")
     def housekeeping(self):
         return self._dispatcher().purge()
 

@@ -6,23 +6,22 @@ constraint backs it up. One active booking per person and service is a partial u
 in the transaction that writes the booking and its events, so either all of it is committed or nothing.
 """
 
-import hashlib
-import json
 import uuid
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import select, text, update
 from sqlalchemy.exc import IntegrityError
 
-from scheduling import codes, events
+from antre_common import reservation_code as codes
+from antre_common.idempotency import IdempotencyRecords, request_hash
+from scheduling import events
 from scheduling.exceptions import (
     AlreadyBooked,
     BookingNotActive,
     BookingNotFound,
     CancelTooLate,
-    IdempotencyKeyReused,
-    RescheduleLimit,
+    RescheduleLimitReached,
     RescheduleTooLate,
     SlotFull,
     SlotMismatch,
@@ -64,32 +63,19 @@ def dto(session, booking):
     return booking_dto(booking, _timezone(session, booking.office_code))
 
 
-def request_hash(payload):
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+RECORDS = IdempotencyRecords(IdempotencyRecord, owner="user_id")
 
 
 def idempotent(session, user_id, key, payload, work):
     """Run ``work()`` once per (user, key): a repeat with the same payload gets the first result, a repeat
     with another payload is refused. Same-key requests are serialised by a transaction-scoped advisory
     lock, so two concurrent retries cannot both book."""
-    if not key:
-        return work()
-    session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": f"{user_id}:{key}"})
-    digest = request_hash(payload)
-    record = session.get(IdempotencyRecord, (user_id, key))
-    if record is not None:
-        if record.request_hash != digest:
-            raise IdempotencyKeyReused("this Idempotency-Key was used for another request")
-        return record.response
-    result = work()
-    session.add(IdempotencyRecord(user_id=user_id, key=key, request_hash=digest, response=result))
-    return result
+    return RECORDS.once(session, user_id, key, request_hash(payload), work)
 
 
 def purge_idempotency(session, now, ttl=IDEMPOTENCY_TTL):
     """Forget Idempotency-Key records older than ``ttl`` (run by a timer); returns how many went."""
-    result = session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.created_at < now - ttl))
-    return result.rowcount
+    return RECORDS.purge(session, now - ttl)
 
 
 def _lock_slots(session, *slot_ids):
@@ -139,19 +125,6 @@ def _return_seat(session, slot_id, minutes):
 def _slot_ref(booking, tz):
     start = booking.start_at.astimezone(ZoneInfo(tz))
     return {"slot_id": booking.slot_id, "date": start.date().isoformat(), "start": start.isoformat()}
-
-
-def _integration(booking, tz, **extra):
-    start = booking.start_at.astimezone(ZoneInfo(tz))
-    return {
-        "booking_id": booking.id,
-        "office_code": booking.office_code,
-        "service_code": booking.service_code,
-        "date": start.date().isoformat(),
-        "start": start.isoformat(),
-        "status": booking.status,
-        **extra,
-    }
 
 
 # One statement takes the seat and writes the booking. The conditional UPDATE is the only judge of a seat
@@ -205,7 +178,7 @@ def create(session, db, now, *, user_id, person_ref, slot_id, service, timezone_
             raise CodeCollision() from None
         raise
     if row is None:
-        _why_no_seat(session, slot_id, minutes, now)
+        _why_no_seat(session, slot_id, now)
     booking = Booking(
         id=params["id"],
         reservation_code=params["code"],
@@ -222,11 +195,7 @@ def create(session, db, now, *, user_id, person_ref, slot_id, service, timezone_
     tz = timezone_of(row.office_code)
     result = booking_dto(booking, tz)
     events.emit(
-        db,
-        "booking_created",
-        {k: result[k] for k in ("booking_id", "reservation_code", "user_id", "office_code", "service_code", "date")}
-        | {"start": result["start"], "end": result["end"], "slot_id": slot_id},
-        integration=_integration(booking, tz),
+        db, "booking_created", events.booking_created(result), integration=events.booking_integration(booking, tz)
     )
     return result
 
@@ -241,7 +210,7 @@ def retry_code_collision(attempt):
                 raise
 
 
-def _why_no_seat(session, slot_id, minutes, now):
+def _why_no_seat(session, slot_id, now):
     slot = session.get(Slot, slot_id)
     if slot is None:
         raise SlotNotFound("no such slot", slot_id=slot_id)
@@ -302,15 +271,8 @@ def cancel(session, db, settings, now, *, reservation_code, user_id, reason="cit
     events.emit(
         db,
         "booking_cancelled",
-        {
-            "booking_id": booking.id,
-            "reservation_code": booking.reservation_code,
-            "user_id": booking.user_id,
-            "office_code": booking.office_code,
-            "date": result["date"],
-            "reason": reason,
-        },
-        integration=_integration(booking, tz, reason=reason),
+        events.booking_cancelled(booking, result["date"], reason),
+        integration=events.booking_integration(booking, tz, reason=reason),
     )
     return result
 
@@ -323,7 +285,7 @@ def reschedule(session, db, settings, now, *, reservation_code, user_id, slot_id
         # A retry of the reschedule that put it here (its answer was lost): the booking as it is.
         return dto(session, booking)
     if booking.reschedule_count >= settings.reschedule_max:
-        raise RescheduleLimit("this booking was already rescheduled", limit=settings.reschedule_max)
+        raise RescheduleLimitReached("this booking was already rescheduled", limit=settings.reschedule_max)
     if booking.start_at - now < timedelta(hours=settings.reschedule_min_hours):
         raise RescheduleTooLate("too close to the slot", min_hours=settings.reschedule_min_hours)
     if slot_id == booking.slot_id:
@@ -343,15 +305,8 @@ def reschedule(session, db, settings, now, *, reservation_code, user_id, slot_id
     events.emit(
         db,
         "booking_rescheduled",
-        {
-            "booking_id": booking.id,
-            "reservation_code": booking.reservation_code,
-            "user_id": booking.user_id,
-            "office_code": booking.office_code,
-            "old_slot": old,
-            "new_slot": new,
-        },
-        integration=_integration(booking, tz, old_start=old["start"]),
+        events.booking_rescheduled(booking, old, new),
+        integration=events.booking_integration(booking, tz, old_start=old["start"]),
     )
     return booking_dto(booking, tz)
 
@@ -372,21 +327,7 @@ def send_reminders(session, db, settings, now, limit=500):
     ).all()
     for booking in due:
         booking.reminder_sent_at = now
-        tz = _timezone(session, booking.office_code)
-        start = booking.start_at.astimezone(ZoneInfo(tz))
-        db.add_event(
-            "reminder_due",
-            {
-                "booking_id": booking.id,
-                "user_id": booking.user_id,
-                "reservation_code": booking.reservation_code,
-                "office_code": booking.office_code,
-                "service_code": booking.service_code,
-                "date": start.date().isoformat(),
-                "start": start.isoformat(),
-                "hours_before": round((booking.start_at - now).total_seconds() / 3600),
-            },
-        )
+        db.add_event("reminder_due", events.reminder_due(booking, _timezone(session, booking.office_code), now))
     return len(due)
 
 
@@ -404,22 +345,5 @@ def mark_no_shows(session, db, settings, now, limit=500):
     ).all()
     for booking in late:
         booking.status, booking.updated_at = "no_show", now
-        db.add_event(
-            "booking_no_show",
-            {
-                "booking_id": booking.id,
-                "user_id": booking.user_id,
-                "reservation_code": booking.reservation_code,
-                "office_code": booking.office_code,
-            },
-        )
+        db.add_event("booking_no_show", events.booking_no_show(booking))
     return len(late)
-
-
-def slot_counts(session, slot_id):
-    """(booked_count, confirmed bookings) of a slot: equal unless something overbooked."""
-    slot = session.get(Slot, slot_id)
-    confirmed = session.scalar(
-        select(func.count()).select_from(Booking).where(Booking.slot_id == slot_id, Booking.status == "confirmed")
-    )
-    return slot.booked_count, confirmed

@@ -24,6 +24,12 @@ def read_data(path=DATA_FILE):
         return yaml.safe_load(f)
 
 
+def load_data_file(sessionmaker):
+    """At start: the data file into the database, in its own transaction."""
+    with sessionmaker() as session, session.begin():
+        return load(session)
+
+
 def load(session, data=None):
     """Upsert services and offices by code. Capacity of an existing office is left alone: after the first
     load it belongs to the supervisors."""
@@ -164,7 +170,7 @@ def release(session, db, settings, now, office_codes=None):
         days = [first + timedelta(days=n) for n in range((until - first).days + 1)]
         _insert_slots(session, office.code, [s for d in days for s in capacity.day_slots(layout, d)])
         office.released_until = until
-        events.availability_changed(db, office.code, days)
+        db.add_event(events.AVAILABILITY_CHANGED, events.availability_changed(office.code, days))
         released[office.code] = [d.isoformat() for d in days]
     return released
 
@@ -233,7 +239,7 @@ def update_capacity(session, db, settings, now, office_code, changes):
             kept += 1
     session.flush()
     _insert_slots(session, office_code, list(wanted.values()))
-    events.availability_changed(db, office_code)
+    db.add_event(events.AVAILABILITY_CHANGED, events.availability_changed(office_code))
     return kept
 
 

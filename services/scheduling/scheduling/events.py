@@ -1,10 +1,13 @@
-"""Events of spec/EVENTS.md, written to the outbox in the transaction of the change they report.
+"""Events of spec/EVENTS.md, written to the outbox in the transaction of the change they report: one
+function per event builds its data (receivers' schemas and test doubles are checked against these in
+tests/contracts), ``emit`` writes it.
 
 Booking events also leave the suite on ``antre.integration`` as CloudEvents 1.0, without the user id or
 anything personal: other ministries get the booking id, office, service and times only.
 """
 
 import uuid
+from zoneinfo import ZoneInfo
 
 from antre_common.envelope import utcnow
 from antre_common.outbox import INTEGRATION_EXCHANGE
@@ -42,8 +45,97 @@ def emit(db, event_type, data, integration=None):
         db.add_event(ce_type, integration, exchange=INTEGRATION_EXCHANGE, payload=cloud_event(ce_type, integration))
 
 
-def availability_changed(db, office_code, dates=None):
-    db.add_event(
-        AVAILABILITY_CHANGED,
-        {"office_code": office_code, "dates": None if dates is None else sorted({d.isoformat() for d in dates})},
+def availability_changed(office_code, dates=None):
+    return {"office_code": office_code, "dates": None if dates is None else sorted({d.isoformat() for d in dates})}
+
+
+def booking_created(view):
+    """``view``: the booking as ``bookings.booking_dto`` shows it."""
+    keys = ("booking_id", "reservation_code", "user_id", "office_code", "service_code", "date", "start", "end")
+    return {k: view[k] for k in keys} | {"slot_id": view["slot_id"]}
+
+
+def booking_cancelled(booking, date, reason):
+    return _about(booking) | {"date": date, "reason": reason}
+
+
+def booking_rescheduled(booking, old_slot, new_slot):
+    return _about(booking) | {"old_slot": old_slot, "new_slot": new_slot}
+
+
+def booking_integration(booking, tz, **extra):
+    """What other ministries get of a booking event: no user id, nothing personal."""
+    start = booking.start_at.astimezone(ZoneInfo(tz))
+    return {
+        "booking_id": booking.id,
+        "office_code": booking.office_code,
+        "service_code": booking.service_code,
+        "date": start.date().isoformat(),
+        "start": start.isoformat(),
+        "status": booking.status,
+        **extra,
+    }
+
+
+def reminder_due(booking, tz, now):
+    start = booking.start_at.astimezone(ZoneInfo(tz))
+    return {
+        "booking_id": booking.id,
+        "user_id": booking.user_id,
+        "reservation_code": booking.reservation_code,
+        "office_code": booking.office_code,
+        "service_code": booking.service_code,
+        "date": start.date().isoformat(),
+        "start": start.isoformat(),
+        "hours_before": round((booking.start_at - now).total_seconds() / 3600),
+    }
+
+
+def booking_no_show(booking):
+    """From the no-show sweep and from a ticket marked no-show at the counter alike."""
+    return _about(booking)
+
+
+def _about(booking):
+    """What every event about one booking carries."""
+    return {
+        "booking_id": booking.id,
+        "reservation_code": booking.reservation_code,
+        "user_id": booking.user_id,
+        "office_code": booking.office_code,
+    }
+
+
+def ticket_issued(view):
+    """``view``: the ticket as ``operations.ticket_dto`` shows it (also what other ministries get)."""
+    return {k: view[k] for k in ("ticket_id", "ticket_number", "office_code", "kind", "priority", "service_code")}
+
+
+def ticket_called(ticket, counter, booking=None):
+    return {
+        "ticket_id": ticket.id,
+        "ticket_number": ticket.ticket_number,
+        "office_code": ticket.office_code,
+        "counter": counter,
+        "booking_id": booking.id if booking else None,
+        "user_id": booking.user_id if booking else None,
+    }
+
+
+def ticket_completed(ticket, booking=None):
+    """``(internal, integration)``: the internal event carries the booking's id and code (documents starts its
+    retention clock on them); the CloudEvents copy for other ministries stays without them."""
+    integration = {
+        "ticket_id": ticket.id,
+        "office_code": ticket.office_code,
+        "service_code": ticket.service_code,
+        "kind": ticket.kind,
+        "wait_seconds": round((ticket.called_at - ticket.issued_at).total_seconds()),
+        "service_seconds": round((ticket.finished_at - ticket.started_at).total_seconds()),
+    }
+    internal = dict(
+        integration,
+        booking_id=booking.id if booking else None,
+        reservation_code=booking.reservation_code if booking else None,
     )
+    return internal, integration

@@ -1,6 +1,12 @@
 """Errors scheduling raises to its callers; each `code` has one row in the gateway's error table."""
 
-from antre_common.errors import Forbidden, NotFound, ServiceError, ValidationError  # noqa: F401
+from antre_common.errors import (  # noqa: F401
+    Forbidden,
+    IdempotencyKeyReused,
+    NotFound,
+    ServiceError,
+    ValidationError,
+)
 
 
 class OfficeNotFound(NotFound):
@@ -51,10 +57,6 @@ class BookingNotActive(ServiceError):
     code = "BOOKING_NOT_ACTIVE"
 
 
-class AlreadyCancelled(ServiceError):
-    code = "ALREADY_CANCELLED"
-
-
 class CancelTooLate(ServiceError):
     code = "CANCEL_TOO_LATE"
 
@@ -63,25 +65,21 @@ class RescheduleTooLate(ServiceError):
     code = "RESCHEDULE_TOO_LATE"
 
 
-class RescheduleLimit(ServiceError):
+class RescheduleLimitReached(ServiceError):
     code = "RESCHEDULE_LIMIT_REACHED"
-
-
-class IdempotencyKeyReused(ServiceError):
-    code = "IDEMPOTENCY_KEY_REUSED"
 
 
 class TicketNotFound(NotFound):
     code = "TICKET_NOT_FOUND"
 
 
-class WrongDay(ServiceError):
+class CheckInWrongDay(ServiceError):
     """Check-in of a booking for another day."""
 
     code = "CHECK_IN_WRONG_DAY"
 
 
-class TicketTransition(ServiceError):
+class TicketInvalidTransition(ServiceError):
     """The ticket is not in a state that allows this step (e.g. completing a ticket nobody called)."""
 
     code = "TICKET_INVALID_TRANSITION"

@@ -17,25 +17,12 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
 from antre_common.envelope import utcnow
-from antre_common.models import OutboxMixin, ProcessedEventMixin
+from antre_common.models import declarative_base
 
-# Statuses in which a booking holds its seat and blocks a second booking of the same service by the person.
-ACTIVE_STATUSES = ("confirmed", "checked_in", "called", "serving")
-
-
-class Base(DeclarativeBase):
-    pass
-
-
-class OutboxEvent(OutboxMixin, Base):
-    __tablename__ = "outbox"
-
-
-class ProcessedEvent(ProcessedEventMixin, Base):
-    __tablename__ = "processed_event"
+Base, OutboxEvent, ProcessedEvent = declarative_base()
 
 
 class Office(Base):

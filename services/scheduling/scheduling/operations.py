@@ -13,11 +13,11 @@ from scheduling.bookings import find, idempotent
 from scheduling.exceptions import (
     BookingNotActive,
     BookingNotFound,
+    CheckInWrongDay,
     ServiceNotFound,
+    TicketInvalidTransition,
     TicketNotFound,
-    TicketTransition,
     ValidationError,
-    WrongDay,
 )
 from scheduling.models import Booking, Office, Service, Ticket
 
@@ -67,8 +67,7 @@ def _issue(session, db, now, office, *, kind, service_code, priority=None, booki
         issued_at=now,
     )
     session.add(ticket)
-    data = {k: v for k, v in ticket_dto(ticket).items() if k in ("ticket_id", "ticket_number", "office_code", "kind",
-                                                                   "priority", "service_code")}  # fmt: skip
+    data = events.ticket_issued(ticket_dto(ticket))
     events.emit(db, "ticket_issued", data, integration=data)
     return ticket
 
@@ -85,7 +84,7 @@ def check_in(session, db, now, office, reservation_code):
         raise BookingNotActive("the booking is not confirmed", status=booking.status)
     booking_day = capacity.local_today(booking.start_at, office.timezone)
     if booking_day != capacity.local_today(now, office.timezone):
-        raise WrongDay("the booking is for another day", date=booking_day.isoformat())
+        raise CheckInWrongDay("the booking is for another day", date=booking_day.isoformat())
     booking.status, booking.updated_at = "checked_in", now
     ticket = _issue(session, db, now, office, kind="booked", service_code=booking.service_code, booking=booking)
     return ticket_dto(ticket, booking.reservation_code)
@@ -154,17 +153,7 @@ def call_next(session, db, now, office, counter):
     booking = session.get(Booking, ticket.booking_id) if ticket.booking_id else None
     if booking is not None:
         booking.status, booking.updated_at = "called", now
-    db.add_event(
-        "ticket_called",
-        {
-            "ticket_id": ticket.id,
-            "ticket_number": ticket.ticket_number,
-            "office_code": office.code,
-            "counter": counter,
-            "booking_id": booking.id if booking else None,
-            "user_id": booking.user_id if booking else None,
-        },
-    )
+    db.add_event("ticket_called", events.ticket_called(ticket, counter, booking))
     return ticket_dto(ticket, booking.reservation_code if booking else None)
 
 
@@ -178,7 +167,7 @@ def step(session, db, now, ticket_id, action, office_code=None):
         booking = session.get(Booking, ticket.booking_id) if ticket.booking_id else None
         return ticket_dto(ticket, booking.reservation_code if booking else None)
     if ticket.status != allowed:
-        raise TicketTransition(f"cannot {action} a ticket that is {ticket.status}", status=ticket.status)
+        raise TicketInvalidTransition(f"cannot {action} a ticket that is {ticket.status}", status=ticket.status)
     ticket.status = to
     setattr(ticket, stamp, now)
     booking = session.get(Booking, ticket.booking_id) if ticket.booking_id else None
@@ -192,30 +181,12 @@ def step(session, db, now, ticket_id, action, office_code=None):
 
 
 def _ticket_completed(db, ticket, booking):
-    """Internal event with the booking's id and code (documents starts its retention clock on them); the
-    CloudEvents copy for other ministries stays without them."""
-    integration = {
-        "ticket_id": ticket.id,
-        "office_code": ticket.office_code,
-        "service_code": ticket.service_code,
-        "kind": ticket.kind,
-        "wait_seconds": round((ticket.called_at - ticket.issued_at).total_seconds()),
-        "service_seconds": round((ticket.finished_at - ticket.started_at).total_seconds()),
-    }
-    internal = dict(
-        integration,
-        booking_id=booking.id if booking else None,
-        reservation_code=booking.reservation_code if booking else None,
-    )
+    internal, integration = events.ticket_completed(ticket, booking)
     events.emit(db, "ticket_completed", internal, integration=integration)
 
 
 def _booking_no_show(db, booking):
-    db.add_event(
-        "booking_no_show",
-        {"booking_id": booking.id, "user_id": booking.user_id, "reservation_code": booking.reservation_code,
-         "office_code": booking.office_code},
-    )  # fmt: skip
+    db.add_event("booking_no_show", events.booking_no_show(booking))
 
 
 def close_previous_days(session, db, now, limit=500):

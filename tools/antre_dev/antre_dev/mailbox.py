@@ -5,8 +5,9 @@ mailbox = Mailbox(stack.config.mail_dir)
 """
 
 import email
-import time
 from pathlib import Path
+
+from antre_common.waiting import wait_until
 
 
 class Mailbox:
@@ -19,10 +20,4 @@ class Mailbox:
         return [email.message_from_bytes(p.read_bytes()) for p in sorted(self.directory.glob("*.eml"))]
 
     def wait_for(self, predicate, timeout=20):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            found = [m for m in self.messages() if predicate(m)]
-            if found:
-                return found
-            time.sleep(0.2)
-        raise AssertionError(f"no matching mail within {timeout}s")
+        return wait_until(lambda: [m for m in self.messages() if predicate(m)], timeout, what="a matching mail")

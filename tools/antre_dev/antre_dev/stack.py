@@ -284,12 +284,6 @@ class Stack:
             proc.kill()
             proc.wait()
 
-    def kill_process(self, name):
-        """SIGKILL: the process dies mid-work, as in a crash."""
-        proc = self.procs.pop(name)
-        proc.kill()
-        proc.wait()
-
     def stop(self):
         for name in ("gateway", *SERVICES, "smtp", "s3"):
             self.stop_process(name)

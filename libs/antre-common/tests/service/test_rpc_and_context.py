@@ -156,15 +156,19 @@ class WriteCaller:
 
 def test_a_change_is_not_committed_after_the_caller_gave_up(container_factory, service_config):
     """The gateway answered 503 at its deadline: the service must not commit the change afterwards."""
-    container_factory(Writer, service_config).start()
+    writer = container_factory(Writer, service_config)
+    writer.start()
     caller = container_factory(WriteCaller, service_config)
     caller.start()
     in_time, too_late = str(uuid.uuid4()), str(uuid.uuid4())
     with entrypoint_hook(caller, "write") as write:
         assert write(0, in_time) == "written"
-        with pytest.raises(ServiceUnavailable):
-            write(1.0, too_late)
-    eventlet.sleep(1.0)  # the callee has finished its sleep and reached its commit by now
+        late = lambda worker_ctx, result, exc_info: worker_ctx.args[1] == too_late  # noqa: E731 - not the first
+        with entrypoint_waiter(writer, "slow_write", timeout=10, callback=late) as late_worker:
+            with pytest.raises(ServiceUnavailable):
+                write(1.0, too_late)
+    with pytest.raises(ServiceUnavailable):  # the callee's worker reached its commit, and refused it
+        late_worker.get()
     engine = create_engine(service_config["DATABASE_URL"])
     with engine.connect() as conn:
         rows = set(conn.execute(text("SELECT event_id::text FROM processed_event")).scalars())

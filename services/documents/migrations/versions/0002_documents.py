@@ -1,16 +1,9 @@
-"""bookings, checklists and documents
-
-Revision ID: 0002
-Revises: 0001
-"""
+"""bookings, checklists and documents (revision 0002, after 0001)"""
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002"
-down_revision = "0001"
-branch_labels = None
-depends_on = None
+revision, down_revision = "0002", "0001"
 
 
 def upgrade():

@@ -10,8 +10,8 @@ from minio import Minio
 from nameko.rpc import rpc
 from nameko.standalone.events import event_dispatcher
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
-from sqlalchemy import create_engine
 
+from antre_common import reservation_code as reservation_code_format
 from antre_common.envelope import make_envelope
 from antre_common.errors import NotFound
 from documents.service import DocumentsService
@@ -35,7 +35,7 @@ class FakeScheduling:
 
     @rpc
     def get_booking(self, reservation_code):
-        code = reservation_code.upper().replace("-", "").replace("O", "0")  # scheduling canonicalises codes
+        code = reservation_code_format.normalise(reservation_code)  # as scheduling reads codes
         if code not in self.bookings:
             raise NotFound("no such booking")
         return self.bookings[code]
@@ -103,13 +103,6 @@ def minio(config):
     if not client.bucket_exists(config["S3_BUCKET"]):
         client.make_bucket(config["S3_BUCKET"])
     return client
-
-
-@pytest.fixture
-def db(config):
-    engine = create_engine(config["DATABASE_URL"])
-    yield engine
-    engine.dispose()
 
 
 class Client:

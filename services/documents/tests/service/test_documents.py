@@ -13,11 +13,11 @@ from sqlalchemy import text
 from documents import samples
 from documents.exceptions import (
     BookingClosed,
-    DocTypeNotRequired,
+    DocTypeNotOnChecklist,
     DocumentUnreadable,
-    FileTooLarge,
     Forbidden,
     NotFound,
+    PayloadTooLarge,
     ServiceUnavailable,
     UnsupportedFileType,
 )
@@ -102,11 +102,11 @@ def test_uploads_that_break_the_rules_are_refused_and_leave_nothing(client, sche
     code = booking["reservation_code"]
     scheduling[code] = booking
     cases = [
-        ("ktp", samples.pdf_of_size(1024 * 1024 + 1), FileTooLarge),
+        ("ktp", samples.pdf_of_size(1024 * 1024 + 1), PayloadTooLarge),
         ("ktp", samples.windows_executable(), UnsupportedFileType),
         ("ktp", samples.html(), UnsupportedFileType),
         ("ktp", samples.truncated(samples.pdf(3000)), DocumentUnreadable),
-        ("akta_lahir", samples.pdf(), DocTypeNotRequired),
+        ("akta_lahir", samples.pdf(), DocTypeNotOnChecklist),
     ]
     for doc_type, content, error in cases:
         with pytest.raises(error):
@@ -262,7 +262,7 @@ def test_retention_deletes_files_and_rows_once_the_clock_passes(client, scheduli
             text("UPDATE booking SET ended_at = :t WHERE booking_id = :b"),
             {"t": datetime.now(UTC) - timedelta(days=31), "b": ended["booking_id"]},
         )
-    with caplog.at_level(logging.INFO, logger="documents.workflow"):
+    with caplog.at_level(logging.INFO, logger="documents.retention"):
         assert client.call("purge_expired") == 1
     assert objects(minio, config, ended["booking_id"]) == []
     assert rows(db, "SELECT * FROM document WHERE booking_id = :b", b=ended["booking_id"]) == []

@@ -5,7 +5,7 @@ import hashlib
 import pytest
 
 from documents import files, samples
-from documents.exceptions import DocumentUnreadable, EmptyFile, FileTooLarge, UnsupportedFileType
+from documents.exceptions import DocumentUnreadable, EmptyFile, PayloadTooLarge, UnsupportedFileType
 
 MB = 1024 * 1024
 
@@ -48,7 +48,7 @@ def test_empty_and_oversize_files_are_refused_before_parsing():
     with pytest.raises(EmptyFile):
         files.check(b"", 5 * MB)
     big = samples.pdf_of_size(MB + 10)
-    with pytest.raises(FileTooLarge) as exc:
+    with pytest.raises(PayloadTooLarge) as exc:
         files.check(big, MB)
     assert exc.value.params["max_bytes"] == MB
 

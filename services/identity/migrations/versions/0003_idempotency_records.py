@@ -1,17 +1,10 @@
-"""idempotency records
-
-Revision ID: 0003
-Revises: 0002
-"""
+"""idempotency records (revision 0003, after 0002)"""
 
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = "0003"
-down_revision = "0002"
-branch_labels = None
-depends_on = None
+revision, down_revision = "0003", "0002"
 
 
 def upgrade():

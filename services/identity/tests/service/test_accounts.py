@@ -13,9 +13,10 @@ from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from nameko.events import event_handler
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 from prometheus_client import REGISTRY
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from antre_common.logs import JsonFormatter
+from antre_common.testing import wait_until
 from identity.exceptions import (
     AccountNotVerified,
     AlreadyRegistered,
@@ -58,13 +59,6 @@ def identity(container_factory, identity_config):
     container.start()
     container.listener = listener
     return container
-
-
-@pytest.fixture
-def db(identity_config):
-    engine = create_engine(identity_config["DATABASE_URL"])
-    yield engine
-    engine.dispose()
 
 
 def call(container, method, *args, **kwargs):
@@ -354,11 +348,8 @@ def test_the_first_admin_is_made_at_start_and_makes_staff(identity, identity_con
 
 def wait_first_admin(container):
     provider = next(d for d in container.dependencies if d.attr_name == "first_admin")
-    for _ in range(200):
-        if provider.done:
-            return
-        eventlet.sleep(0.05)
-    raise AssertionError(f"first admin not made: {provider.error}")
+    wait_until(lambda: provider.done or provider.error, 10, what="the first admin")
+    assert provider.done, f"first admin not made: {provider.error}"
 
 
 def test_a_restart_does_not_make_a_second_admin(container_factory, identity_config, db):

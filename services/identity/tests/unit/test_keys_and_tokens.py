@@ -13,7 +13,8 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from identity.secrets_box import KeyConfigError, Passwords, Sealer, parse_data_keys
+from antre_common.keyring import KeyRing
+from identity.secrets_box import KeyConfigError, Passwords, Sealer
 from identity.tokens import TokenSigner
 
 
@@ -52,7 +53,7 @@ def test_keys_rotate_the_first_encrypts_and_old_ones_still_decrypt():
 def test_bad_key_configuration_is_refused():
     for bad in ("", "k1", f"k1:{base64.b64encode(b'short').decode()}"):
         with pytest.raises(KeyConfigError):
-            parse_data_keys(bad)
+            KeyRing(bad, "DATA_KEYS")
     with pytest.raises(KeyConfigError):
         Sealer(f"k1:{key()}", "")
 

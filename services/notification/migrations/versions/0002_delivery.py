@@ -1,17 +1,10 @@
-"""delivery log and booking references
-
-Revision ID: 0002
-Revises: 0001
-"""
+"""delivery log and booking references (revision 0002, after 0001)"""
 
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = "0002"
-down_revision = "0001"
-branch_labels = None
-depends_on = None
+revision, down_revision = "0002", "0001"
 
 
 def upgrade():

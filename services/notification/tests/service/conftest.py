@@ -42,7 +42,7 @@ OFFICE = {
     "timezone": "Asia/Jakarta",
 }
 SERVICE = {
-    "code": "PASPOR_BARU",
+    "code": "paspor_baru",
     "name": "Paspor baru",
     "duration_minutes": 20,
     "required_documents": [

@@ -3,7 +3,6 @@
 import json
 import logging
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from nameko.testing.services import entrypoint_hook
 from sqlalchemy import create_engine, text
 
 from antre_common.logs import JsonFormatter
+from antre_common.testing import wait_until
 from notification.models import Base
 
 
@@ -25,16 +25,6 @@ def service_logging():
     setup_yaml_parser()
     with open(Path(__file__).resolve().parents[2] / "config.yaml") as f:
         return yaml.safe_load(f)["LOGGING"]
-
-
-def wait_until(check, timeout=20):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"not met within {timeout}s")
 
 
 def test_migrations_and_models_do_not_drift(config):

@@ -5,7 +5,8 @@ from types import SimpleNamespace
 
 from antre_common.errors import ServiceUnavailable
 from notification.channels import Unreachable
-from notification.dispatch import Dispatcher, Settings
+from notification.dispatch import Dispatcher
+from notification.settings import Settings
 from notification.templates import Renderer
 
 CONTACT = {"user_id": "u", "full_name": "Siti", "email": "s@example.id", "phone": "+62811", "nik_masked": "3171****"}

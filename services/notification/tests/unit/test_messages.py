@@ -29,7 +29,7 @@ def test_confirmation_goes_by_mail_and_sms_a_rejected_document_by_mail():
 
 
 def test_events_that_ask_for_no_message():
-    assert plan("document_reviewed", {"booking_id": BOOKING, "decision": "accepted"}) is None
+    assert plan("document_reviewed", {"booking_id": BOOKING, "decision": "approved"}) is None
     assert plan("ticket_called", {"ticket_id": "t", "ticket_number": "B-1", "counter": 2}) is None  # a walk-in
     assert plan("ticket_issued", {}) is None
 

@@ -25,7 +25,7 @@ OFFICE = {
     "timezone": "Asia/Makassar",
 }
 SERVICE = {
-    "code": "PASPOR_BARU",
+    "code": "paspor_baru",
     "name": "Paspor baru",
     "required_documents": [
         {"type": "kk", "name": "Kartu Keluarga", "required": True},
@@ -37,17 +37,19 @@ BOOKING = {
     "reservation_code": "ANT-7KQ2XM",
     "user_id": CONTACT["user_id"],
     "office_code": "MKS",
-    "service_code": "PASPOR_BARU",
+    "service_code": "paspor_baru",
     "date": "2026-12-01",
     "start": "09:30",
 }
+ABOUT_BOOKING = {k: BOOKING[k] for k in ("booking_id", "reservation_code", "user_id", "office_code")}
 EVENT_DATA = {
     "otp": {"user_id": CONTACT["user_id"], "channel": "email", "purpose": "verify", "otp": "482913",
             "expires_at": (NOW + timedelta(minutes=10)).isoformat()},
     "welcome": {"user_id": CONTACT["user_id"]},
     "booking_confirmed": BOOKING,
-    "booking_cancelled": {**BOOKING, "reason": "office closed for a national holiday"},
-    "booking_rescheduled": {**BOOKING, "old_slot": {"date": "2026-12-01", "start": "09:30"},
+    # What scheduling sends (tests/unit/test_event_contracts.py checks it): no service or start on these two.
+    "booking_cancelled": {**ABOUT_BOOKING, "date": BOOKING["date"], "reason": "office closed for a national holiday"},
+    "booking_rescheduled": {**ABOUT_BOOKING, "old_slot": {"date": "2026-12-01", "start": "09:30"},
                             "new_slot": {"date": "2026-12-03", "start": "13:00"}},
     "reminder": {"booking_id": BOOKING["booking_id"], "user_id": CONTACT["user_id"], "hours_before": 24},
     "your_turn": {"ticket_id": "c0ffee00-0000-4000-8000-000000000001", "ticket_number": "A-042",

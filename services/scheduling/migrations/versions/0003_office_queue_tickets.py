@@ -1,16 +1,9 @@
-"""office queue tickets
-
-Revision ID: 0003
-Revises: 0002
-"""
+"""office queue tickets (revision 0003, after 0002)"""
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003"
-down_revision = "0002"
-branch_labels = None
-depends_on = None
+revision, down_revision = "0003", "0002"
 
 
 def upgrade():

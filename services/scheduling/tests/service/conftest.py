@@ -3,7 +3,6 @@
 import json
 import uuid
 
-import eventlet
 import pytest
 from nameko.exceptions import RemoteError
 from nameko.standalone.rpc import ClusterRpcProxy
@@ -11,6 +10,7 @@ from nameko.testing.utils import get_extension
 from sqlalchemy import create_engine, text
 
 from antre_common.errors import parse_remote
+from antre_common.testing import wait_until
 from scheduling.service import SchedulingRuntime, SchedulingService
 
 
@@ -36,9 +36,7 @@ def container(container_factory, config):
 
 def wait_until_released(container, timeout=20):
     runtime = get_extension(container, SchedulingRuntime)
-    with eventlet.Timeout(timeout):
-        while not runtime.released:
-            eventlet.sleep(0.05)
+    wait_until(lambda: runtime.released, timeout, what="the first release")
 
 
 @pytest.fixture

@@ -313,7 +313,7 @@ def test_a_service_error_is_an_answer_not_an_error_log(rpc, caplog):
 
 
 def test_a_reservation_code_collision_retries_with_a_new_code(rpc, engine, monkeypatch):
-    from scheduling import codes
+    from antre_common import reservation_code as codes
 
     slot = bookable_slot(rpc)
     first = book(rpc, citizen(), slot)

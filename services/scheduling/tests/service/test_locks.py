@@ -2,11 +2,12 @@
 office takes KEY SHARE on it (its foreign key check), which FOR UPDATE would block for the whole of a
 quota release or capacity change. Here another transaction holds that KEY SHARE meanwhile."""
 
-import time
 from contextlib import contextmanager
 
 from nameko.testing.services import entrypoint_hook
 from sqlalchemy import text
+
+from antre_common.testing import wait_until
 
 
 @contextmanager
@@ -21,15 +22,6 @@ def insert_in_flight(engine, office_code):
             tx.rollback()
 
 
-def eventually(check, timeout=5.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.05)
-    return False
-
-
 def scalar(engine, sql, **params):
     with engine.connect() as conn:
         return conn.execute(text(sql), params).scalar()
@@ -38,14 +30,14 @@ def scalar(engine, sql, **params):
 def test_a_ticket_is_issued_while_an_insert_at_the_office_is_in_flight(rpc, engine):
     with insert_in_flight(engine, "JKS"):
         reply = rpc.walk_in.call_async("JKS", {"service_code": "paspor_baru"})
-        assert eventually(lambda: scalar(engine, "SELECT count(*) FROM ticket") == 1)
+        wait_until(lambda: scalar(engine, "SELECT count(*) FROM ticket") == 1, 5.0)
     assert reply.result()["ticket_number"] == "W001"
 
 
 def test_a_capacity_change_does_not_wait_for_inserts_at_the_office(rpc, engine):
     with insert_in_flight(engine, "JKS"):
         reply = rpc.update_capacity.call_async("JKS", {"counters": 7})
-        assert eventually(lambda: scalar(engine, "SELECT counters FROM office WHERE code = 'JKS'") == 7)
+        wait_until(lambda: scalar(engine, "SELECT counters FROM office WHERE code = 'JKS'") == 7, 5.0)
     assert reply.result()["counters"] == 7
 
 

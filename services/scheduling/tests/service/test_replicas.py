@@ -1,10 +1,9 @@
 """Two replicas of scheduling: a booking made through one is visible at once in the other's cached
 availability (the booking event reaches every replica's broadcast queue)."""
 
-import time
-
 from nameko.testing.services import entrypoint_hook
 
+from antre_common.testing import wait_until
 from scheduling.service import SchedulingService
 
 from .conftest import citizen, wait_until_released
@@ -33,7 +32,5 @@ def test_a_booking_on_one_replica_refreshes_the_others_cache(container_factory, 
         assert remaining_on_two() == slot["remaining"]  # now cached on two, for an hour
         with entrypoint_hook(one, "create_booking") as create_booking:
             create_booking({**citizen(), "slot_id": slot["slot_id"], "service_code": "paspor_hilang"})
-        deadline = time.monotonic() + 5
-        while remaining_on_two() != slot["remaining"] - 1 and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_until(lambda: remaining_on_two() == slot["remaining"] - 1, 5, what="the other replica's fresh answer")
         assert remaining_on_two() == slot["remaining"] - 1

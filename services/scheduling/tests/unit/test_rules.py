@@ -4,9 +4,10 @@ from datetime import UTC, date, datetime, time
 
 import pytest
 
+from antre_common import reservation_code as codes
 from antre_common.errors import ValidationError, load
-from scheduling import capacity, catalogue, codes, schemas
-from scheduling.availability import DayCache
+from scheduling import capacity, catalogue, schemas
+from scheduling.read_cache import ReadCache
 
 HOURS = {"mon": [["08:00", "12:00"], ["13:00", "16:00"]], "fri": [["08:00", "11:30"], ["13:30", "16:00"]]}
 
@@ -83,7 +84,7 @@ def test_opening_hours_are_validated():
 
 
 def test_day_cache_loads_once_and_invalidates():
-    cache, calls = DayCache(ttl=60), []
+    cache, calls = ReadCache(ttl=60), []
 
     def load_days(office, days):
         calls.append((office, tuple(days)))

@@ -1,7 +1,10 @@
-"""Reservation codes: 8 characters of Crockford's base32 (no I, L, O, U), 40 random bits.
+"""Reservation codes, the public identifier of a booking (docs/contracts.md): 8 characters of Crockford's
+base32 (no I, L, O, U), 40 random bits.
 
 Short enough to read aloud over a counter, unambiguous (what a person might mishear or mistype is mapped
-back: O→0, I/L→1), unguessable (secrets), unique (a database constraint; a collision is retried).
+back: O→0, I/L→1), unguessable (secrets), unique (scheduling's database constraint; a collision is retried).
+An identifier format like a UUID, so it lives here: scheduling makes codes, and every service that is handed
+one reads it with ``normalise``.
 """
 
 import secrets

@@ -2,13 +2,13 @@
 
 from datetime import date
 
-from scheduling.availability import DayCache
+from scheduling.read_cache import ReadCache
 
 DAY = date(2026, 12, 1)
 
 
 def test_rows_loaded_across_an_invalidation_are_answered_but_not_kept():
-    cache, loads = DayCache(ttl=60), []
+    cache, loads = ReadCache(ttl=60), []
 
     def load_during_a_booking(office_code, days):
         loads.append(days)

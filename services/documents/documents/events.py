@@ -1,0 +1,21 @@
+"""The events documents publishes (spec/EVENTS.md): one function per event, building its data.
+
+Receivers' schemas and test doubles are checked against these (tests/contracts).
+"""
+
+
+def document_uploaded(doc):
+    return {"document_id": doc.document_id, "booking_id": doc.booking_id, "doc_type": doc.doc_type}
+
+
+def document_reviewed(doc, booking):
+    """``decision`` is ``approved`` or ``rejected`` (``schemas.ReviewArgs``)."""
+    return {
+        "document_id": doc.document_id,
+        "booking_id": booking.booking_id,
+        "reservation_code": booking.reservation_code,
+        "user_id": booking.user_id,
+        "doc_type": doc.doc_type,
+        "decision": doc.status,
+        "reason": doc.reason,
+    }

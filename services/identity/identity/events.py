@@ -1,0 +1,19 @@
+"""The events identity publishes (spec/EVENTS.md): one function per event, building its data.
+
+Receivers' schemas and test doubles are checked against these (tests/contracts).
+"""
+
+
+def user_registered(user):
+    return {"user_id": str(user.id)}
+
+
+def otp_requested(user, channel, purpose, otp, expires_at):
+    """The code leaves identity only here; housekeeping scrubs it from the outbox once it is published."""
+    return {
+        "user_id": str(user.id),
+        "channel": channel,
+        "purpose": purpose,
+        "otp": otp,
+        "expires_at": expires_at.isoformat(),
+    }

@@ -1,0 +1,167 @@
+"""Registration: a citizen account, pending until the one-time code sent to its email is entered."""
+
+import logging
+import uuid
+from datetime import timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from identity import events, person, policy
+from identity.accounts import Accounts, raise_if_error
+from identity.exceptions import (
+    AlreadyRegistered,
+    OtpAttemptsExceeded,
+    OtpExpired,
+    OtpInvalid,
+    RateLimited,
+    ValidationError,
+)
+from identity.models import OneTimeCode, User
+
+log = logging.getLogger(__name__)
+
+VERIFY = "verify"
+
+
+class Registration(Accounts):
+    def register(self, data, client_ip=None, idempotency_key=None):
+        """A citizen account, pending until the code sent to its email is entered. A retry with the same
+        ``Idempotency-Key`` and body gets the first answer."""
+        now = self.now()
+        digest = self._request_hash(data)
+        birth_date = person.check_birth_date(data["birth_date"], now.date())
+        nik, _sex = person.check_nik(data["nik"], birth_date)
+        email = person.normalize_email(data["email"])
+        phone = person.normalize_phone(data["phone"])
+        full_name = " ".join(data["full_name"].split())
+        person.check_password(data["password"], [email.partition("@")[0], full_name, nik])
+        email_hash, nik_hash = self._email_hash(email), self.box.lookup("nik", nik)
+
+        with self.db.transaction() as session:  # cheap checks first: no hashing work for a retry or duplicate
+            replay = self.records.replay(session, "register", idempotency_key, digest)
+            if replay is None and session.scalar(
+                select(User.id).where((User.email_hash == email_hash) | (User.nik_hash == nik_hash))
+            ):
+                raise AlreadyRegistered("an account exists for this NIK or email")
+        if replay is not None:
+            return replay
+        password_hash = self.passwords.hash(data["password"])
+        try:
+            with self.db.transaction() as session:
+                user = User(
+                    id=uuid.uuid4(),
+                    role="citizen",
+                    status="pending_verification",
+                    language=data.get("language") or "id",
+                    email_hash=email_hash,
+                    nik_hash=nik_hash,
+                    person_ref=self.box.person_ref(nik),
+                    password_hash=password_hash,
+                    created_at=now,
+                )
+                for field, value in (
+                    ("email", email),
+                    ("nik", nik),
+                    ("full_name", full_name),
+                    ("birth_date", birth_date.isoformat()),
+                    ("phone", phone),
+                ):
+                    self._seal(user, field, value)
+                session.add(user)
+                session.flush()  # a concurrent twin fails here on the unique hashes
+                self.db.add_event("user_registered", events.user_registered(user))
+                self._send_code(session, user, now, phone=True)
+                self._audit(session, "registered", "ok", user_id=user.id, client_ip=client_ip)
+                result = {"user_id": str(user.id), "status": user.status}
+                self.records.remember(session, "register", idempotency_key, digest, result)
+        except IntegrityError:
+            return self._replay_or_raise("register", idempotency_key, digest)
+        log.info("citizen registered", extra={"user_id": str(user.id)})
+        return result
+
+    def _send_code(self, session, user, now, phone=False):
+        """A fresh code replaces any pending one; it leaves identity only inside ``otp_requested``."""
+        session.execute(
+            update(OneTimeCode)
+            .where(OneTimeCode.user_id == user.id, OneTimeCode.purpose == VERIFY, OneTimeCode.consumed_at.is_(None))
+            .values(consumed_at=now)
+        )
+        code = policy.new_otp_code()
+        row = OneTimeCode(id=uuid.uuid4(), user_id=user.id, purpose=VERIFY, created_at=now)
+        row.code_hash = self.box.otp_hash(row.id, code)
+        row.expires_at = now + policy.OTP_TTL
+        session.add(row)
+        channels = ("email", "sms") if phone and user.phone_enc else ("email",)
+        for channel in channels:
+            self.db.add_event("otp_requested", events.otp_requested(user, channel, VERIFY, code, row.expires_at))
+
+    def resend_code(self, email, client_ip=None):
+        """Another code for a pending account. Unknown or already active emails get the same quiet answer."""
+        now = self.now()
+        try:
+            email = person.normalize_email(email)
+        except ValidationError:
+            return None
+        with self.db.transaction() as session:
+            user = self._user_by_email(session, email, lock=True)  # serialises concurrent resends
+            if user is None or user.status != "pending_verification":
+                return None
+            sent = session.scalars(
+                select(OneTimeCode.created_at).where(
+                    OneTimeCode.user_id == user.id,
+                    OneTimeCode.purpose == VERIFY,
+                    OneTimeCode.created_at > now - timedelta(hours=1),
+                )
+            ).all()
+            wait = policy.resend_wait(sent, now)
+            if wait:
+                self._audit(session, "otp_resend", "rate_limited", user_id=user.id, client_ip=client_ip)
+                result = RateLimited("wait before asking for another code", retry_after=wait)
+            else:
+                self._send_code(session, user, now, phone=True)
+                self._audit(session, "otp_resend", "ok", user_id=user.id, client_ip=client_ip)
+                result = None
+        return raise_if_error(result)
+
+    def verify(self, email, otp, client_ip=None):
+        now = self.now()
+        try:
+            email = person.normalize_email(email)
+        except ValidationError:
+            raise OtpInvalid("wrong code") from None
+        with self.db.transaction() as session:
+            user = self._user_by_email(session, email, lock=True)
+            if user is None:
+                raise OtpInvalid("wrong code")
+            code = session.scalars(
+                select(OneTimeCode)
+                .where(OneTimeCode.user_id == user.id, OneTimeCode.purpose == VERIFY)
+                .order_by(OneTimeCode.created_at.desc())
+                .limit(1)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            ).first()
+            matches = code is not None and policy.same_hash(code.code_hash, self.box.otp_hash(code.id, otp))
+            if user.status == "active":
+                if matches:  # the same code again (a retried request): the same answer
+                    return {"user_id": str(user.id), "status": user.status}
+                raise OtpInvalid("wrong code")
+            state = policy.otp_state(code, now)
+            if state == "used":
+                raise OtpInvalid("no code pending")
+            if state == "expired":
+                raise OtpExpired("the code has expired")
+            if state == "exhausted":
+                raise OtpAttemptsExceeded("too many wrong codes")
+            if not matches:
+                code.attempts += 1
+                left = policy.OTP_MAX_ATTEMPTS - code.attempts
+                self._audit(session, "verify", "failed", user_id=user.id, client_ip=client_ip, attempts_left=left)
+                result = OtpAttemptsExceeded("too many wrong codes") if left <= 0 else OtpInvalid("wrong code")
+            else:
+                code.consumed_at = now
+                user.status, user.verified_at = "active", now
+                self._audit(session, "verified", "ok", user_id=user.id, client_ip=client_ip)
+                result = {"user_id": str(user.id), "status": user.status}
+        return raise_if_error(result)

@@ -1,0 +1,148 @@
+"""Sessions: login (throttled), access and refresh tokens, rotation with reuse detection, logout."""
+
+import logging
+import uuid
+
+from prometheus_client import Counter
+from sqlalchemy import select, update
+
+from antre_common.metrics import metric
+from identity import throttle
+from identity.accounts import Accounts, raise_if_error
+from identity.exceptions import (
+    AccountDisabled,
+    AccountNotVerified,
+    InvalidCredentials,
+    LoginLocked,
+    RefreshTokenInvalid,
+    RefreshTokenReused,
+)
+from identity.models import RefreshToken, User
+from identity.secrets_box import token_hash
+from identity.tokens import REFRESH_TTL, new_refresh_token
+
+log = logging.getLogger(__name__)
+
+# For dashboards and alerts: a rise of "failed" or "locked" is credential stuffing, of "reused" token theft.
+LOGINS = metric(Counter, "antre_identity_logins_total", "Login attempts by outcome", ["outcome"])
+TOKEN_REUSE = metric(Counter, "antre_identity_refresh_token_reuse_total", "Rotated refresh tokens presented again")
+
+
+class Sessions(Accounts):
+    def login(self, email, password, client_ip=None):
+        """Tokens for the right email and password; one answer for a wrong email or password."""
+        now = self.now()
+        email = (email or "").strip().lower()
+        email_hash = self._email_hash(email)
+        keys = throttle.keys_for(email_hash, client_ip)
+        with self.db.transaction() as session:
+            locked = throttle.begin(session, keys, now)
+            user = None if locked else session.scalars(select(User).where(User.email_hash == email_hash)).first()
+            if locked:
+                self._audit(session, "login", "locked", client_ip=client_ip, scope=locked[0].partition(":")[0])
+        if locked:
+            LOGINS.labels("locked").inc()
+            raise LoginLocked("too many failed logins", retry_after=locked[1])
+
+        ok = self.passwords.verify(user.password_hash if user else None, password)
+        new_hash = self.passwords.hash(password) if ok and self.passwords.needs_rehash(user.password_hash) else None
+
+        with self.db.transaction() as session:
+            if not ok:
+                locked = throttle.fail(session, keys, now)
+                reason = "wrong_password" if user else "unknown_account"
+                self._audit(session, "login", "failed", user_id=user and user.id, client_ip=client_ip, reason=reason)
+                if locked:
+                    scope = locked[0].partition(":")[0]
+                    self._audit(session, "locked", "ok", user_id=user and user.id, client_ip=client_ip, scope=scope)
+                    result = LoginLocked("too many failed logins", retry_after=locked[1])
+                else:
+                    result = InvalidCredentials("wrong email or password")
+            else:
+                throttle.succeed(session, keys)
+                user = session.get(User, user.id, populate_existing=True)
+                if user.status == "pending_verification":
+                    result = AccountNotVerified("enter the code we sent first")
+                elif user.status != "active":
+                    result = AccountDisabled("account disabled")
+                else:
+                    if new_hash:
+                        user.password_hash = new_hash
+                    result = self._issue(session, user, uuid.uuid4(), now)
+                self._audit(
+                    session, "login", "ok" if isinstance(result, dict) else user.status, user_id=user.id,
+                    client_ip=client_ip,
+                )  # fmt: skip
+        self._count_login(result)
+        return raise_if_error(result)
+
+    @staticmethod
+    def _count_login(result):
+        if isinstance(result, dict):
+            LOGINS.labels("ok").inc()
+        else:
+            LOGINS.labels({"LOGIN_LOCKED": "locked", "INVALID_CREDENTIALS": "failed"}.get(result.code, "refused")).inc()
+
+    def _issue(self, session, user, family_id, now):
+        refresh = new_refresh_token()
+        session.add(
+            RefreshToken(
+                token_hash=token_hash(refresh),
+                family_id=family_id,
+                user_id=user.id,
+                created_at=now,
+                expires_at=now + REFRESH_TTL,
+            )
+        )
+        return {
+            "access_token": self.signer.access_token(user, now),
+            "refresh_token": refresh,
+            "token_type": "Bearer",
+            "expires_in": self.signer.expires_in,
+        }
+
+    def _revoke_family(self, session, family_id, now):
+        session.execute(
+            update(RefreshToken)
+            .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+
+    def refresh(self, refresh_token, client_ip=None):
+        """A new pair for a current refresh token. A rotated one presented again revokes its family."""
+        now = self.now()
+        with self.db.transaction() as session:
+            row = session.scalars(
+                select(RefreshToken)
+                .where(RefreshToken.token_hash == token_hash(refresh_token))
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            ).first()
+            if row is None or row.revoked_at is not None or row.expires_at <= now:
+                raise RefreshTokenInvalid("refresh token not valid")
+            if row.used_at is not None:
+                self._revoke_family(session, row.family_id, now)
+                self._audit(session, "token_reuse", "revoked", user_id=row.user_id, client_ip=client_ip)
+                log.warning("refresh token reused; family revoked", extra={"user_id": str(row.user_id)})
+                result = RefreshTokenReused("refresh token already used")
+                TOKEN_REUSE.inc()
+            else:
+                user = session.get(User, row.user_id, populate_existing=True)
+                row.used_at = now
+                if user.status != "active":
+                    self._revoke_family(session, row.family_id, now)
+                    result = RefreshTokenInvalid("refresh token not valid")
+                else:
+                    result = self._issue(session, user, row.family_id, now)
+        return raise_if_error(result)
+
+    def logout(self, refresh_token, client_ip=None):
+        """Revokes the session the refresh token belongs to; unknown tokens are quietly accepted."""
+        now = self.now()
+        with self.db.transaction() as session:
+            row = session.scalars(
+                select(RefreshToken).where(RefreshToken.token_hash == token_hash(refresh_token))
+            ).first()
+            if row is not None and row.revoked_at is None:
+                self._revoke_family(session, row.family_id, now)
+                self._audit(session, "logout", "ok", user_id=row.user_id, client_ip=client_ip)

@@ -1,0 +1,107 @@
+"""Staff accounts: officers and supervisors bound to one office, national admins, and the first admin."""
+
+import logging
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from identity import person
+from identity.accounts import Accounts
+from identity.exceptions import AlreadyRegistered, Forbidden, ValidationError
+from identity.models import User
+
+log = logging.getLogger(__name__)
+
+STAFF_ROLES = ("officer", "supervisor", "admin")
+OFFICE_ROLES = ("officer", "supervisor")
+
+
+class Staff(Accounts):
+    def create_staff(self, data, actor_id=None, client_ip=None, idempotency_key=None, *, bootstrap=False):
+        """An officer or supervisor bound to one office, or a national admin; made by an admin only."""
+        now = self.now()
+        scope, digest = f"staff:{actor_id}", self._request_hash(data)
+        role, office_code = data["role"], data.get("office_code")
+        if role not in STAFF_ROLES:
+            raise ValidationError("invalid input", errors={"role": ["must be officer, supervisor or admin"]})
+        if role in OFFICE_ROLES and not office_code:
+            raise ValidationError("invalid input", errors={"office_code": ["required for officers and supervisors"]})
+        if role == "admin":
+            office_code = None  # national
+        email = person.normalize_email(data["email"])
+        full_name = " ".join(data["full_name"].split())
+        person.check_password(data["password"], [email.partition("@")[0], full_name])
+        email_hash = self._email_hash(email)
+        with self.db.transaction() as session:
+            if not bootstrap:
+                actor = session.get(User, actor_id) if actor_id else None
+                if actor is None or actor.role != "admin" or actor.status != "active":
+                    raise Forbidden("only an admin makes staff accounts")
+            replay = self.records.replay(session, scope, idempotency_key, digest)
+            if replay is None and session.scalar(select(User.id).where(User.email_hash == email_hash)):
+                raise AlreadyRegistered("an account exists for this email")
+        if replay is not None:
+            return self._staff_view(replay["user_id"])
+        password_hash = self.passwords.hash(data["password"])
+        try:
+            with self.db.transaction() as session:
+                user = User(
+                    id=uuid.uuid4(),
+                    role=role,
+                    status="active",
+                    office_code=office_code,
+                    language=data.get("language") or "id",
+                    email_hash=email_hash,
+                    password_hash=password_hash,
+                    created_at=now,
+                    verified_at=now,
+                    created_by=actor_id,
+                )
+                self._seal(user, "email", email)
+                self._seal(user, "full_name", full_name)
+                session.add(user)
+                session.flush()
+                self._audit(
+                    session, "staff_created", "ok", user_id=user.id, actor_id=actor_id, client_ip=client_ip,
+                    role=role, office_code=office_code, bootstrap=bootstrap,
+                )  # fmt: skip
+                result = {
+                    "user_id": str(user.id),
+                    "email": email,
+                    "full_name": full_name,
+                    "role": role,
+                    "office_code": office_code,
+                    "status": user.status,
+                }
+                # Only the id is kept: the answer holds personal data, rebuilt from the sealed row on replay.
+                self.records.remember(session, scope, idempotency_key, digest, {"user_id": result["user_id"]})
+        except IntegrityError:
+            return self._staff_view(self._replay_or_raise(scope, idempotency_key, digest)["user_id"])
+        log.info("staff account created", extra={"user_id": str(user.id), "role": role, "office_code": office_code})
+        return result
+
+    def _staff_view(self, user_id):
+        with self.db.transaction() as session:
+            user = self._get(session, user_id)
+            return {
+                "user_id": str(user.id),
+                "email": self._open(user, "email"),
+                "full_name": self._open(user, "full_name"),
+                "role": user.role,
+                "office_code": user.office_code,
+                "status": user.status,
+            }
+
+    def bootstrap_admin(self, email, password):
+        """The first admin, at first start; later starts (or other replicas) find one and do nothing."""
+        if not email or not password:
+            return None
+        with self.db.transaction() as session:
+            if session.scalar(select(User.id).where(User.role == "admin").limit(1)):
+                return None
+        data = {"email": email, "full_name": "Administrator", "password": password, "role": "admin"}
+        try:
+            return self.create_staff(data, bootstrap=True)
+        except AlreadyRegistered:
+            return None

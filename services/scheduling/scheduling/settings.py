@@ -1,0 +1,44 @@
+"""Scheduling's settings, read once per process: the only place a default lives (config.yaml leaves them empty)."""
+
+from dataclasses import dataclass
+from datetime import time
+
+from antre_common.settings import read_settings
+
+KEYS = {
+    "window_days": "BOOKING_WINDOW_DAYS",
+    "release_time": "RELEASE_LOCAL_TIME",
+    "cancel_cutoff_minutes": "CANCEL_CUTOFF_MINUTES",
+    "reschedule_min_hours": "RESCHEDULE_MIN_HOURS",
+    "reschedule_max": "RESCHEDULE_MAX",
+    "reminder_hours": "REMINDER_HOURS_BEFORE",
+    "no_show_grace_minutes": "NO_SHOW_GRACE_MINUTES",
+    "availability_cache_seconds": "AVAILABILITY_CACHE_SECONDS",
+    "release_sweep_seconds": "RELEASE_SWEEP_SECONDS",
+    "reminder_sweep_seconds": "REMINDER_SWEEP_SECONDS",
+    "no_show_sweep_seconds": "NO_SHOW_SWEEP_SECONDS",
+}
+
+
+def parse_hhmm(value):
+    hh, mm = str(value).split(":")
+    return time(int(hh), int(mm))
+
+
+@dataclass(frozen=True)
+class Settings:
+    window_days: int = 14  # slots open this many days ahead ...
+    release_time: time = time(7, 0)  # ... each day at this office-local time (public, see GET /offices/{code})
+    cancel_cutoff_minutes: int = 0  # cancel until the slot starts
+    reschedule_min_hours: int = 24  # reschedule at least this long before the slot
+    reschedule_max: int = 1  # how often one booking may be moved
+    reminder_hours: int = 24  # reminder_due this long before the slot
+    no_show_grace_minutes: int = 30  # booking_no_show this long after the slot's end without check-in
+    availability_cache_seconds: float = 10.0  # safety net; changes invalidate the cache at once
+    release_sweep_seconds: float = 30.0  # how often the timers look for work
+    reminder_sweep_seconds: float = 60.0
+    no_show_sweep_seconds: float = 60.0
+
+    @classmethod
+    def from_config(cls, config):
+        return read_settings(cls, config, KEYS, {"release_time": parse_hhmm})

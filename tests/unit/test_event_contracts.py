@@ -1,0 +1,196 @@
+"""The sender owns each event's data (its ``events.py``): receivers' schemas accept what it sends and ask for
+nothing it does not send, receivers subscribe only to events a sender builds, and the test doubles that
+stand in for a sender (or for its RPC answers) send nothing the real one would not."""
+
+import importlib.util
+import json
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+import yaml
+
+from antre_common.reservation_code import new_code
+from documents import events as documents_events
+from documents.schemas import BookingCreatedData, ReviewArgs
+from documents.service import DocumentsService
+from identity import events as identity_events
+from notification.schemas import EVENT_DATA
+from notification.service import NotificationService
+from scheduling import bookings, catalogue, operations
+from scheduling import events as scheduling_events
+from scheduling.service import SchedulingService
+from scheduling.settings import Settings
+
+REPO = Path(__file__).resolve().parents[2]
+NOW = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
+TZ = "Asia/Jakarta"
+CATALOGUE = yaml.safe_load((REPO / "services/scheduling/scheduling/data/catalogue.yaml").read_text())
+SERVICE_CODES = {s["code"] for s in CATALOGUE["services"]}
+
+
+def _id(n):
+    return f"00000000-0000-4000-8000-{n:012d}"
+
+
+USER = SimpleNamespace(id=_id(1))
+BOOKING = SimpleNamespace(
+    id=_id(2),
+    reservation_code=new_code(),
+    user_id=_id(1),
+    office_code="JKS",
+    service_code="paspor_baru",
+    slot_id=_id(3),
+    start_at=NOW + timedelta(days=2),
+    end_at=NOW + timedelta(days=2, minutes=20),
+    status="confirmed",
+    reschedule_count=0,
+    created_at=NOW,
+)
+TICKET = SimpleNamespace(
+    id=_id(4),
+    ticket_number="B001",
+    office_code="JKS",
+    kind="booked",
+    priority=None,
+    status="completed",
+    service_code="paspor_baru",
+    counter="3",
+    booking_id=BOOKING.id,
+    issued_at=NOW,
+    called_at=NOW + timedelta(minutes=5),
+    started_at=NOW + timedelta(minutes=6),
+    finished_at=NOW + timedelta(minutes=20),
+)
+DOCUMENT = SimpleNamespace(
+    document_id=_id(5), booking_id=BOOKING.id, doc_type="kk", status="rejected", reason="the photo is blurred"
+)
+DOCUMENTS_BOOKING = SimpleNamespace(
+    booking_id=BOOKING.id, reservation_code=BOOKING.reservation_code, user_id=BOOKING.user_id
+)
+VIEW = bookings.booking_dto(BOOKING, TZ)
+OLD_SLOT = bookings._slot_ref(BOOKING, TZ)
+NEW_SLOT = dict(OLD_SLOT, slot_id=_id(6), date="2026-12-04", start="2026-12-04T13:00:00+07:00")
+
+
+def as_json(data):
+    """What a receiver gets: the data after the bus's JSON."""
+    return json.loads(json.dumps(data, default=str))
+
+
+# (source service, event type) -> what the sender's events.py builds
+SENT = {
+    ("identity", "user_registered"): identity_events.user_registered(USER),
+    ("identity", "otp_requested"): identity_events.otp_requested(USER, "sms", "verify", "482913", NOW),
+    ("scheduling", "booking_created"): scheduling_events.booking_created(VIEW),
+    ("scheduling", "booking_cancelled"): scheduling_events.booking_cancelled(BOOKING, VIEW["date"], "citizen"),
+    ("scheduling", "booking_rescheduled"): scheduling_events.booking_rescheduled(BOOKING, OLD_SLOT, NEW_SLOT),
+    ("scheduling", "reminder_due"): scheduling_events.reminder_due(BOOKING, TZ, NOW),
+    ("scheduling", "booking_no_show"): scheduling_events.booking_no_show(BOOKING),
+    ("scheduling", "ticket_issued"): scheduling_events.ticket_issued(operations.ticket_dto(TICKET)),
+    ("scheduling", "ticket_called"): scheduling_events.ticket_called(TICKET, "3", BOOKING),
+    ("scheduling", "ticket_completed"): scheduling_events.ticket_completed(TICKET, BOOKING)[0],
+    ("scheduling", "availability_changed"): scheduling_events.availability_changed("JKS", [NOW.date()]),
+    ("documents", "document_uploaded"): documents_events.document_uploaded(DOCUMENT),
+    ("documents", "document_reviewed"): documents_events.document_reviewed(DOCUMENT, DOCUMENTS_BOOKING),
+}
+BY_TYPE = {event_type: as_json(data) for (_, event_type), data in SENT.items()}
+
+
+def subscriptions(service_cls):
+    found = set()
+    for name in dir(service_cls):
+        for entrypoint in getattr(getattr(service_cls, name), "nameko_entrypoints", ()):
+            if hasattr(entrypoint, "event_type"):
+                found.add((entrypoint.source_service, entrypoint.event_type))
+    return found
+
+
+@pytest.mark.parametrize("receiver", [NotificationService, DocumentsService, SchedulingService])
+def test_receivers_subscribe_only_to_events_a_sender_builds(receiver):
+    assert subscriptions(receiver) - set(SENT) == set()
+
+
+@pytest.mark.parametrize("event_type", sorted(EVENT_DATA))
+def test_notification_accepts_what_the_sender_sends_and_asks_for_nothing_more(event_type):
+    schema = EVENT_DATA[event_type]()
+    assert schema.validate(BY_TYPE[event_type]) == {}
+    assert set(schema.fields) <= set(BY_TYPE[event_type])
+
+
+def test_documents_accepts_booking_created_and_get_booking_as_scheduling_sends_them():
+    schema = BookingCreatedData()  # read from the event and from get_booking's answer alike
+    for data in (BY_TYPE["booking_created"], as_json(VIEW)):
+        assert schema.validate(data) == {}
+    assert set(schema.fields) <= set(BY_TYPE["booking_created"]) | set(VIEW)
+    assert BY_TYPE["booking_rescheduled"]["new_slot"]["date"]  # documents moves its visit date with it
+
+
+def sent_nothing_more(double, event_type):
+    assert set(double) <= set(BY_TYPE[event_type]), (event_type, set(double) - set(BY_TYPE[event_type]))
+
+
+def load_test_module(path):
+    """A test module or conftest of a service, for its doubles (they cannot be imported by name)."""
+    spec = importlib.util.spec_from_file_location(f"doubles_{path.parent.name}_{path.stem}", REPO / path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_notification_doubles_send_what_the_senders_send():
+    conftest = load_test_module(Path("services/notification/tests/service/conftest.py"))
+    sent_nothing_more(conftest.booking_data(), "booking_created")
+    sent_nothing_more(conftest.otp_data(), "otp_requested")
+    assert EVENT_DATA["booking_created"]().validate(conftest.booking_data()) == {}
+    assert conftest.SERVICE["code"] in SERVICE_CODES
+    assert set(conftest.SERVICE) <= set(catalogue.service_dto(SimpleNamespace(**_service_row())))
+    assert set(conftest.OFFICE) <= set(_office_answer())
+
+    templates = load_test_module(Path("services/notification/tests/unit/test_templates.py"))
+    message_events = {
+        "otp": "otp_requested",
+        "welcome": "user_registered",
+        "booking_confirmed": "booking_created",
+        "booking_cancelled": "booking_cancelled",
+        "booking_rescheduled": "booking_rescheduled",
+        "reminder": "reminder_due",
+        "your_turn": "ticket_called",
+        "document_rejected": "document_reviewed",
+        "no_show": "booking_no_show",
+    }
+    for message_type, data in templates.EVENT_DATA.items():
+        sent_nothing_more(data, message_events[message_type])
+    assert templates.SERVICE["code"] in SERVICE_CODES and templates.BOOKING["service_code"] in SERVICE_CODES
+
+
+def test_review_decisions_in_the_doubles_are_ones_documents_sends():
+    decisions = set(ReviewArgs().fields["decision"].validate.choices)
+    for folder in ("services/notification/tests", "tests/system"):
+        for path in (REPO / folder).rglob("*.py"):
+            written = set(re.findall(r'"decision": "(\w+)"', path.read_text()))
+            assert written <= decisions, (path, written - decisions)
+
+
+def test_the_documents_double_of_scheduling_answers_as_scheduling_does():
+    conftest = load_test_module(Path("services/documents/tests/service/conftest.py"))
+    booking = conftest.new_booking()
+    assert set(booking) <= set(VIEW)
+    assert BookingCreatedData().validate(booking) == {}
+    assert booking["service_code"] in SERVICE_CODES and set(conftest.SERVICES) <= SERVICE_CODES
+    service = conftest.FakeScheduling().get_service("paspor_baru")
+    assert set(service) <= set(catalogue.service_dto(SimpleNamespace(**_service_row())))
+
+
+def _service_row():
+    svc = CATALOGUE["services"][0]
+    return {k: svc.get(k) for k in ("code", "name", "name_en", "duration_minutes", "required_documents")}
+
+
+def _office_answer():
+    """``get_office``'s answer for the first office of the catalogue."""
+    office = dict(CATALOGUE["defaults"], **CATALOGUE["offices"][0])
+    row = SimpleNamespace(**{c: office.get(c) for c in catalogue.OFFICE_COLUMNS})
+    return catalogue.office_dto(row, Settings(), NOW)

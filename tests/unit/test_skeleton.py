@@ -1,0 +1,80 @@
+"""Every service keeps the one skeleton of docs/layout.md, the services still to come included."""
+
+import ast
+import importlib
+import pkgutil
+import re
+from pathlib import Path
+
+import pytest
+from nameko.extensions import DependencyProvider
+
+from antre_common.errors import ServiceError
+
+SERVICES_DIR = Path(__file__).resolve().parents[2] / "services"
+SERVICES = sorted(p.name for p in SERVICES_DIR.iterdir() if (p / p.name / "service.py").exists())
+ROLES = ("service.py", "dependencies.py", "settings.py", "events.py", "models.py", "schemas.py", "exceptions.py")
+SERVICE_PY_MAX_LINES = 200
+
+
+def modules(service):
+    package = importlib.import_module(service)
+    for info in pkgutil.iter_modules(package.__path__):
+        yield importlib.import_module(f"{service}.{info.name}")
+
+
+def test_the_services_are_found():
+    assert {"identity", "scheduling", "documents", "notification"} <= set(SERVICES)
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_role_has_its_file(service):
+    missing = [role for role in ROLES if not (SERVICES_DIR / service / service / role).exists()]
+    assert not missing, f"{service} lacks {missing}"
+    for extra in ("config.yaml", "Dockerfile", "README.md", "migrations", "tests"):
+        assert (SERVICES_DIR / service / extra).exists(), f"{service} lacks {extra}"
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_dependency_providers_live_only_in_dependencies_py(service):
+    for module in modules(service):
+        providers = [
+            name
+            for name, obj in vars(module).items()
+            if isinstance(obj, type) and issubclass(obj, DependencyProvider) and obj.__module__ == module.__name__
+        ]
+        if module.__name__ != f"{service}.dependencies":
+            assert not providers, f"{module.__name__} defines {providers}: they belong in dependencies.py"
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_service_py_is_thin_and_opens_no_transaction(service):
+    source = (SERVICES_DIR / service / service / "service.py").read_text()
+    assert len(source.splitlines()) <= SERVICE_PY_MAX_LINES
+    tree = ast.parse(source)
+    calls = {n.func.attr for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)}
+    assert "transaction" not in calls, "transactions open in the domain modules (docs/layout.md)"
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_settings_hold_every_default_and_config_yaml_none(service):
+    settings = importlib.import_module(f"{service}.settings")
+    assert settings.Settings.from_config({}) == settings.Settings()  # absent keys: the defaults
+    config = (SERVICES_DIR / service / "config.yaml").read_text()
+    for key in settings.KEYS.values():
+        assert re.search(rf"\$\{{{key}:\}}", config), f"config.yaml gives {key} a default: it belongs in settings.py"
+
+
+def camel(code):
+    return "".join(word.capitalize() for word in code.split("_"))
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_exception_class_names_match_their_codes(service):
+    exceptions = importlib.import_module(f"{service}.exceptions")
+    own = [
+        cls
+        for cls in vars(exceptions).values()
+        if isinstance(cls, type) and issubclass(cls, ServiceError) and cls.__module__ == exceptions.__name__
+    ]
+    assert [cls.__name__ for cls in own] == [camel(cls.code) for cls in own]
