@@ -60,13 +60,18 @@ def test_a_stopped_service_shows_down_and_its_routes_answer_503_then_heal(stack,
     assert up["identity"] == "up"
 
 
-def test_documents_readiness_names_the_object_store_when_it_stops(stack):
+def test_documents_readiness_names_the_object_store_when_it_stops(stack, gateway):
     url = f"{stack.config.url_of('documents')}/readyz"
     stack.stop_s3()
     try:
         response = requests.get(url, timeout=10)
         assert response.status_code == 503
         assert response.json()["failed"] == ["storage"]
+        # The public status page reads the same readiness: documents answers its ping, but is down for people.
+        documents = {s["name"]: s for s in gateway.get("/api/v1/status").json()["services"]}["documents"]
+        assert (documents["status"], documents["failed"]) == ("down", ["storage"])
     finally:
         stack.start_s3()
     assert requests.get(url, timeout=10).status_code == 200
+    documents = {s["name"]: s for s in gateway.get("/api/v1/status").json()["services"]}["documents"]
+    assert (documents["status"], documents["failed"]) == ("up", [])

@@ -292,7 +292,7 @@ def test_the_retention_timer_runs_by_itself(config, container_factory, schedulin
 def test_readiness_and_ping(documents, http_client):
     assert http_client.get("/readyz").status_code == 200
     with entrypoint_hook(documents, "ping") as ping:
-        assert ping() == {"service": "documents", "status": "up"}
+        assert ping() == {"service": "documents", "status": "up", "failed": []}
     assert requests.get(http_client.base_url + "/metrics", timeout=5).status_code == 200
 
 
