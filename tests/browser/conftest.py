@@ -27,6 +27,8 @@ from playwright.sync_api import expect, sync_playwright
 from antre_dev.mailbox import Mailbox
 from antre_dev.stack import Stack, StackConfig
 
+from ..system.people import admin_access_token
+
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "var" / "test-artifacts" / "web"
 DOC_SHOTS = ROOT / "docs" / "screenshots"
@@ -79,12 +81,7 @@ def mailbox(stack):
 
 @pytest.fixture
 def admin_token(stack, gateway):
-    env = stack.env()
-    login = gateway.post(
-        "/api/v1/auth/login", json={"email": env["ANTRE_ADMIN_EMAIL"], "password": env["ANTRE_ADMIN_PASSWORD"]}
-    )
-    assert login.status_code == 200, login.text
-    return login.json()["access_token"]
+    return admin_access_token(stack, gateway)
 
 
 @pytest.fixture

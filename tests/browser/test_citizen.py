@@ -22,6 +22,18 @@ def png_of_a_document():
     return buffer.getvalue()
 
 
+def fill_the_three_steps(page, person):
+    page.get_by_label("NIK").fill(person["nik"])
+    page.get_by_label("Nama lengkap").fill(person["full_name"])
+    page.get_by_label("Tanggal lahir").fill(person["birth_date"])
+    page.get_by_role("button", name="Lanjut").click()
+    page.get_by_label("Alamat email").fill(person["email"])
+    page.get_by_label("Nomor ponsel").fill(person["phone"])
+    page.get_by_role("button", name="Lanjut").click()
+    page.get_by_label("Kata sandi").fill(person["password"])
+    page.get_by_role("button", name="Lanjut").click()
+
+
 def register(page, person, mailbox, shots, axe):
     page.goto("/")
     expect(page.get_by_role("heading", name="Pilih layanan")).to_be_visible()
@@ -34,15 +46,7 @@ def register(page, person, mailbox, shots, axe):
     expect(page.get_by_role("alert")).to_contain_text("NIK")
     shots(page, "citizen-register-errors")
     axe(page)
-    page.get_by_label("NIK").fill(person["nik"])
-    page.get_by_label("Nama lengkap").fill(person["full_name"])
-    page.get_by_label("Tanggal lahir").fill(person["birth_date"])
-    page.get_by_role("button", name="Lanjut").click()
-    page.get_by_label("Alamat email").fill(person["email"])
-    page.get_by_label("Nomor ponsel").fill(person["phone"])
-    page.get_by_role("button", name="Lanjut").click()
-    page.get_by_label("Kata sandi").fill(person["password"])
-    page.get_by_role("button", name="Lanjut").click()
+    fill_the_three_steps(page, person)
     expect(page.get_by_role("heading", name="Periksa data Anda")).to_be_visible()
     expect(page.get_by_text(person["nik"])).to_be_visible()
     shots(page, "citizen-register-check")
@@ -250,15 +254,7 @@ def test_the_apis_field_errors_land_on_the_step_that_holds_the_field(new_page, s
     page = new_page()
     person = new_person()
     page.goto("/register")
-    page.get_by_label("NIK").fill("3273015507900001")  # birth digits that do not match the birth date
-    page.get_by_label("Nama lengkap").fill(person["full_name"])
-    page.get_by_label("Tanggal lahir").fill(person["birth_date"])
-    page.get_by_role("button", name="Lanjut").click()
-    page.get_by_label("Alamat email").fill(person["email"])
-    page.get_by_label("Nomor ponsel").fill(person["phone"])
-    page.get_by_role("button", name="Lanjut").click()
-    page.get_by_label("Kata sandi").fill(person["password"])
-    page.get_by_role("button", name="Lanjut").click()
+    fill_the_three_steps(page, {**person, "nik": "3273015507900001"})  # birth digits that do not match
     page.get_by_role("button", name="Daftar dan kirim kode").click()
     expect(page.get_by_text("Langkah 1 dari 4")).to_be_visible()
     expect(page.locator(".field.has-error")).to_have_count(1)

@@ -1,4 +1,5 @@
-"""People for system tests: a citizen with a valid NIK, and the one-time code from the mail they were sent."""
+"""People for system and browser tests: a citizen with a valid NIK, the one-time code from the mail they were
+sent, and the development admin's token."""
 
 import re
 import uuid
@@ -32,3 +33,13 @@ def new_person(female=True):
 def code_from_mail(mailbox, email):
     mails = mailbox.wait_for(lambda m: m["To"] == email and re.search(r"\b\d{6}\b", text_of(m)), timeout=30)
     return re.search(r"\b(\d{6})\b", text_of(mails[-1])).group(1)
+
+
+def admin_access_token(stack, gateway):
+    """The development admin's access token (the stack's ANTRE_ADMIN_* credentials)."""
+    env = stack.env()
+    login = gateway.post(
+        "/api/v1/auth/login", json={"email": env["ANTRE_ADMIN_EMAIL"], "password": env["ANTRE_ADMIN_PASSWORD"]}
+    )
+    assert login.status_code == 200, login.text
+    return login.json()["access_token"]

@@ -9,7 +9,7 @@ import jwt
 import pytest
 import yaml
 
-from .people import PASSWORD, code_from_mail, new_person
+from .people import PASSWORD, admin_access_token, code_from_mail, new_person
 
 ROOT = Path(__file__).resolve().parents[2]
 OFFICE = yaml.safe_load((ROOT / "services/scheduling/scheduling/data/catalogue.yaml").read_text())["offices"][0]["code"]
@@ -30,12 +30,7 @@ def bearer(token):
 
 @pytest.fixture
 def admin_token(stack, gateway):
-    env = stack.env()
-    login = gateway.post(
-        "/api/v1/auth/login", json={"email": env["ANTRE_ADMIN_EMAIL"], "password": env["ANTRE_ADMIN_PASSWORD"]}
-    )
-    assert login.status_code == 200, login.text
-    return login.json()["access_token"]
+    return admin_access_token(stack, gateway)
 
 
 def test_register_mail_verify_login_me(stack, gateway, mailbox):
