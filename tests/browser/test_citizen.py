@@ -203,7 +203,7 @@ def test_an_expired_session_comes_back_to_the_same_page_after_signing_in(new_pag
     page = new_page()
     person = signed_in(page, gateway, mailbox)
     # Both tokens stop working (as after a password change elsewhere): the next page needs a new sign-in.
-    page.evaluate("""() => localStorage.setItem("antre.session", JSON.stringify({access: "x", refresh: "y"}))""")
+    page.evaluate("""() => localStorage.setItem("antre.citizen.session", JSON.stringify({access: "x", refresh: "y"}))""")
     page.goto("/bookings?from=menu")
     expect(page.get_by_text("Sesi Anda berakhir")).to_be_visible()
     page.get_by_label("Alamat email").fill(person["email"])

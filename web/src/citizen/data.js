@@ -61,7 +61,7 @@ export async function availability(office, service, from, to) {
 }
 
 // Bookings seen on this device, so that they open with no signal (code, QR, office; no personal data).
-const SAVED = "antre.saved";
+export const SAVED = "antre.citizen.saved";
 
 export function savedBookings() {
   try {

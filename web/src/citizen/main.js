@@ -5,12 +5,14 @@ import { router, go } from "../lib/router.js";
 import * as session from "../lib/session.js";
 import { api } from "../lib/api.js";
 import { catalogue } from "./messages.js";
+import { SAVED } from "./data.js";
 import { registerPage, verifyPage, loginPage, helpPage } from "./account.js";
 import { homePage, officePage, dayPage, slotPage, checkPage } from "./book.js";
 import { bookingsPage, bookingPage, cancelPage, reschedulePage } from "./bookings.js";
 import { documentsPage } from "./documents.js";
 
 useCatalogue(catalogue);
+session.useSession("citizen");
 
 /** The frame with the menu for who is signed in; returns the main region for the page. */
 export function page() {
@@ -26,7 +28,8 @@ export function page() {
 
 async function logout() {
   const refresh = session.load()?.refresh;
-  session.clear();
+  session.clear([SAVED]); // the bookings saved for offline use go too: a phone may be shared
+  sessionStorage.clear();
   if (refresh) api("POST", "/api/v1/auth/logout", { body: { refresh_token: refresh } }).catch(() => {});
   go("/");
 }

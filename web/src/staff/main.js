@@ -13,6 +13,7 @@ import { documentsPage } from "./review.js";
 import { capacityPage, forecastPage, statsPage } from "./insight.js";
 
 useCatalogue(catalogue);
+session.useSession("staff");
 
 const STAFF = ["officer", "supervisor", "admin"];
 const SUPERVISORS = ["supervisor", "admin"];
