@@ -28,10 +28,11 @@ export function language() {
   return lang;
 }
 
-export function setLanguage(next) {
+/** Switch the language; ``remember: false`` for this page only (a board's ``?lang=en``). */
+export function setLanguage(next, { remember = true } = {}) {
   lang = LANGS.includes(next) ? next : "id";
   try {
-    localStorage.setItem(KEY, lang);
+    if (remember) localStorage.setItem(KEY, lang);
   } catch (e) {
     /* not remembered, still switched */
   }
