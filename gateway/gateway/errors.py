@@ -74,7 +74,7 @@ ERRORS = {
     "OFFICE_NOT_FOUND": (404, "Kantor imigrasi tidak ditemukan.", "No such immigration office."),
     "SERVICE_NOT_FOUND": (404, "Layanan tidak ditemukan.", "No such service."),
     "SLOT_NOT_FOUND": (404, "Jadwal tidak ditemukan.", "No such time slot."),
-    "BOOKING_NOT_FOUND": (404, "Reservasi tidak ditemukan.", "No such booking."),
+    "BOOKING_NOT_FOUND": (404, "Pemesanan tidak ditemukan.", "No such booking."),
     "SLOT_FULL": (
         409,
         "Kuota jadwal ini sudah habis. Silakan pilih jadwal lain.",
@@ -87,7 +87,7 @@ ERRORS = {
     ),
     "SLOT_MISMATCH": (
         422,
-        "Jadwal ini tidak dapat dipakai untuk reservasi ini.",
+        "Jadwal ini tidak dapat dipakai untuk pemesanan ini.",
         "This slot cannot be used for this booking.",
     ),
     "DATE_OUT_OF_WINDOW": (
@@ -97,13 +97,13 @@ ERRORS = {
     ),
     "ALREADY_BOOKED": (
         409,
-        "Anda sudah memiliki reservasi aktif untuk layanan ini.",
+        "Anda sudah memiliki pemesanan aktif untuk layanan ini.",
         "You already have an active booking for this service.",
     ),
-    "BOOKING_NOT_ACTIVE": (409, "Reservasi ini tidak aktif lagi.", "This booking is no longer active."),
+    "BOOKING_NOT_ACTIVE": (409, "Pemesanan ini tidak aktif lagi.", "This booking is no longer active."),
     "CANCEL_TOO_LATE": (
         409,
-        "Reservasi tidak dapat dibatalkan setelah jadwal dimulai.",
+        "Pemesanan tidak dapat dibatalkan setelah jadwal dimulai.",
         "The slot has started; it can no longer be cancelled.",
     ),
     "RESCHEDULE_TOO_LATE": (
@@ -113,7 +113,7 @@ ERRORS = {
     ),
     "RESCHEDULE_LIMIT_REACHED": (
         409,
-        "Jadwal reservasi ini sudah pernah diubah.",
+        "Jadwal pemesanan ini sudah pernah diubah.",
         "This booking has already been rescheduled.",
     ),
     "IDEMPOTENCY_KEY_REUSED": (
@@ -124,7 +124,7 @@ ERRORS = {
     "TICKET_NOT_FOUND": (404, "Nomor antrean tidak ditemukan.", "No such ticket."),
     "CHECK_IN_WRONG_DAY": (
         409,
-        "Reservasi ini bukan untuk hari ini.",
+        "Pemesanan ini bukan untuk hari ini.",
         "This booking is not for today.",
     ),
     "TICKET_INVALID_TRANSITION": (
@@ -151,7 +151,7 @@ ERRORS = {
     ),
     "BOOKING_CLOSED": (
         409,
-        "Reservasi sudah berakhir; dokumen tidak dapat diunggah lagi.",
+        "Pemesanan sudah berakhir; dokumen tidak dapat diunggah lagi.",
         "The booking has ended; documents can no longer be uploaded.",
     ),
 }

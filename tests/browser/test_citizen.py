@@ -203,7 +203,9 @@ def test_an_expired_session_comes_back_to_the_same_page_after_signing_in(new_pag
     page = new_page()
     person = signed_in(page, gateway, mailbox)
     # Both tokens stop working (as after a password change elsewhere): the next page needs a new sign-in.
-    page.evaluate("""() => localStorage.setItem("antre.citizen.session", JSON.stringify({access: "x", refresh: "y"}))""")
+    page.evaluate(
+        """() => localStorage.setItem("antre.citizen.session", JSON.stringify({access: "x", refresh: "y"}))"""
+    )
     page.goto("/bookings?from=menu")
     expect(page.get_by_text("Sesi Anda berakhir")).to_be_visible()
     page.get_by_label("Alamat email").fill(person["email"])
@@ -226,11 +228,13 @@ def test_english_on_a_switch_that_is_remembered(new_page, shots, axe):
     axe(page)
 
 
-def test_a_slot_taken_meanwhile_offers_the_next_free_ones(new_page, stack, gateway, mailbox, shots, axe):
+def test_a_slot_taken_meanwhile_offers_the_next_free_ones_then_the_one_move_is_checked_first(
+    new_page, stack, gateway, mailbox, shots, axe
+):
     page = new_page()
     signed_in(page, gateway, mailbox)
     page.goto("/book/paspor_baru/SBY")
-    page.locator("a.choice").first.click()
+    page.locator("a.choice").nth(2).click()  # at least two days ahead, so the booking may still be moved
     page.locator("button.choice").first.click()
     expect(page.get_by_role("heading", name="Periksa pemesanan Anda")).to_be_visible()
     chosen = page.evaluate("JSON.parse(sessionStorage.getItem('antre.draft')).slot.slot_id")
@@ -248,13 +252,45 @@ def test_a_slot_taken_meanwhile_offers_the_next_free_ones(new_page, stack, gatew
     page.locator("button.choice").nth(1).click()  # the first may be the full one, still in a cached answer
     page.get_by_role("button", name="Pesan jadwal ini").click()
     expect(page.get_by_role("heading", name="Pemesanan berhasil")).to_be_visible()
+    code = page.locator(".code").inner_text()
+    expect(page).to_have_url(re.compile(f"/bookings/{code}$"))  # a reload does not say "booked" again
+
+    # A code typed in lower case opens the same booking under its own code.
+    page.goto(f"/bookings/{code.lower()}")
+    expect(page.locator(".code")).to_have_text(code)
+    expect(page).to_have_url(re.compile(f"/bookings/{code}$"))
+
+    # The one move a booking allows is checked on its own page before it is made.
+    before = page.locator(".summary-list").inner_text()
+    page.get_by_role("link", name="Ubah jadwal").click()
+    page.locator("button.choice").last.click()
+    expect(page.get_by_role("heading", name="Periksa perubahan jadwal")).to_be_visible()
+    expect(page.get_by_text("hanya dapat diubah satu kali")).to_be_visible()
+    shots(page, "citizen-reschedule-check")
+    axe(page)
+    page.get_by_role("button", name="Ya, ubah jadwal").click()
+    expect(page.get_by_role("heading", name="Pemesanan", exact=True)).to_be_visible()
+    expect(page.get_by_text("Jadwal ini tidak dapat diubah lagi")).to_be_visible()
+    assert page.locator(".summary-list").inner_text() != before
+
+    # A file over the cap is refused before it is sent over slow mobile data.
+    page.get_by_role("link", name="Unggah dokumen").click()
+    requests_sent = []
+    page.on("request", lambda r: r.method == "POST" and requests_sent.append(r.url))
+    card = page.locator(".card").first
+    card.locator("input[type=file]").set_input_files(
+        {"name": "scan.png", "mimeType": "image/png", "buffer": b"\x89PNG" + bytes(6 * 1024 * 1024)}
+    )
+    card.get_by_role("button", name="Unggah").click()
+    expect(card).to_contain_text("Paling besar 5 MB")
+    assert requests_sent == []
 
 
 def test_the_apis_field_errors_land_on_the_step_that_holds_the_field(new_page, shots):
     page = new_page()
     person = new_person()
     page.goto("/register")
-    fill_the_three_steps(page, {**person, "nik": "3273015507900001"})  # birth digits that do not match
+    fill_the_three_steps(page, {**person, "nik": "9973014211880001"})  # no such region: only the API knows
     page.get_by_role("button", name="Daftar dan kirim kode").click()
     expect(page.get_by_text("Langkah 1 dari 4")).to_be_visible()
     expect(page.locator(".field.has-error")).to_have_count(1)

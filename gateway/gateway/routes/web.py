@@ -25,7 +25,8 @@ def serve(request, asset, status=200, security=True):
     if asset.gzipped is not None:
         response.headers["Vary"] = "Accept-Encoding"
     response.headers["Cache-Control"] = asset.cache_control
-    if security:
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    if security:  # pages; files need only nosniff
         response.headers.update(SECURITY_HEADERS)
     response.set_etag(asset.etag)
     return response.make_conditional(request) if status == 200 else response

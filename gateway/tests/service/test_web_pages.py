@@ -72,6 +72,7 @@ def test_hashed_assets_are_immutable_and_compressed(client):
     assert plain.content == SCRIPT and "Content-Encoding" not in plain.headers
     assert plain.headers["Cache-Control"] == "public, max-age=31536000, immutable"
     assert plain.headers["Content-Type"] == "text/javascript; charset=utf-8"
+    assert plain.headers["X-Content-Type-Options"] == "nosniff"
     raw = client.get("/assets/citizen-AB12.js", headers={"Accept-Encoding": "gzip"}, stream=True).raw
     assert raw.headers["Content-Encoding"] == "gzip" and raw.headers["Vary"] == "Accept-Encoding"
     body = raw.read(decode_content=False)

@@ -1,5 +1,5 @@
 // Register (three short steps and a check of the answers), verify the emailed code, sign in, and help.
-import { t, has, language } from "../lib/i18n.js";
+import { t, has, language, formatDate } from "../lib/i18n.js";
 import { h, show, field, showErrors, values, notice } from "../lib/dom.js";
 import { api, explain } from "../lib/api.js";
 import { go, param } from "../lib/router.js";
@@ -7,6 +7,7 @@ import * as session from "../lib/session.js";
 import { page } from "./main.js";
 
 const DRAFT = "antre.register";
+const LONG_DATE = { day: "numeric", month: "long", year: "numeric" };
 const STEPS = [
   ["nik", "full_name", "birth_date"],
   ["email", "phone"],
@@ -64,8 +65,9 @@ export function registerPage() {
     const entered = values(form);
     if (names.includes("password")) password = form.elements.password.value;
     saveDraft(entered);
-    const missing = Object.fromEntries(names.filter((n) => !(n === "password" ? password : entered[n])).map((n) => [n, [t("reg.missing")]]));
-    if (Object.keys(missing).length) return showErrors(form, [], missing);
+    for (const name of names) delete serverErrors[name]; // answered again: the API judges it anew
+    const problems = checkStep(names, { ...entered, password }, { ...data, ...entered });
+    if (Object.keys(problems).length) return showErrors(form, [], problems);
     go(`/register?step=${step + 1}`);
   });
   show(main, t("reg.title"),
@@ -79,11 +81,33 @@ export function registerPage() {
   if (Object.keys(mine).length) showErrors(form, [], mine);
 }
 
+/** What the browser can tell before the API does, so nobody walks the steps twice for a typo. */
+function checkStep(names, entered, all) {
+  const problems = {};
+  for (const name of names) {
+    const value = entered[name];
+    if (!value) problems[name] = [t("reg.missing")];
+    else if (name === "nik" && !/^\d{16}$/.test(value)) problems.nik = [t("reg.nik.digits")];
+    else if (name === "nik" && all.birth_date && !nikMatchesBirthDate(value, all.birth_date)) problems.nik = [t("reg.nik.invalid")];
+    else if (name === "email" && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value)) problems.email = [t("reg.email.invalid")];
+    else if (name === "phone" && !/^\+?[\d\s-]{9,20}$/.test(value)) problems.phone = [t("reg.phone.invalid")];
+    else if (name === "password" && value.length < 12) problems.password = [t("reg.password.short")];
+  }
+  return problems;
+}
+
+/** Digits 7–12 of a NIK are the birth date as DDMMYY, the day plus 40 for women. */
+function nikMatchesBirthDate(nik, birthDate) {
+  const [year, month, day] = birthDate.split("-");
+  const dd = Number(nik.slice(6, 8));
+  return (dd === Number(day) || dd === Number(day) + 40) && nik.slice(8, 10) === month && nik.slice(10, 12) === year.slice(2);
+}
+
 function registerCheck(main, data) {
   if (!password) return go("/register?step=3", { replace: true }); // the password is not kept across reloads
   const rows = ["nik", "full_name", "birth_date", "email", "phone"].map((name) => {
     const step = STEPS.findIndex((s) => s.includes(name)) + 1;
-    return h("div", null, h("dt", null, t(`reg.${name}`)), h("dd", null, data[name] || "—", " ", h("a", { href: `/register?step=${step}`, "aria-label": `${t("change")} ${t(`reg.${name}`)}` }, t("change"))));
+    return h("div", null, h("dt", null, t(`reg.${name}`)), h("dd", null, (name === "birth_date" && data[name] ? formatDate(data[name], LONG_DATE) : data[name]) || "—", " ", h("a", { href: `/register?step=${step}`, "aria-label": `${t("change")} ${t(`reg.${name}`)}` }, t("change"))));
   });
   const form = h("form", { novalidate: true }, h("button", { class: "button", type: "submit" }, t("reg.submit")));
   form.addEventListener("submit", async (e) => {
@@ -111,7 +135,7 @@ function registerCheck(main, data) {
 }
 
 /** The API words its field errors in English; a page in Bahasa Indonesia says what to fix in its own words. */
-function inPageLanguage(errors) {
+function inPageLanguage(errors = {}) {
   if (language() === "en") return errors;
   return Object.fromEntries(Object.entries(errors).map(([name, list]) => [name, has(`reg.${name}.invalid`) ? [t(`reg.${name}.invalid`)] : list]));
 }
@@ -134,25 +158,29 @@ export function verifyPage() {
       sessionStorage.setItem("antre.loginNotice", t("verify.done"));
       go(`/login?email=${encodeURIComponent(body.email)}`);
     } catch (err) {
-      showErrors(form, [explain(err)], err.errors);
+      showErrors(form, [explain(err)], inPageLanguage(err.errors));
     }
   });
   const resend = h("button", { type: "button", class: "button secondary", onclick: async () => {
     const value = form.elements.email.value.trim();
     if (!value) return showErrors(form, [], { email: [t("reg.missing")] });
+    showErrors(form, []);
     try {
       await api("POST", "/api/v1/auth/otp", { body: { email: value } });
       status.replaceChildren(notice(t("verify.resent"), "ok"));
     } catch (err) {
-      status.replaceChildren(notice(explain(err), "error"));
+      // A new code at most once a minute: that is a wait, not "too many attempts".
+      const text = err.status === 429 ? t("verify.wait", { seconds: err.retryAfter || 60 }) : explain(err);
+      status.replaceChildren(notice(text, err.status === 429 ? "warn" : "error"));
     }
   } }, t("verify.resend"));
   show(main, t("verify.title"), h("p", null, t("verify.intro")), form, h("h2", null, t("verify.noCode")), h("p", null, t("verify.noCodeBody")), resend, status);
 }
 
 export function loginPage() {
-  const main = page();
   const next = safeNext(param("next"));
+  if (session.signedIn()) return go(next || "/bookings", { replace: true });
+  const main = page();
   const reason = sessionStorage.getItem("antre.loginReason");
   const done = sessionStorage.getItem("antre.loginNotice");
   sessionStorage.removeItem("antre.loginReason");
@@ -170,7 +198,12 @@ export function loginPage() {
     try {
       session.save(await api("POST", "/api/v1/auth/login", { body }));
       const me = await api("GET", "/api/v1/me", { auth: true });
-      if (me.role !== "citizen") return (location.href = "/staff/");
+      if (me.role !== "citizen") {
+        session.clear(); // an officer's account belongs in the console, which keeps its own session
+        showErrors(form, [t("login.staff")], {});
+        form.querySelector(".error-summary ul").append(h("li", null, h("a", { href: "/staff/" }, t("login.toConsole"))));
+        return;
+      }
       go(next || "/bookings", { replace: true });
     } catch (err) {
       showErrors(form, [explain(err)], err.status === 400 ? err.errors : {});
@@ -186,10 +219,18 @@ export function loginPage() {
   );
 }
 
-/** Only a path of this app: a link someone else made must not send the person elsewhere after login. */
+/** Only an address of this app: a link someone else made must not send the person elsewhere after login. */
 function safeNext(next) {
-  return next && next.startsWith("/") && !next.startsWith("//") ? next : null;
+  if (!next) return null;
+  try {
+    const url = new URL(next, location.origin);
+    return url.origin === location.origin && CITIZEN.test(url.pathname) ? url.pathname + url.search : null;
+  } catch (e) {
+    return null;
+  }
 }
+
+const CITIZEN = /^\/(book|bookings|help)(\/|$)/;
 
 export function helpPage() {
   const main = page();

@@ -7,11 +7,13 @@ import * as session from "../lib/session.js";
 import { page, needLogin, retryButton } from "./main.js";
 import {
   getServices, getService, getOffices, getOffice, serviceName, documentName, draft, setDraft, clearDraft,
-  availability, saveBooking,
+  availability, saveBooking, savedBookings,
 } from "./data.js";
 
 function failed(main, title, err) {
-  show(main, title, notice(explain(err), "error"), retryButton());
+  const saved = err.code === "NETWORK" && Object.keys(savedBookings()).length > 0;
+  show(main, title, notice(explain(err), "error"), retryButton(),
+    saved ? h("p", null, h("a", { href: "/bookings" }, t("home.offlineSaved"))) : null);
 }
 
 export async function homePage() {

@@ -86,7 +86,15 @@ async function loadBooking(code) {
   }
 }
 
-export async function bookingPage(code) {
+/** Codes are upper case; an address typed in lower case shows (and saves) the booking under its own code. */
+function canonical(code, suffix = "") {
+  const upper = code.toUpperCase();
+  if (upper !== code) history.replaceState(null, "", `/bookings/${upper}${suffix}${location.search}`);
+  return upper;
+}
+
+export async function bookingPage(rawCode) {
+  const code = canonical(rawCode);
   const saved = savedBookings()[code];
   if (!session.signedIn() && !saved) return needLogin();
   const main = page();
@@ -102,13 +110,15 @@ export async function bookingPage(code) {
   const tz = office.timezone;
   const active = ACTIVE.includes(booking.status);
   const isNew = param("new") === "1";
+  if (isNew) history.replaceState(null, "", `/bookings/${code}`); // a reload is not a second "booked!"
   const startsIn = new Date(booking.start) - Date.now();
   show(main, isNew ? t("booking.doneTitle") : t("booking.title"),
     offline ? notice(t("offline"), "warn") : null,
     isNew ? notice(t("booking.done"), "ok") : null,
     h("div", { class: "panel" },
       h("p", null, t("booking.code")),
-      h("span", { class: "code", "aria-label": code.split("").join(" ") }, code),
+      h("span", { class: "code", "aria-hidden": "true" }, code),
+      h("span", { class: "visually-hidden" }, code.split("").join(" ")), // read out one character at a time
       active ? h("img", { class: "qr", src: qr, width: 320, height: 320, alt: t("booking.qrAlt", { code }) }) : null,
       active ? h("p", null, t("booking.showAtDoor")) : null,
     ),
@@ -135,6 +145,37 @@ export async function bookingPage(code) {
   );
 }
 
+/** The one change a booking allows, checked before it is made: old and new time side by side. */
+function confirmMove(main, code, booking, office, slot) {
+  const tz = office.timezone;
+  const result = h("div", { "aria-live": "polite" });
+  const yes = button(t("reschedule.confirm"));
+  yes.addEventListener("click", async () => {
+    yes.disabled = true;
+    result.replaceChildren(notice(t("check.booking")));
+    try {
+      const moved = await api("POST", `/api/v1/bookings/${code}/reschedule`, { auth: true, body: { slot_id: slot.slot_id } });
+      saveBooking(code, { booking: moved });
+      go(`/bookings/${code}`, { replace: true });
+    } catch (err) {
+      yes.disabled = false;
+      if (err.code === "SESSION_EXPIRED") return needLogin(t("err.session"));
+      result.replaceChildren(notice(explain(err), "error"));
+    }
+  });
+  show(main, t("reschedule.checkTitle"),
+    h("dl", { class: "summary-list" },
+      item(t("reschedule.from"), `${formatDate(booking.date)}, ${formatTime(booking.start, tz)}`),
+      item(t("reschedule.to"), `${formatDate(slot.date)}, ${formatTime(slot.start, tz)}`),
+      item(t("check.office"), office.name),
+    ),
+    notice(t("reschedule.once"), "warn"),
+    yes,
+    h("a", { class: "button secondary", href: `/bookings/${code}/reschedule` }, t("reschedule.other")),
+    result,
+  );
+}
+
 function item(label, value) {
   return h("div", null, h("dt", null, label), h("dd", null, value));
 }
@@ -149,8 +190,9 @@ function ticketPanel(ticket) {
   );
 }
 
-export async function cancelPage(code) {
+export async function cancelPage(rawCode) {
   if (requireLogin()) return;
+  const code = canonical(rawCode, "/cancel");
   const main = page();
   const result = h("div", { "aria-live": "polite" });
   const yes = button(t("cancel.confirm"), { class: "button warning" });
@@ -170,8 +212,9 @@ export async function cancelPage(code) {
     h("a", { class: "button secondary", href: `/bookings/${code}` }, t("cancel.keep")), result);
 }
 
-export async function reschedulePage(code) {
+export async function reschedulePage(rawCode) {
   if (requireLogin()) return;
+  const code = canonical(rawCode, "/reschedule");
   const main = page();
   let booking, office, slots;
   try {
@@ -186,26 +229,14 @@ export async function reschedulePage(code) {
     if (err.code === "SESSION_EXPIRED") return needLogin(t("err.session"));
     return show(main, t("reschedule.title"), notice(explain(err), "error"), retryButton());
   }
-  const result = h("div", { "aria-live": "polite" });
   const byDay = new Map();
   for (const s of slots) byDay.set(s.date, [...(byDay.get(s.date) || []), s]);
+  const tz = office.timezone;
   show(main, t("reschedule.title"),
     h("p", null, t("booking.rescheduleRule")),
-    h("p", null, t("reschedule.current", { date: formatDate(booking.date), time: formatTime(booking.start, office.timezone) })),
-    result,
+    h("p", null, t("reschedule.current", { date: formatDate(booking.date), time: formatTime(booking.start, tz) })),
     byDay.size === 0 ? notice(t("slot.none"), "warn") : null,
-    [...byDay.entries()].map(([date, list]) => [h("h2", null, formatDate(date)), slotChoices(list, office, async (slot) => {
-      result.replaceChildren(notice(t("check.booking")));
-      try {
-        const moved = await api("POST", `/api/v1/bookings/${code}/reschedule`, { auth: true, body: { slot_id: slot.slot_id } });
-        saveBooking(code, { booking: moved });
-        go(`/bookings/${code}`, { replace: true });
-      } catch (err) {
-        if (err.code === "SESSION_EXPIRED") return needLogin(t("err.session"));
-        result.replaceChildren(notice(explain(err), "error"));
-        result.querySelector(".notice")?.focus?.();
-      }
-    })]),
+    [...byDay.entries()].map(([date, list]) => [h("h2", null, formatDate(date)), slotChoices(list, office, (slot) => confirmMove(main, code, booking, office, slot))]),
     h("p", null, h("a", { href: `/bookings/${code}` }, t("back"))),
   );
 }

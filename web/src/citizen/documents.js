@@ -10,8 +10,12 @@ import { documentName } from "./data.js";
 const ACCEPT = "application/pdf,image/jpeg,image/png";
 const TAG = { missing: "", uploaded: "wait", approved: "ok", rejected: "bad" };
 
-export async function documentsPage(code) {
+const MAX_BYTES = 5 * 1024 * 1024; // the gateway's cap (DOCUMENTS_MAX_BYTES): said before a slow upload
+let justUploaded = null;
+
+export async function documentsPage(rawCode) {
   if (!session.signedIn()) return needLogin();
+  const code = rawCode.toUpperCase();
   const main = page();
   let data;
   try {
@@ -20,7 +24,10 @@ export async function documentsPage(code) {
     if (err.code === "SESSION_EXPIRED") return needLogin(t("err.session"));
     return show(main, t("docs.title"), notice(explain(err), "error"), retryButton());
   }
+  const uploaded = justUploaded;
+  justUploaded = null;
   show(main, t("docs.title"),
+    uploaded ? notice(t("docs.uploaded.ok", { name: uploaded }), "ok") : null,
     h("p", null, t("docs.intro", { code })),
     data.complete ? notice(t("docs.complete"), "ok") : null,
     h("ul", { class: "cards" }, data.checklist.map((entry) => h("li", { class: "card" }, docEntry(code, entry)))),
@@ -43,6 +50,10 @@ function docEntry(code, entry) {
     e.preventDefault();
     const file = input.files[0];
     if (!file) return status.replaceChildren(notice(t("docs.pick"), "error"));
+    if (file.type && !ACCEPT.split(",").includes(file.type)) return status.replaceChildren(notice(t("docs.wrongType"), "error"));
+    if (file.size > MAX_BYTES) {
+      return status.replaceChildren(notice(t("docs.tooLarge", { size: (file.size / 1024 / 1024).toFixed(1) }), "error"));
+    }
     const body = new FormData();
     body.append("doc_type", entry.type);
     body.append("file", file);
@@ -50,6 +61,7 @@ function docEntry(code, entry) {
     status.replaceChildren(notice(t("docs.uploading")));
     try {
       await api("POST", `/api/v1/bookings/${code}/documents`, { auth: true, form: body });
+      justUploaded = documentName(entry);
       documentsPage(code);
     } catch (err) {
       form.querySelector("button").disabled = false;
@@ -60,7 +72,7 @@ function docEntry(code, entry) {
   return [
     h("h2", null, documentName(entry)),
     h("p", null, h("span", { class: `tag ${TAG[entry.status] || ""}` }, t(`docs.${entry.status}`)), " ", h("span", { class: "muted" }, entry.required ? t("required") : t("optional"))),
-    entry.status === "rejected" ? notice(t("docs.rejected.fix", { reason: entry.reason || "—" }), "error") : null,
+    entry.status === "rejected" ? notice(t("docs.rejected.fix", { reason: (entry.reason || "—").replace(/[.\s]+$/, "") }), "error") : null,
     entry.status === "approved" ? null : form,
   ];
 }
