@@ -63,3 +63,25 @@ def test_board_shows_a_call_within_2_s_and_survives_a_network_drop(stack, gatewa
     expect(rows).to_have_count(2)
     expect(rows.nth(1)).to_contain_text(number)
     assert page.evaluate("performance.getEntriesByType('navigation').length") == 1  # never reloaded
+
+
+def test_board_in_english_for_this_page_only(stack, gateway, new_page, shots, axe):
+    """``?lang=en`` switches the board, not the device: the citizen app on the same browser stays Indonesian.
+    One person waiting is "1 person"."""
+    officer = staff("officer", OFFICE)
+    headers = bearer(stack, officer, **{"Idempotency-Key": uuid.uuid4().hex})
+    waiting = gateway.post(f"/api/v1/offices/{OFFICE}/walk-ins", json={"service_code": "paspor_baru"}, headers=headers)
+    assert waiting.status_code == 201, waiting.text
+    page = new_page(viewport=TV)
+    page.goto(f"/board/{OFFICE}?lang=en")
+    expect(page.get_by_role("heading", name="Now calling")).to_be_visible()
+    expect(page.locator(".board-waiting")).to_have_text("1 person")
+    assert page.evaluate("document.documentElement.lang") == "en"
+    assert page.evaluate("localStorage.getItem('antre.lang')") is None
+    shots(page, "board-english")
+    axe(page)
+    page.goto("/status")
+    expect(page.get_by_role("heading", name="Status layanan Antre")).to_be_visible()
+    # Leave the hall as it was: the waiting visitor is called (the other test counts from its own calls).
+    called = gateway.post(f"/api/v1/offices/{OFFICE}/counters/4/call-next", headers=bearer(stack, officer))
+    assert called.status_code == 200, called.text

@@ -34,6 +34,7 @@ def test_officer_walk_in_call_start_complete(new_page, make_staff, shots, axe):
     nav = page.get_by_role("navigation")
     expect(nav.get_by_role("link", name="Tanpa janji")).to_be_visible()
     expect(nav.get_by_role("link", name="Kapasitas")).to_have_count(0)
+    expect(page.locator("a.brand")).to_have_attribute("href", "/staff/")  # the console's home, not the citizens'
     shots(page, "staff-home")
     axe(page)
 
@@ -74,6 +75,7 @@ def test_officer_walk_in_call_start_complete(new_page, make_staff, shots, axe):
     # Nobody else waits: call-next says so (204).
     page.get_by_role("button", name="Panggil berikutnya").click()
     expect(page.get_by_text("Tidak ada yang menunggu.")).to_be_visible()
+    expect(page.get_by_role("button", name="Panggil berikutnya")).to_be_focused()  # not lost on <body>
     # The counter number is remembered on the device.
     page.reload()
     expect(page.get_by_label("Nomor loket")).to_have_value("1")
@@ -105,8 +107,14 @@ def test_supervisor_capacity_forecast_stats(new_page, make_staff, shots, axe):
     page.get_by_role("button", name="Periksa perubahan").click()
     expect(page.locator(".error-summary")).to_contain_text("Bilangan dari 1 sampai 100")
     page.get_by_label("Jumlah loket").fill("7")
+    monday = page.get_by_label("Senin").input_value()
+    page.get_by_label("Senin").fill("08.00-12.00, 13.00-16.00")  # the Indonesian way of writing times
     page.get_by_role("button", name="Periksa perubahan").click()
     expect(page.get_by_role("heading", name="Periksa perubahan kapasitas")).to_be_visible()
+    expect(page.locator(".summary-list")).to_contain_text("08:00-12:00, 13:00-16:00")
+    page.get_by_role("button", name="Ubah").click()
+    page.get_by_label("Senin").fill(monday)
+    page.get_by_role("button", name="Periksa perubahan").click()
     shots(page, "staff-capacity-check")
     axe(page)
     page.get_by_role("button", name="Simpan kapasitas").click()
@@ -127,6 +135,15 @@ def test_supervisor_capacity_forecast_stats(new_page, make_staff, shots, axe):
     expect(stats.get_by_role("columnheader", name="Rata-rata tunggu (menit)")).to_be_visible()
     expect(stats.get_by_role("row")).to_have_count(8)
     shots(page, "staff-stats")
+    axe(page)
+    # "From" after "to": said on the field before anything is sent.
+    page.get_by_label("Dari tanggal").fill("2030-01-10")
+    page.get_by_label("Sampai tanggal").fill("2030-01-01")
+    page.get_by_role("button", name="Tampilkan").click()
+    expect(page.locator(".error-summary")).to_contain_text("Tanggal akhir harus sama dengan atau sesudah tanggal awal")
+    expect(page.get_by_label("Sampai tanggal")).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_role("table", name="Angka per hari")).to_have_count(0)
+    shots(page, "staff-stats-range-error")
     axe(page)
 
 
@@ -205,4 +222,34 @@ def test_officer_reviews_the_documents_of_a_booking(stack, gateway, new_page, ma
     expect(ktp.locator(".tag.ok")).to_have_text("Diterima")
     expect(kk.locator(".tag.bad")).to_have_text("Ditolak")
     shots(page, "staff-documents-reviewed")
+    axe(page)
+
+
+def test_check_in_for_another_day_is_explained_without_the_button(stack, gateway, new_page, make_staff, shots, axe):
+    """A booking two or more days ahead: the officer is told it is not for today, and no check-in is offered."""
+    slots = gateway.get(f"/api/v1/offices/{OFFICE}/availability", params={"service": "paspor_hilang"}).json()
+    later = datetime.now(UTC) + timedelta(hours=50)
+    slot = next(s for s in slots if datetime.fromisoformat(s["start"]) > later and s["remaining"] > 0)
+    booked = gateway.post(
+        "/api/v1/bookings",
+        json={"slot_id": slot["slot_id"], "service_code": "paspor_hilang"},
+        headers=bearer(stack, citizen()),
+    )
+    assert booked.status_code == 201, booked.text
+    code = booked.json()["reservation_code"]
+    office = gateway.get(f"/api/v1/offices/{OFFICE}").json()
+
+    page = new_page()
+    sign_in(page, make_staff("officer", OFFICE), "/staff/check-in")
+    page.get_by_label("Kode pemesanan").fill(code)
+    page.get_by_label("Kode pemesanan").press("Enter")
+    expect(page.get_by_role("heading", name=f"Pemesanan {code}")).to_be_visible()
+    result = page.locator(".staff-result")
+    expect(result).to_contain_text(office["name"])  # the office's name, not its code
+    expect(result.get_by_role("status")).to_contain_text("bukan hari ini")
+    expect(result.locator(".tag.ok")).to_have_count(0)  # never the green "ready" tag
+    expect(page.get_by_role("button", name="Check-in dan beri nomor antrean")).to_have_count(0)
+    walk_in = page.get_by_role("link", name=re.compile("beri nomor tanpa janji"))
+    expect(walk_in).to_have_attribute("href", "/staff/walk-in")
+    shots(page, "staff-check-in-other-day")
     axe(page)

@@ -11,8 +11,9 @@ const POLL_MS = 1000;
 const MAX_BACKOFF_MS = 5000;
 const REQUEST_TIMEOUT_MS = 4000;
 
-const wanted = new URLSearchParams(location.search).get("lang"); // a screen has no keyboard: ?lang=en
-if (wanted && wanted !== language()) setLanguage(wanted);
+// A screen has no keyboard: ?lang=en, for this page only (the device's other apps keep their own choice).
+const wanted = new URLSearchParams(location.search).get("lang");
+if (wanted && wanted !== language()) setLanguage(wanted, { remember: false });
 useCatalogue(catalogue);
 
 const code = decodeURIComponent(location.pathname.split("/").filter(Boolean)[1] || "").toUpperCase();
@@ -74,7 +75,8 @@ function draw(board) {
     h("td", { class: "board-number" }, item.ticket_number),
     h("td", { class: "board-counter" }, item.counter))));
   empty.hidden = list.length > 0;
-  waiting.textContent = t("board.people", { count: formatNumber(board.waiting) });
+  const plural = new Intl.PluralRules(language() === "en" ? "en-GB" : "id-ID").select(board.waiting) === "one" ? "one" : "other";
+  waiting.textContent = t(`board.people.${plural}`, { count: formatNumber(board.waiting) });
   wait.textContent = board.estimated_wait_minutes > 0 ? t("board.minutes", { minutes: formatNumber(board.estimated_wait_minutes) }) : t("board.noWait");
   const numbers = new Set(list.map((x) => `${x.ticket_number}@${x.counter}`));
   if (seen) {

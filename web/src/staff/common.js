@@ -1,6 +1,6 @@
 // What every console page shares: who is signed in, which office, the catalogue of services, how an API
 // failure is shown (a lost session returns to the sign-in form on the same address), and page timers.
-import { t, language, formatNumber } from "../lib/i18n.js";
+import { t, has, language, formatNumber } from "../lib/i18n.js";
 import { h, notice, replace } from "../lib/dom.js";
 import { api, explain, ApiError } from "../lib/api.js";
 import * as session from "../lib/session.js";
@@ -38,8 +38,9 @@ export async function serviceNames() {
 }
 
 /** Show ``err`` in ``target`` (replacing what it held), with the advice for its code when there is one. A
- * lost session instead shows the sign-in form; after signing in the same page comes back. */
-export function fail(target, err) {
+ * lost session instead shows the sign-in form; after signing in the same page comes back. ``focus``: after
+ * something the person pressed, focus moves to the error (never for a page's own timed refresh). */
+export function fail(target, err, { focus = false } = {}) {
   if (err instanceof ApiError && (err.code === "SESSION_EXPIRED" || err.status === 401)) {
     session.clear();
     state.me = null;
@@ -50,10 +51,11 @@ export function fail(target, err) {
   const advice = err instanceof ApiError && hasAdvice(err.code) ? t(`advice.${err.code}`) : null;
   replace(target, h("div", { class: "notice notice-error", role: "alert" }, h("p", null, explain(err)), advice ? h("p", null, advice) : null));
   target.hidden = false;
+  if (focus) target.focus();
 }
 
 function hasAdvice(code) {
-  return t(`advice.${code}`) !== `advice.${code}`;
+  return has(`advice.${code}`);
 }
 
 /** The ticket number, large, as the visitor must hear it. */
@@ -92,7 +94,7 @@ export function stopTimers() {
 }
 
 export function errorBox() {
-  return h("div", { class: "staff-error", hidden: true });
+  return h("div", { class: "staff-error", tabindex: "-1", hidden: true });
 }
 
 export function okNotice(text) {

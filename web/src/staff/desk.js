@@ -1,9 +1,9 @@
-// The front desk and the counter: check-in by reservation code, walk-in numbers, calling the next visitor
+// The front desk and the counter: check-in by booking code, walk-in numbers, calling the next visitor
 // and moving the called ticket along, and the waiting queue.
 import { t, formatDate, formatTime } from "../lib/i18n.js";
 import { h, show, field, button, replace, showErrors, values, notice } from "../lib/dom.js";
 import { api, idempotencyKey } from "../lib/api.js";
-import { officeCode, office, serviceNames, fail, ticketPanel, errorBox, every, okNotice } from "./common.js";
+import { officeCode, office, cached, serviceNames, fail, ticketPanel, errorBox, every, okNotice, todayIn } from "./common.js";
 
 const enc = encodeURIComponent;
 
@@ -35,10 +35,22 @@ export function checkInPage(main) {
     try {
       const [booking, names, where] = await Promise.all([
         api("GET", `/api/v1/bookings/${enc(code)}`, { auth: true }), serviceNames(), office()]);
-      const active = booking.status === "confirmed" || booking.status === "checked_in";
+      const here = booking.office_code === officeCode();
+      const theirs = here ? where : await cached(`/api/v1/offices/${enc(booking.office_code)}`).catch(() => null);
+      const zone = theirs?.timezone || where.timezone;
+      const today = todayIn(where.timezone);
+      // Only a confirmed booking for today at this office can be checked in; anything else is explained
+      // here, before the officer presses anything (the API would refuse it).
+      let why = null;
+      if (booking.status === "checked_in") why = t("checkin.already");
+      else if (booking.status !== "confirmed") why = t("checkin.notActive", { status: t(`status.${booking.status}`) });
+      else if (!here) why = t("checkin.otherOffice", { office: theirs?.name || booking.office_code });
+      else if (booking.date !== today) why = t(booking.date < today ? "checkin.pastDay" : "checkin.otherDay", { date: formatDate(booking.date) });
+      const ready = why === null;
       const checkIn = button(t("checkin.submit"), {
         onclick: async () => {
           checkIn.disabled = true;
+          box.hidden = true;
           try {
             const ticket = await api("POST", `/api/v1/offices/${enc(officeCode())}/check-ins`, { auth: true, body: { reservation_code: booking.reservation_code } });
             replace(result, ticketPanel(t("checkin.done"), ticket, names, h("p", null, t("checkin.tell"))),
@@ -47,26 +59,30 @@ export function checkInPage(main) {
             result.querySelector("h2").focus();
           } catch (err) {
             checkIn.disabled = false;
-            fail(box, err);
+            fail(box, err, { focus: true });
           }
         },
       });
+      const tag = ready ? "ok" : booking.status === "checked_in" || booking.status === "confirmed" ? "wait" : "bad";
       replace(result,
         h("h2", { tabindex: "-1" }, t("checkin.booking", { code: booking.reservation_code })),
         summary([
           [t("ticket.service"), names[booking.service_code] || booking.service_code],
-          [t("checkin.office"), booking.office_code],
+          [t("checkin.office"), theirs?.name || booking.office_code],
           [t("checkin.date"), formatDate(booking.date)],
-          [t("checkin.time"), `${formatTime(booking.start, where.timezone, false)}–${formatTime(booking.end, where.timezone)}`],
-          [t("ticket.status"), h("span", { class: `tag ${active ? "ok" : "bad"}` }, t(`status.${booking.status}`))],
+          [t("checkin.time"), `${formatTime(booking.start, zone, false)}–${formatTime(booking.end, zone)}`],
+          [t("ticket.status"), h("span", { class: `tag ${tag}` }, t(`status.${booking.status}`))],
         ]),
-        active ? notice(t("checkin.ktp"), "warn") : notice(t("checkin.notActive", { status: t(`status.${booking.status}`) }), "error"),
-        active ? checkIn : button(t("checkin.next"), { class: "button secondary", onclick: again }),
+        ready ? notice(t("checkin.ktp"), "warn") : h("div", { class: "notice notice-warn staff-cannot", role: "status" },
+          h("p", null, why),
+          booking.status === "checked_in" ? h("p", null, h("a", { href: "/staff/queue" }, t("checkin.seeQueue")))
+            : h("p", null, h("a", { href: "/staff/walk-in" }, t("checkin.walkIn")))),
+        ready ? checkIn : button(t("checkin.next"), { class: "button secondary", onclick: again }),
       );
-      (active ? checkIn : result.querySelector("h2")).focus();
+      (ready ? checkIn : result.querySelector("h2")).focus();
     } catch (err) {
-      fail(box, err);
       input.select();
+      fail(box, err, { focus: true });
     }
   });
   show(main, t("checkin.title"), form, box, result);
@@ -109,7 +125,7 @@ export async function walkInPage(main) {
       result.querySelector("h2").setAttribute("tabindex", "-1");
       result.querySelector("h2").focus();
     } catch (err) {
-      fail(box, err);
+      fail(box, err, { focus: true });
     } finally {
       submit.disabled = false;
     }
@@ -142,33 +158,41 @@ export async function counterPage(main) {
     class: "button staff-call",
     onclick: async () => {
       box.hidden = true;
-      callNext.disabled = true;
+      callNext.disabled = true; // a disabled button loses focus: each outcome below says where it goes
+      let ticket = null;
       try {
         localStorage.setItem(COUNTER_KEY, counter());
-        const ticket = await api("POST", `/api/v1/offices/${enc(officeCode())}/counters/${enc(counter())}/call-next`, { auth: true });
-        if (!ticket) replace(area, notice(t("counter.empty"), "info"));
-        else showTicket(ticket);
+        ticket = await api("POST", `/api/v1/offices/${enc(officeCode())}/counters/${enc(counter())}/call-next`, { auth: true });
       } catch (err) {
-        fail(box, err);
-      } finally {
         callNext.disabled = false;
+        return fail(box, err, { focus: true });
       }
+      callNext.disabled = false;
+      if (ticket) return showTicket(ticket);
+      replace(area, notice(t("counter.empty"), "info"));
+      callNext.focus(); // nobody waits: the officer presses again in a moment
     },
   });
 
+  let actions = [];
   function step(ticket, action, label, cls) {
-    return button(label, {
+    const self = button(label, {
       class: `button ${cls}`,
       onclick: async () => {
         box.hidden = true;
+        const all = [...actions, callNext];
+        all.forEach((b) => { b.disabled = true; }); // one request at a time: no second start, no double no-show
         try {
           const next = await api("POST", `/api/v1/tickets/${enc(ticket.ticket_id)}/${action}`, { auth: true });
+          all.forEach((b) => { b.disabled = false; });
           showTicket({ ...ticket, ...next });
         } catch (err) {
-          fail(box, err);
+          all.forEach((b) => { b.disabled = false; });
+          fail(box, err, { focus: true });
         }
       },
     });
+    return self;
   }
 
   function showTicket(ticket) {
@@ -180,7 +204,7 @@ export async function counterPage(main) {
       callNext.focus();
       return;
     }
-    const actions = ticket.status === "called"
+    actions = ticket.status === "called"
       ? [step(ticket, "start", t("counter.start"), ""), step(ticket, "no-show", t("counter.noShow"), "warning")]
       : [step(ticket, "complete", t("counter.complete"), "")];
     replace(area,
@@ -204,8 +228,10 @@ export async function counterPage(main) {
 
 export async function queuePage(main) {
   const box = errorBox();
-  const count = h("p", { class: "big-number staff-count" });
-  const updated = h("p", { class: "muted", role: "status" });
+  // Only the count is a live region, and it changes only when the number waiting does; the time of the
+  // last refresh is plain text (announcing it every 10 s would drown a screen reader).
+  const count = h("p", { class: "big-number staff-count", role: "status" });
+  const updated = h("p", { class: "muted" });
   const list = h("div", { class: "table-scroll", tabindex: "0", role: "region", "aria-label": t("queue.caption") });
   const refresh = button(t("queue.refresh"), { class: "button secondary", onclick: () => load() });
   show(main, t("queue.title"), box, count, updated, refresh, list);
@@ -215,7 +241,8 @@ export async function queuePage(main) {
       [where, names] = await Promise.all([office(), serviceNames()]);
       const tickets = await api("GET", `/api/v1/offices/${enc(officeCode())}/queue`, { auth: true });
       box.hidden = true;
-      count.textContent = t("queue.count", { count: tickets.length });
+      const counted = t("queue.count", { count: tickets.length });
+      if (count.textContent !== counted) count.textContent = counted;
       updated.textContent = t("queue.updated", { time: new Date().toLocaleTimeString(document.documentElement.lang === "en" ? "en-GB" : "id-ID", { timeZone: where.timezone }) });
       replace(list, tickets.length
         ? h("table", null,
@@ -233,7 +260,7 @@ export async function queuePage(main) {
       fail(box, err);
     }
   }
+  every(10000, load); // before the first answer, so leaving the page meanwhile stops it too
   await load();
-  every(10000, load);
 }
 

@@ -8,7 +8,17 @@ import { officeCode, office, fail, errorBox, okNotice, todayIn, num } from "./co
 const enc = encodeURIComponent;
 const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 const SLOTS = [15, 20, 30, 45, 60, 90, 120];
-const RANGE = /^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/;
+// "08:00-12:00" or the Indonesian "08.00-12.00" (and "8.00-12.00"); kept as "08:00" for the API.
+const RANGE = /^(\d{1,2})[.:]([0-5]\d)-(\d{1,2})[.:]([0-5]\d)$/;
+
+/** "8.00-12.00" → ["08:00", "12:00"], or null when it is not a range of times. */
+function parseRange(text) {
+  const m = RANGE.exec(text);
+  if (!m) return null;
+  const [, h1, m1, h2, m2] = m;
+  if (Number(h1) > 23 || Number(h2) > 23) return null;
+  return [`${h1.padStart(2, "0")}:${m1}`, `${h2.padStart(2, "0")}:${m2}`];
+}
 
 function hoursText(ranges) {
   return (ranges || []).map(([a, b]) => `${a}-${b}`).join(", ");
@@ -54,9 +64,9 @@ function editForm(main, box, current, draft, saved) {
     for (const d of DAYS) {
       const text = raw[`hours_${d}`].replace(/\s+/g, "").replace(/[–—]/g, "-");
       if (!text) continue;
-      const parts = text.split(",").filter(Boolean);
-      if (!parts.every((p) => RANGE.test(p) && p.slice(0, 5) < p.slice(6))) errors[`hours_${d}`] = [t("capacity.hoursInvalid")];
-      else opening_hours[d] = parts.map((p) => [p.slice(0, 5), p.slice(6)]);
+      const parts = text.split(",").filter(Boolean).map(parseRange);
+      if (!parts.every((p) => p && p[0] < p[1])) errors[`hours_${d}`] = [t("capacity.hoursInvalid")];
+      else opening_hours[d] = parts;
     }
     if (Object.keys(errors).length) return showErrors(form, [], errors);
     checkPage(main, box, current, { counters, slot_minutes: Number(raw.slot_minutes), online_share: share / 100, opening_hours });
@@ -82,7 +92,7 @@ function checkPage(main, box, current, body) {
         editForm(main, box, result, null, t("capacity.saved") + kept);
       } catch (err) {
         save.disabled = false;
-        fail(box, err);
+        fail(box, err, { focus: true });
       }
     },
   });
@@ -105,23 +115,31 @@ async function rangePage(main, title, fromDays, toDays, load) {
   } catch (err) {
     return fail(box, err);
   }
-  const form = h("form", { novalidate: true, class: "row staff-range" },
+  const form = h("form", { novalidate: true, class: "staff-range" }, h("div", { class: "row" }, // the error summary goes above the row
     field({ name: "from", label: t("range.from"), type: "date", value: todayIn(where.timezone, fromDays) }),
     field({ name: "to", label: t("range.to"), type: "date", value: todayIn(where.timezone, toDays) }),
-    h("div", { class: "field" }, h("button", { class: "button", type: "submit" }, t("range.show"))),
-  );
-  async function run() {
+    // Lined up with the date fields (.field); showErrors() expects a .field-error in every .field.
+    h("div", { class: "field" }, h("p", { class: "field-error", hidden: true }), h("button", { class: "button", type: "submit" }, t("range.show"))),
+  ));
+  async function run(pressed = false) {
     const { from, to } = values(form);
     box.hidden = true;
+    // Checked here first, on the field to fix, rather than sent for the API to refuse.
+    const errors = {};
+    if (!from) errors.from = [t("range.missing")];
+    if (!to) errors.to = [t("range.missing")];
+    else if (from && from > to) errors.to = [t("range.order")];
+    showErrors(form, [], errors);
+    if (Object.keys(errors).length) return replace(out);
     try {
       const days = await api("GET", `/api/v1/offices/${enc(officeCode())}/${load.path}?from=${enc(from)}&to=${enc(to)}`, { auth: true });
       replace(out, load.draw(days));
     } catch (err) {
       replace(out);
-      fail(box, err);
+      fail(box, err, { focus: pressed });
     }
   }
-  form.addEventListener("submit", (e) => { e.preventDefault(); run(); });
+  form.addEventListener("submit", (e) => { e.preventDefault(); run(true); });
   main.append(form, out);
   await run();
 }

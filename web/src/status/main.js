@@ -23,31 +23,49 @@ function timeText(date) {
 }
 
 let region = null;
+let summaryBox = null; // holds the live summary; refilled only when its words change
+let summaryKey = null;
+let checked = null;
+let partsBox = null;
 
-/** The page's frame once (and again on a language switch); each check only refills the region below the
- * heading, so focus and the reader's place are not moved every 15 s. */
+/** The page's frame once (and again on a language switch); each check only refills the parts below the
+ * heading that changed, so focus and the reader's place are not moved every 15 s, and the live summary is
+ * announced when something changes, not on every check. */
 function render() {
   const main = frame({ onLanguage: render });
-  region = h("div", { class: "status-region" });
+  summaryBox = h("div", { class: "status-summary-box" });
+  summaryKey = null;
+  checked = h("p", { class: "muted status-checked", hidden: true });
+  partsBox = h("div");
+  region = h("div", { class: "status-region" },
+    summaryBox, checked, button(t("status.checkNow"), { class: "button secondary", onclick: () => check() }), partsBox);
   show(main, t("status.title"), h("p", null, t("status.intro")), region);
   update();
 }
 
 function update() {
-  const checkNow = button(t("status.checkNow"), { class: "button secondary", onclick: () => check() });
-  const summary = [];
+  let key, summary;
   if (gatewayDown) {
-    summary.push(h("div", { class: "notice notice-error status-gateway", role: "alert" },
+    key = `gateway:${last ? last.at.getTime() : ""}`;
+    summary = h("div", { class: "notice notice-error status-gateway", role: "alert" },
       h("p", null, t("status.gatewayDown")),
-      last ? h("p", null, t("status.stale", { time: timeText(last.at) })) : null));
+      last ? h("p", null, t("status.stale", { time: timeText(last.at) })) : null);
   } else if (last) {
     const down = last.services.filter((s) => s.status !== "up");
-    summary.push(h("div", { class: `notice ${down.length ? "notice-error" : "notice-ok"} status-summary`, role: "status" },
-      down.length ? t("status.someDown", { parts: down.map((s) => part(s.name)).join(", ") }) : t("status.allUp")));
+    const text = down.length ? t("status.someDown", { parts: down.map((s) => part(s.name)).join(", ") }) : t("status.allUp");
+    key = `parts:${text}`;
+    summary = h("div", { class: `notice ${down.length ? "notice-error" : "notice-ok"} status-summary`, role: "status" }, text);
   } else {
-    summary.push(h("p", { role: "status" }, t("status.checking")));
+    key = "checking";
+    summary = h("p", { role: "status" }, t("status.checking"));
   }
-  const list = last
+  if (key !== summaryKey) {
+    summaryKey = key;
+    replace(summaryBox, summary);
+  }
+  checked.hidden = !(last && !gatewayDown);
+  if (!checked.hidden) checked.textContent = t("status.checked", { time: timeText(last.at) });
+  replace(partsBox, last
     ? h("ul", { class: "cards two status-parts", "aria-label": t("status.parts") }, last.services.map((s) => {
         const up = s.status === "up";
         return h("li", { class: `card status-part ${up ? "is-up" : "is-down"}`, "data-service": s.name },
@@ -59,15 +77,7 @@ function update() {
           up && s.rtt_ms != null ? h("p", { class: "muted" }, t("status.rtt", { ms: formatNumber(Math.round(s.rtt_ms)) })) : null,
         );
       }))
-    : null;
-  const hadFocus = region.contains(document.activeElement);
-  replace(region,
-    summary,
-    last && !gatewayDown ? h("p", { class: "muted status-checked" }, t("status.checked", { time: timeText(last.at) })) : null,
-    checkNow,
-    list,
-  );
-  if (hadFocus) checkNow.focus(); // a keyboard user stays on "check now"
+    : null);
 }
 
 function capital(text) {
