@@ -37,7 +37,7 @@ export function replace(target, ...children) {
 }
 
 /** The page's frame: skip link, header with the language switch, main region, footer with the warning. */
-export function frame({ nav = [], onLanguage } = {}) {
+export function frame({ nav = [], onLanguage, home = "/" } = {}) {
   const main = h("main", { id: "main", tabindex: "-1" });
   const root = document.getElementById("app");
   replace(
@@ -47,7 +47,7 @@ export function frame({ nav = [], onLanguage } = {}) {
       "header",
       { class: "top" },
       h("div", { class: "wrap top-row" },
-        h("a", { class: "brand", href: "/" }, h("span", { class: "brand-name" }, t("brand")), h("span", { class: "brand-tag" }, t("brandTag"))),
+        h("a", { class: "brand", href: home }, h("span", { class: "brand-name" }, t("brand")), h("span", { class: "brand-tag" }, t("brandTag"))),
         h("nav", { "aria-label": t("nav") }, h("ul", { class: "nav" }, nav.map((item) => h("li", null, item)))),
         h("button", {
           type: "button",
@@ -102,8 +102,10 @@ export function showErrors(form, messages, fieldErrors = {}) {
   form.querySelectorAll(".field").forEach((f) => {
     f.classList.remove("has-error");
     const p = f.querySelector(".field-error");
-    p.hidden = true;
-    p.textContent = "";
+    if (p) {
+      p.hidden = true;
+      p.textContent = "";
+    }
     f.querySelector("input,select,textarea")?.removeAttribute("aria-invalid");
   });
   form.querySelector(".error-summary")?.remove();

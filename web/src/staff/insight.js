@@ -118,8 +118,7 @@ async function rangePage(main, title, fromDays, toDays, load) {
   const form = h("form", { novalidate: true, class: "staff-range" }, h("div", { class: "row" }, // the error summary goes above the row
     field({ name: "from", label: t("range.from"), type: "date", value: todayIn(where.timezone, fromDays) }),
     field({ name: "to", label: t("range.to"), type: "date", value: todayIn(where.timezone, toDays) }),
-    // Lined up with the date fields (.field); showErrors() expects a .field-error in every .field.
-    h("div", { class: "field" }, h("p", { class: "field-error", hidden: true }), h("button", { class: "button", type: "submit" }, t("range.show"))),
+    h("div", { class: "field" }, h("button", { class: "button", type: "submit" }, t("range.show"))), // lined up with the dates
   ));
   async function run(pressed = false) {
     const { from, to } = values(form);

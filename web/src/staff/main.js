@@ -43,10 +43,7 @@ function page(current) {
         h("button", { type: "button", class: "link", onclick: logout }, t("logout")),
       ]
     : [];
-  const main = frame({ nav, onLanguage: () => render() });
-  // frame() always links the brand to the citizens' home; in the console it leads to the console's.
-  document.querySelector("#app .brand")?.setAttribute("href", "/staff/");
-  return main;
+  return frame({ nav, onLanguage: () => render(), home: "/staff/" });
 }
 
 async function logout() {
