@@ -24,7 +24,8 @@ PASSWORD = "kopi tubruk di pelabuhan 2026"  # noqa: S105 - test value
 
 
 def body(msg):
-    return msg.get_payload(decode=True).decode(msg.get_content_charset() or "utf-8")
+    part = next(p for p in msg.walk() if p.get_content_type() == "text/plain")  # the confirmation has a QR too
+    return part.get_payload(decode=True).decode(part.get_content_charset() or "utf-8")
 
 
 def of_type(message_type, to=None):
