@@ -21,7 +21,7 @@ CITIZEN = {
     "full_name": "Siti Rahmawati",
     "email": "siti.rahmawati@example.id",
     "phone": "+6281234567890",
-    "nik_masked": "3171********0001",
+    "nik_masked": "3171**45****0001",
     "language": "id",
 }
 VISITOR = {
@@ -29,7 +29,7 @@ VISITOR = {
     "full_name": "John Doe",
     "email": "john.doe@example.com",
     "phone": "+6281111111111",
-    "nik_masked": "5171********0042",
+    "nik_masked": "5171**12****0042",
     "language": "en",
 }
 CONTACTS = {c["user_id"]: c for c in (CITIZEN, VISITOR)}

@@ -14,7 +14,7 @@ CONTACT = {
     "full_name": "Siti Rahmawati",
     "email": "siti@example.id",
     "phone": "+6281234567890",
-    "nik_masked": "3171********0001",
+    "nik_masked": "3171**57****0001",
 }
 OFFICE = {
     "code": "MKS",
