@@ -154,7 +154,7 @@ class Dispatcher:
         service_code = data.get("service_code") or (booking or {}).get("service_code")
         office = self._lookup("scheduling.get_office", office_code, optional=True) if office_code else None
         service = self._lookup("scheduling.get_service", service_code, optional=True) if service_code else None
-        check_code = self.deps.codes.open(item["check_sealed"], item["id"]) if item.get("check_sealed") else None
+        check_code = self._check_code(item)
         context = build_context(
             item["message_type"],
             data,
@@ -183,6 +183,15 @@ class Dispatcher:
             send = self.deps.mailer.send
             provider_id = self._guard(EMAIL, send, contact["email"], rendered, language=language, headers=headers)
         return Outcome("sent", provider_id=provider_id, user_id=str(user_id), inbox=rendered.inbox)
+
+    def _check_code(self, item):
+        """The delivery's code; one queued before check codes existed gets its own now, stored before it is
+        printed (a message must never carry a code that does not verify)."""
+        if not item.get("check_sealed"):
+            check_hash, item["check_sealed"] = self.deps.codes.issue(item["id"])
+            with self.db.transaction() as session:
+                store.set_code(session, item["id"], check_hash, item["check_sealed"])
+        return self.deps.codes.open(item["check_sealed"], item["id"])
 
     def _qr(self, item, context):
         """The confirmation mail carries the reservation code's QR as an attachment, so the citizen has it

@@ -195,6 +195,12 @@ def sent_to(session, user_id, limit):
     ]
 
 
+def set_code(session, delivery_id, check_hash, check_sealed):
+    session.execute(
+        update(Delivery).where(Delivery.id == delivery_id).values(check_hash=check_hash, check_sealed=check_sealed)
+    )
+
+
 def forget_user(session, user_id):
     """Delete every delivery to ``user_id`` (their codes stop verifying) and their bookings' references."""
     bookings = select(BookingRef.booking_id).where(BookingRef.user_id == user_id).scalar_subquery()

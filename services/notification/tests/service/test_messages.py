@@ -157,3 +157,23 @@ def test_verification_checks_its_arguments(notification):
         for bad in ("", "X" * 41):
             with pytest.raises(ValidationError):
                 verify(bad, client_ip="10.2.0.1")
+
+
+def test_a_message_queued_before_check_codes_existed_gets_a_code_that_verifies(notification, smtp_sink, world, db):
+    from sqlalchemy import text
+
+    with db.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO delivery (id, event_id, event_type, message_type, channel, user_id, status, attempts,"
+                " next_attempt_at, data, created_at, updated_at) VALUES (:id, :event, 'user_registered', 'welcome',"
+                " 'email', :user, 'pending', 0, now() - interval '1 second', '{}', now(), now())"
+            ),
+            {"id": str(uuid.uuid4()), "event": str(uuid.uuid4()), "user": world.CITIZEN["user_id"]},
+        )
+    with entrypoint_hook(notification, "deliver_due") as deliver_due:
+        deliver_due()
+    [mail] = smtp_sink.wait_for(lambda m: m["X-Antre-Message-Type"] == "welcome")
+    [code] = CODE.findall(text_of(mail))
+    with entrypoint_hook(notification, "verify_message") as verify:
+        assert verify(code, client_ip="10.3.0.1")["type"] == "welcome"
