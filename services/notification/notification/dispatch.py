@@ -163,7 +163,7 @@ class Dispatcher:
             office=office,
             service=service,
             now=now,
-            check_code=display(check_code) if check_code else None,
+            check_code=display(check_code),
             check_url=self.settings.check_url,
         )
         qr = self._qr(item, context)
