@@ -21,6 +21,7 @@ BENCHMARKS = (
     "notification_delivery",
     "scheduling_throughput",
     "scheduling_flash_crowd",
+    "messages_verify",
 )
 
 

@@ -31,6 +31,12 @@ ERRORS = {
         "Layanan sedang tidak tersedia. Silakan coba beberapa saat lagi.",
         "The service is unavailable. Please try again shortly.",
     ),
+    # notification: messages a citizen can verify (the body also says genuine: false)
+    "MESSAGE_NOT_FOUND": (
+        404,
+        "Antre tidak pernah mengirim pesan dengan kode ini. Jangan ikuti isinya; periksa kode sekali lagi.",
+        "Antre never sent a message with this code. Do not act on it; check the code once more.",
+    ),
     # identity: accounts, codes, sessions
     "ALREADY_REGISTERED": (
         409,

@@ -6,6 +6,7 @@ from gateway.routes.catalogue import CatalogueRoutes
 from gateway.routes.documents import DocumentRoutes
 from gateway.routes.identity import IdentityRoutes
 from gateway.routes.insight import InsightRoutes
+from gateway.routes.messages import MessageRoutes
 from gateway.routes.operations import OperationsRoutes
 from gateway.routes.status import StatusRoutes
 from gateway.routes.web import WebRoutes
@@ -19,6 +20,7 @@ class GatewayService(
     OperationsRoutes,
     InsightRoutes,
     DocumentRoutes,
+    MessageRoutes,
     WebRoutes,
     ServiceBase,
 ):

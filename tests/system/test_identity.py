@@ -62,7 +62,7 @@ def test_register_mail_verify_login_me(stack, gateway, mailbox):
         "full_name": "Ayu Kartika",
         "email": person["email"],
         "phone": "+6281311223344",
-        "nik_masked": person["nik"][:4] + "********" + person["nik"][-4:],
+        "nik_masked": person["nik"][:4] + "**" + person["nik"][6:8] + "****" + person["nik"][-4:],
         "role": "citizen",
         "office_code": None,
     }

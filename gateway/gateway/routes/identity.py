@@ -27,7 +27,7 @@ def idempotency_key(request):
 
 
 def retry_after(call, *args, **kwargs):
-    """Runs an identity RPC; a throttle answer becomes 429 with ``Retry-After`` (spec/API.md)."""
+    """Runs an RPC (identity, notification); a throttle answer becomes 429 with ``Retry-After`` (spec/API.md)."""
     try:
         return call(*args, **kwargs)
     except RemoteError as exc:

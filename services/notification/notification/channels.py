@@ -70,7 +70,7 @@ class SmtpMailer:
             timeout=settings.smtp_timeout_seconds,
         )
 
-    def build(self, to, subject, body, *, language, headers=None):
+    def build(self, to, subject, body, *, language, headers=None, attachments=()):
         msg = EmailMessage()
         msg["From"] = self.sender
         msg["To"] = to
@@ -80,11 +80,17 @@ class SmtpMailer:
         for name, value in (headers or {}).items():
             msg[name] = value
         msg.set_content(body)
-        msg["Content-Language"] = language  # after set_content, which replaces the Content-* headers
+        for filename, content_type, data, content_id in attachments:
+            maintype, _, subtype = content_type.partition("/")
+            msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename, cid=f"<{content_id}>")
+        # After set_content and add_attachment, which move the Content-* headers to the parts.
+        msg["Content-Language"] = language
         return msg
 
     def send(self, to, rendered, *, language, headers=None):
-        msg = self.build(to, rendered.subject, rendered.body, language=language, headers=headers)
+        msg = self.build(
+            to, rendered.subject, rendered.body, language=language, headers=headers, attachments=rendered.attachments
+        )
         try:
             if self.tls == "ssl":
                 client = smtplib.SMTP_SSL(

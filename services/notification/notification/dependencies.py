@@ -5,20 +5,24 @@ from types import SimpleNamespace
 from nameko.extensions import DependencyProvider
 
 from notification.channels import SmtpMailer, sms_provider_from_config
+from notification.checkcodes import CheckCodes
 from notification.settings import Settings
 from notification.templates import Renderer
 
 
 class Channels(DependencyProvider):
-    """``self.channels.mailer``, ``.sms``, ``.renderer``, ``.settings``: built once per process from config."""
+    """``self.channels.mailer``, ``.sms``, ``.renderer``, ``.codes``, ``.settings``: built once per process from
+    config. A missing or bad check-code key stops the process at start, not at the first message."""
 
     def setup(self):
         config = self.container.config
+        settings = Settings.from_config(config)
         self.value = SimpleNamespace(
+            codes=CheckCodes(settings.check_code_key, settings.message_keys),
             mailer=SmtpMailer.from_config(config),
             sms=sms_provider_from_config(config),
             renderer=Renderer(),
-            settings=Settings.from_config(config),
+            settings=settings,
         )
 
     def get_dependency(self, worker_ctx):

@@ -5,6 +5,7 @@ from scheduling. Every outcome lands in the delivery log: sent, skipped, failed,
 backoff. Log lines name the delivery, its type, channel and attempt, never an address, a code or a body.
 """
 
+import base64
 import logging
 import traceback
 from dataclasses import dataclass
@@ -18,8 +19,9 @@ from antre_common.errors import ServiceUnavailable, is_not_found
 from antre_common.metrics import metric
 from notification import store
 from notification.channels import DeliveryFailure, PermanentFailure, TemporaryFailure, Unreachable
+from notification.checkcodes import display
 from notification.messages import EMAIL, SMS, backoff, choose
-from notification.templates import build_context, language_of
+from notification.templates import Rendered, build_context, language_of
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +43,8 @@ class Outcome:
     status: str  # sent | skipped | failed | retry
     error: str | None = None
     provider_id: str | None = None
+    user_id: str | None = None  # who got it (a message about a booking learns its holder only at send time)
+    inbox: dict | None = None  # {subject, summary} for the inbox
 
 
 def _remote(call, *args, optional=False):
@@ -58,7 +62,8 @@ def _remote(call, *args, optional=False):
 
 
 class Dispatcher:
-    """``deps`` gives ``identity`` and ``scheduling`` (RPC proxies), ``mailer``, ``sms``, ``renderer``."""
+    """``deps`` gives ``identity`` and ``scheduling`` (RPC proxies), ``mailer``, ``sms``, ``renderer``, ``codes``
+    (checkcodes.CheckCodes)."""
 
     def __init__(self, db, deps, settings):
         self.db, self.deps, self.settings = db, deps, settings
@@ -105,8 +110,10 @@ class Dispatcher:
 
     def purge(self):
         """The delivery log is kept ``retention_days`` (support questions: "did my code go out?"), no longer."""
+        now = utcnow()
         with self.db.transaction() as session:
-            deleted = store.purge(session, utcnow() - timedelta(days=self.settings.retention_days))
+            deleted = store.purge(session, now - timedelta(days=self.settings.retention_days))
+            store.purge_throttle(session, now - timedelta(seconds=self.settings.verify_window_seconds))
         if deleted:
             log.info("delivery log purged", extra={"deleted": deleted})
         return deleted
@@ -147,11 +154,24 @@ class Dispatcher:
         service_code = data.get("service_code") or (booking or {}).get("service_code")
         office = self._lookup("scheduling.get_office", office_code, optional=True) if office_code else None
         service = self._lookup("scheduling.get_service", service_code, optional=True) if service_code else None
+        check_code = self._check_code(item)
         context = build_context(
-            item["message_type"], data, contact, booking=booking, office=office, service=service, now=now
+            item["message_type"],
+            data,
+            contact,
+            booking=booking,
+            office=office,
+            service=service,
+            now=now,
+            check_code=display(check_code),
+            check_url=self.settings.check_url,
         )
+        qr = self._qr(item, context)
+        context["qr_attached"] = qr is not None
         language = language_of(contact)
         rendered = self.deps.renderer.render(item["message_type"], item["channel"], language, context)
+        if qr:
+            rendered = Rendered(rendered.subject, rendered.body, rendered.inbox, (qr,))
         headers = {
             "X-Antre-Message-Type": item["message_type"],
             "X-Antre-Delivery-Id": item["id"],
@@ -162,7 +182,28 @@ class Dispatcher:
         else:
             send = self.deps.mailer.send
             provider_id = self._guard(EMAIL, send, contact["email"], rendered, language=language, headers=headers)
-        return Outcome("sent", provider_id=provider_id)
+        return Outcome("sent", provider_id=provider_id, user_id=str(user_id), inbox=rendered.inbox)
+
+    def _check_code(self, item):
+        """The delivery's code; one queued before check codes existed gets its own now, stored before it is
+        printed (a message must never carry a code that does not verify)."""
+        if not item.get("check_sealed"):
+            check_hash, item["check_sealed"] = self.deps.codes.issue(item["id"])
+            with self.db.transaction() as session:
+                store.set_code(session, item["id"], check_hash, item["check_sealed"])
+        return self.deps.codes.open(item["check_sealed"], item["id"])
+
+    def _qr(self, item, context):
+        """The confirmation mail carries the reservation code's QR as an attachment, so the citizen has it
+        without the app: ``(filename, content type, bytes, content id)``, or None (no code, or no booking
+        by that code any more). Scheduling down is a temporary failure like any other lookup."""
+        code = context.get("reservation_code")
+        if item["message_type"] != "booking_confirmed" or item["channel"] != EMAIL or not code:
+            return None
+        image = self._guard("scheduling", _remote, self.deps.scheduling.render_qr, code, "png", optional=True)
+        if not image:
+            return None
+        return (f"antre-{code}.png", image["content_type"], base64.b64decode(image["data"]), "qr")
 
     def record(self, item, outcome):
         now = utcnow()
@@ -183,6 +224,8 @@ class Dispatcher:
                 error=error[:200] if error else None,
                 provider_id=outcome.provider_id,
                 next_attempt_at=next_at,
+                user_id=outcome.user_id,
+                inbox=self.deps.codes.seal(outcome.inbox, item["id"]) if outcome.inbox else None,
             )
         DELIVERIES.labels(item["message_type"], item["channel"], status).inc()
         fields = {

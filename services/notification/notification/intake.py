@@ -12,8 +12,9 @@ log = logging.getLogger(__name__)
 CONSUMER = "notification"
 
 
-def accept_event(db, envelope, lease_seconds):
-    """Queue the deliveries an event asks for; returns their ids (empty for a redelivered event).
+def accept_event(db, envelope, lease_seconds, issue):
+    """Queue the deliveries an event asks for, each with its check code from ``issue(delivery_id)``; returns
+    their ids (empty for a redelivered event).
 
     The caller attempts them at once; the retry timer takes over after ``lease_seconds`` if it could not."""
     errors = event_errors(envelope) if isinstance(envelope, dict) else {"envelope": ["not an object"]}
@@ -33,7 +34,7 @@ def accept_event(db, envelope, lease_seconds):
             store.record_booking(session, facts, now)
         planned = plan(envelope["type"], data)
         timer_after = now + timedelta(seconds=lease_seconds)
-        ids = store.accept(session, envelope, planned, now, timer_after) if planned else []
+        ids = store.accept(session, envelope, planned, now, timer_after, issue) if planned else []
     log.info(
         "event accepted",
         extra={"event_id": envelope["event_id"], "type": envelope["type"], "deliveries": len(ids)},

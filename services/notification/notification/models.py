@@ -1,6 +1,6 @@
 """Notification's database (antre_notification); no other service reads it."""
 
-from sqlalchemy import Date, DateTime, Index, Integer, String, UniqueConstraint, Uuid, text
+from sqlalchemy import Date, DateTime, Index, Integer, String, Text, UniqueConstraint, Uuid, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -23,6 +23,7 @@ class Delivery(Base):
         UniqueConstraint("event_id", "message_type", "channel", name="uq_delivery_event_message_channel"),
         Index("ix_delivery_due", "next_attempt_at", postgresql_where=text("status IN ('pending', 'sending')")),
         Index("ix_delivery_user", "user_id", "created_at"),
+        Index("ix_delivery_check_hash", "check_hash", unique=True),
     )
 
     id: Mapped[str] = mapped_column(Uuid(as_uuid=False), primary_key=True)
@@ -44,6 +45,11 @@ class Delivery(Base):
     created_at = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
     updated_at = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
     sent_at = mapped_column(DateTime(timezone=True))
+    # The check code (checkcodes.py): its keyed hash for verification, the code sealed for the message and
+    # the owner's inbox; and, once sent, the inbox's subject and summary, sealed (never an OTP, never a body).
+    check_hash: Mapped[str | None] = mapped_column(String(64))
+    check_sealed: Mapped[str | None] = mapped_column(Text)
+    inbox_sealed: Mapped[str | None] = mapped_column(Text)
 
 
 class BookingRef(Base):
@@ -61,3 +67,13 @@ class BookingRef(Base):
     start: Mapped[str | None] = mapped_column(String(40))
     status: Mapped[str] = mapped_column(String(20), nullable=False)
     updated_at = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class VerifyThrottle(Base):
+    """Verification attempts per address (its keyed hash) in the current window: one atomic upsert each."""
+
+    __tablename__ = "verify_throttle"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    window_started_at = mapped_column(DateTime(timezone=True), nullable=False)
+    count: Mapped[int] = mapped_column(Integer, nullable=False)

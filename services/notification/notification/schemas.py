@@ -7,7 +7,8 @@ EVENTS.md lists what events carry "at least" and publishers may add more without
 from marshmallow import fields, validate
 
 from antre_common.envelope import EnvelopeSchema  # noqa: F401 - the envelope of every event
-from antre_common.schemas import Lenient
+from antre_common.schemas import Lenient, Strict
+from notification.checkcodes import MAX_INPUT
 
 
 class UserRegistered(Lenient):
@@ -97,3 +98,16 @@ def event_errors(envelope):
     if schema is None:
         return {"type": ["not an event notification handles"]}
     return schema().validate(envelope["data"])
+
+
+# -- RPC arguments (notification's own callers: the gateway) ------------------------------------------------
+
+
+class VerifyArgs(Strict):
+    # Any text up to MAX_INPUT: a malformed code is answered like an unknown one, never with a different error.
+    code = fields.String(required=True, validate=validate.Length(min=1, max=MAX_INPUT))
+    client_ip = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
+
+
+class UserArgs(Strict):
+    user_id = fields.UUID(required=True)

@@ -9,11 +9,14 @@ from types import SimpleNamespace
 from nameko.events import event_handler
 
 from antre_common.db import Database
+from antre_common.errors import load
 from antre_common.health import ServiceBase
-from antre_common.rpc import REFERENCE_SECONDS, ServiceRpc
+from antre_common.rpc import REFERENCE_SECONDS, ServiceRpc, rpc
 from antre_common.timer import every
+from notification import schemas
 from notification.dependencies import Channels
 from notification.dispatch import Dispatcher
+from notification.inbox import Inbox
 from notification.intake import accept_event
 from notification.models import OutboxEvent, ProcessedEvent
 from notification.settings import Settings
@@ -26,6 +29,24 @@ class NotificationService(ServiceBase):
     identity = ServiceRpc("identity")
     scheduling = ServiceRpc("scheduling", cached={"get_office": REFERENCE_SECONDS, "get_service": REFERENCE_SECONDS})
     channels = Channels()
+
+    # -- messages a citizen can verify (the gateway's /api/v1/messages/verify and /api/v1/me/messages) -----
+
+    @rpc
+    def verify_message(self, code, client_ip=None):
+        """``{genuine, type, channel, sent_at}``; MESSAGE_NOT_FOUND for any wrong code; RATE_LIMITED."""
+        args = load(schemas.VerifyArgs(), {"code": code, "client_ip": client_ip})
+        return self._inbox().verify(args["code"], args["client_ip"])
+
+    @rpc
+    def list_messages(self, user_id):
+        """The messages sent to ``user_id``, newest first, with subject, summary and check code."""
+        return self._inbox().messages(str(load(schemas.UserArgs(), {"user_id": user_id})["user_id"]))
+
+    @rpc
+    def forget_user(self, user_id):
+        """The account was deleted: its messages go too, and their codes stop verifying."""
+        return self._inbox().forget(str(load(schemas.UserArgs(), {"user_id": user_id})["user_id"]))
 
     # -- identity ------------------------------------------------------------------------------------------
 
@@ -84,7 +105,7 @@ class NotificationService(ServiceBase):
         return self._dispatcher().purge()
 
     def _deliver(self, envelope):
-        ids = accept_event(self.db, envelope, self.channels.settings.lease_seconds)
+        ids = accept_event(self.db, envelope, self.channels.settings.lease_seconds, self.channels.codes.issue)
         if ids:
             self._dispatcher().run(ids)
 
@@ -95,5 +116,9 @@ class NotificationService(ServiceBase):
             mailer=self.channels.mailer,
             sms=self.channels.sms,
             renderer=self.channels.renderer,
+            codes=self.channels.codes,
         )
         return Dispatcher(self.db, deps, self.channels.settings)
+
+    def _inbox(self):
+        return Inbox(self.db, self.channels.codes, self.channels.settings)

@@ -25,6 +25,11 @@ KEYS = {
     "lease_seconds": "DELIVERY_LEASE_SECONDS",
     "retention_days": "DELIVERY_RETENTION_DAYS",
     "housekeeping_seconds": "HOUSEKEEPING_SECONDS",
+    "check_code_key": "CHECK_CODE_KEY",
+    "message_keys": "MESSAGE_KEYS",
+    "check_url": "CHECK_URL",
+    "verify_limit": "VERIFY_LIMIT",
+    "verify_window_seconds": "VERIFY_WINDOW_SECONDS",
 }
 
 
@@ -54,6 +59,16 @@ class Settings:
     retention_days: int = 90
     housekeeping_seconds: float = 600.0
     batch: int = 50
+    # Check codes (checkcodes.py), secrets only from the environment: the HMAC key of their lookup hash and
+    # the AES-GCM ring (kid:base64key,…) that seals codes and inbox lines. Without them the process stops.
+    check_code_key: str | None = None
+    message_keys: str | None = None
+    # Where a message tells people to check its code (the web app's "Cek pesan" page).
+    check_url: str = "https://antre.imigrasi.go.id/check"
+    # Verification per address: verify_limit tries per window. A person checks a handful of messages; a
+    # guesser meets 429 after that, and 50-bit codes leave ~1e-9 of a hit per guess at 1e6 messages kept.
+    verify_limit: int = 20
+    verify_window_seconds: float = 600.0
 
     @classmethod
     def from_config(cls, config):

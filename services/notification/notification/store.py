@@ -3,26 +3,32 @@
 import uuid
 from datetime import timedelta
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-from notification.models import BookingRef, Delivery
+from notification.models import BookingRef, Delivery, VerifyThrottle
 
 FINAL = ("sent", "failed", "skipped")
 
 
-def accept(session, envelope, planned, now, timer_after):
+def accept(session, envelope, planned, now, timer_after, issue):
     """Queue one delivery per channel of ``planned``; returns the ids queued (none twice for one event).
+
+    ``issue(delivery_id)`` gives each its check code as ``(check_hash, check_sealed)`` (checkcodes.py).
 
     The handler that queues them tries them at once; the timer takes them only after ``timer_after`` (the
     handler died first). Otherwise, under load, the timer would take fresh rows one by one from the
     handlers that run in parallel."""
     ids = []
     for channel in planned.channels:
+        delivery_id = str(uuid.uuid4())
+        check_hash, check_sealed = issue(delivery_id)
         stmt = (
             pg_insert(Delivery)
             .values(
-                id=str(uuid.uuid4()),
+                id=delivery_id,
+                check_hash=check_hash,
+                check_sealed=check_sealed,
                 event_id=str(envelope["event_id"]),
                 event_type=envelope["type"],
                 message_type=planned.message_type,
@@ -104,6 +110,7 @@ def claim(session, now, lease, limit, ids=None):
                 "booking_id": row.booking_id,
                 "attempts": row.attempts,
                 "data": row.data or {},
+                "check_sealed": row.check_sealed,
             }
         )
     return claimed
@@ -130,12 +137,92 @@ def purge(session, before, limit=5000):
     return deleted
 
 
-def finish(session, delivery_id, now, *, status, error=None, provider_id=None, next_attempt_at=None):
+# -- check codes and the inbox -----------------------------------------------------------------------------
+
+_COUNT_ATTEMPT = text(
+    """
+    INSERT INTO verify_throttle (key, window_started_at, count) VALUES (:key, :now, 1)
+    ON CONFLICT (key) DO UPDATE SET
+      count = CASE WHEN verify_throttle.window_started_at <= :window_start THEN 1
+                   ELSE verify_throttle.count + 1 END,
+      window_started_at = CASE WHEN verify_throttle.window_started_at <= :window_start THEN :now
+                               ELSE verify_throttle.window_started_at END
+    RETURNING count, window_started_at
+    """
+)
+
+
+def count_attempt(session, key, now, window):
+    """Count one verification for ``key`` in one atomic upsert (parallel guesses cannot slip past it);
+    returns ``(attempts in this window, when the window started)``."""
+    row = session.execute(_COUNT_ATTEMPT, {"key": key, "now": now, "window_start": now - window}).one()
+    return row.count, row.window_started_at
+
+
+def purge_throttle(session, before):
+    return session.execute(delete(VerifyThrottle).where(VerifyThrottle.window_started_at < before)).rowcount
+
+
+def sent_with_code(session, check_hash):
+    """``{message_type, channel, sent_at}`` of the sent message with this code, or None. One lookup on a
+    unique index whatever the code was (unknown, malformed, deleted): the answer takes the same time."""
+    row = session.execute(
+        select(Delivery.message_type, Delivery.channel, Delivery.sent_at).where(
+            Delivery.check_hash == check_hash, Delivery.status == "sent"
+        )
+    ).first()
+    return dict(row._mapping) if row else None
+
+
+def sent_to(session, user_id, limit):
+    """The messages sent to ``user_id``, newest first (with their sealed code and inbox line)."""
+    rows = session.execute(
+        select(Delivery)
+        .where(Delivery.user_id == user_id, Delivery.status == "sent")
+        .order_by(Delivery.sent_at.desc())
+        .limit(limit)
+    ).scalars()
+    return [
+        {
+            "id": r.id,
+            "message_type": r.message_type,
+            "channel": r.channel,
+            "sent_at": r.sent_at,
+            "check_sealed": r.check_sealed,
+            "inbox_sealed": r.inbox_sealed,
+        }
+        for r in rows
+    ]
+
+
+def set_code(session, delivery_id, check_hash, check_sealed):
+    session.execute(
+        update(Delivery).where(Delivery.id == delivery_id).values(check_hash=check_hash, check_sealed=check_sealed)
+    )
+
+
+def forget_user(session, user_id):
+    """Delete every delivery to ``user_id`` (their codes stop verifying) and their bookings' references."""
+    bookings = select(BookingRef.booking_id).where(BookingRef.user_id == user_id).scalar_subquery()
+    deleted = session.execute(
+        delete(Delivery).where(or_(Delivery.user_id == user_id, Delivery.booking_id.in_(bookings)))
+    ).rowcount
+    session.execute(delete(BookingRef).where(BookingRef.user_id == user_id))
+    return deleted
+
+
+def finish(
+    session, delivery_id, now, *, status, error=None, provider_id=None, next_attempt_at=None, user_id=None, inbox=None
+):
+    """Record an attempt's outcome. A sent message also keeps who got it (a message about a booking names
+    the booking's holder only here) and its sealed inbox line."""
     values = {"status": status, "last_error": error, "claimed_until": None, "updated_at": now}
     if status in FINAL:
         values["data"] = None  # the OTP and the rest of the event leave the database with the message
     if status == "sent":
-        values.update(provider_id=provider_id, sent_at=now)
+        values.update(provider_id=provider_id, sent_at=now, inbox_sealed=inbox)
+        if user_id:
+            values["user_id"] = user_id
     if next_attempt_at is not None:
         values["next_attempt_at"] = next_attempt_at
     session.execute(update(Delivery).where(Delivery.id == delivery_id).values(**values))

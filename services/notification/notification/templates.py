@@ -2,8 +2,12 @@
 
 Each message type has one template per language (``templates/<lang>/<type>.txt``) with the blocks
 ``subject`` and ``email`` (the mail) and ``sms`` (one short text). The renderer, not each template, appends
-the footer (``_footer_email.txt`` / ``_footer_sms.txt``): the warning that Antre never asks for money or
-personal data by WhatsApp or phone, and the masked NIK. So no message can go out without them.
+the footer (``_footer_email.txt`` / ``_footer_sms.txt``): the message's check code and where to check it,
+the warning that Antre never asks for money or personal data by WhatsApp or phone, and the masked NIK. So no
+message can go out without them (a context without a check code is refused).
+
+The inbox line of a message is its subject and the ``summary`` block, or the SMS text when the template has
+no ``summary``: a template whose SMS carries a one-time code or a name has its own ``summary`` without it.
 """
 
 import math
@@ -22,8 +26,10 @@ DEFAULT_TIMEZONE = "Asia/Jakarta"
 
 @dataclass(frozen=True)
 class Rendered:
-    subject: str | None
+    subject: str | None  # the mail's subject (None for an SMS)
     body: str
+    inbox: dict | None = None  # {subject, summary}: what the owner's inbox shows (never an OTP or a body)
+    attachments: tuple = ()  # (filename, content type, bytes, content id) for the mail
 
 
 def language_of(contact):
@@ -46,12 +52,16 @@ class Renderer:
         return "".join(template.blocks[name](template.new_context(context))).strip()
 
     def render(self, message_type, channel, language, context):
+        if not context.get("check_code"):
+            raise ValueError("a message without a check code cannot be sent")
         template = self.env.get_template(f"{language}/{message_type}.txt")
         footer = self.env.get_template(f"{language}/_footer_{channel}.txt").render(context).strip()
-        if channel == "sms":
-            return Rendered(None, f"{self._block(template, 'sms', context)} {footer}")
         subject = " ".join(self._block(template, "subject", context).split())
-        return Rendered(subject, f"{self._block(template, 'email', context)}\n\n{footer}\n")
+        summary = self._block(template, "summary" if "summary" in template.blocks else "sms", context)
+        inbox = {"subject": subject, "summary": " ".join(summary.split())}
+        if channel == "sms":
+            return Rendered(None, f"{self._block(template, 'sms', context)} {footer}", inbox)
+        return Rendered(subject, f"{self._block(template, 'email', context)}\n\n{footer}\n", inbox)
 
 
 # -- the data templates see ------------------------------------------------------------------------------
@@ -81,7 +91,9 @@ def local_slot(day, start, timezone, language):
     return date_text, time_text
 
 
-def build_context(message_type, data, contact, *, booking=None, office=None, service=None, now=None):
+def build_context(
+    message_type, data, contact, *, booking=None, office=None, service=None, now=None, check_code=None, check_url=None
+):
     """Everything a template may use, every key present (None when unknown) for StrictUndefined."""
     language = language_of(contact)
     booking = booking or {}
@@ -125,4 +137,8 @@ def build_context(message_type, data, contact, *, booking=None, office=None, ser
         "ticket_number": data.get("ticket_number"),
         "counter": data.get("counter"),
         "doc_type": data.get("doc_type"),
+        "qr_attached": False,
+        "check_code": check_code,
+        "check_url": check_url,
+        "check_site": (check_url or "").removeprefix("https://").removeprefix("http://"),
     }

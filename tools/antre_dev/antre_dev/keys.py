@@ -9,8 +9,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 
 def dev_keys(directory):
-    """``{JWT_PRIVATE_KEY, JWT_PUBLIC_KEY, DATA_KEYS, DOCUMENTS_KEYS, LOOKUP_KEY}`` for a development stack,
-    stable across restarts."""
+    """``{JWT_PRIVATE_KEY, JWT_PUBLIC_KEY, DATA_KEYS, DOCUMENTS_KEYS, LOOKUP_KEY, CHECK_CODE_KEY, MESSAGE_KEYS}``
+    for a development stack, stable across restarts."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     private_path, public_path, data_path = (
@@ -20,6 +20,8 @@ def dev_keys(directory):
     )
     lookup_path = directory / "lookup_key"
     documents_path = directory / "documents_key"  # documents encrypts files with its own key, not identity's
+    # notification's own: the HMAC key of check-code lookups and the ring that seals codes and inbox lines
+    check_code_path, message_path = directory / "check_code_key", directory / "message_key"
     if not private_path.exists():
         key = Ed25519PrivateKey.generate()
         private_path.write_bytes(
@@ -37,6 +39,12 @@ def dev_keys(directory):
     if not documents_path.exists():
         documents_path.write_text("d1:" + base64.urlsafe_b64encode(os.urandom(32)).decode())
         os.chmod(documents_path, 0o600)
+    if not message_path.exists():
+        message_path.write_text("m1:" + base64.urlsafe_b64encode(os.urandom(32)).decode())
+        os.chmod(message_path, 0o600)
+    if not check_code_path.exists():
+        check_code_path.write_text(base64.urlsafe_b64encode(os.urandom(32)).decode())
+        os.chmod(check_code_path, 0o600)
     if not lookup_path.exists():
         lookup_path.write_text(base64.urlsafe_b64encode(os.urandom(32)).decode())
         os.chmod(lookup_path, 0o600)
@@ -46,4 +54,6 @@ def dev_keys(directory):
         "DATA_KEYS": data_path.read_text().strip(),
         "DOCUMENTS_KEYS": documents_path.read_text().strip(),
         "LOOKUP_KEY": lookup_path.read_text().strip(),
+        "CHECK_CODE_KEY": check_code_path.read_text().strip(),
+        "MESSAGE_KEYS": message_path.read_text().strip(),
     }

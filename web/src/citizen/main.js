@@ -1,4 +1,5 @@
-// The citizen app: register, book, see the booking and its QR (also offline), upload documents.
+// The citizen app: register, book, see the booking and its QR (also offline), upload documents, check a
+// message's code and see every message Antre sent.
 import { useCatalogue, t } from "../lib/i18n.js";
 import { frame, h, show, button } from "../lib/dom.js";
 import { router, go } from "../lib/router.js";
@@ -10,6 +11,7 @@ import { registerPage, verifyPage, loginPage, helpPage } from "./account.js";
 import { homePage, officePage, dayPage, slotPage, checkPage } from "./book.js";
 import { bookingsPage, bookingPage, cancelPage, reschedulePage } from "./bookings.js";
 import { documentsPage } from "./documents.js";
+import { checkMessagePage, inboxPage } from "./inbox.js";
 
 useCatalogue(catalogue);
 session.useSession("citizen");
@@ -20,6 +22,7 @@ export function page() {
     ? [
         h("a", { href: "/bookings" }, t("nav.bookings")),
         h("a", { href: "/" }, t("nav.book")),
+        h("a", { href: "/messages" }, t("nav.messages")),
         h("button", { type: "button", class: "link", onclick: logout }, t("logout")),
       ]
     : [h("a", { href: "/login" }, t("login")), h("a", { href: "/register" }, t("nav.register"))];
@@ -46,6 +49,8 @@ const render = router(
     [/^\/verify$/, verifyPage],
     [/^\/login$/, loginPage],
     [/^\/help$/, helpPage],
+    [/^\/check$/, checkMessagePage],
+    [/^\/messages$/, inboxPage],
     [/^\/book\/check$/, checkPage],
     [/^\/book\/([a-z0-9_-]+)$/, officePage],
     [/^\/book\/([a-z0-9_-]+)\/([A-Za-z0-9_-]+)$/, dayPage],

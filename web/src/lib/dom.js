@@ -62,7 +62,7 @@ export function frame({ nav = [], onLanguage, home = "/" } = {}) {
       ),
     ),
     h("div", { class: "wrap" }, main),
-    h("footer", { class: "foot" }, h("div", { class: "wrap" }, h("p", { class: "warning" }, t("warning")), h("p", null, h("a", { href: "/status" }, t("statusLink"))))),
+    h("footer", { class: "foot" }, h("div", { class: "wrap" }, h("p", { class: "warning" }, t("warning")), h("p", null, h("a", { href: "/check" }, t("checkLink"))), h("p", null, h("a", { href: "/status" }, t("statusLink"))))),
   );
   return main;
 }

@@ -370,7 +370,7 @@ def test_get_contact_and_get_user_for_other_services(identity, citizen):
         "full_name": "Siti Rahmawati",
         "email": "siti.rahma@example.co.id",
         "phone": "+6281234567890",
-        "nik_masked": citizen["nik"][:4] + "********" + citizen["nik"][-4:],
+        "nik_masked": citizen["nik"][:4] + "**" + citizen["nik"][6:8] + "****" + citizen["nik"][-4:],
         "language": "en",
     }
     user = call(identity, "get_user", user_id)

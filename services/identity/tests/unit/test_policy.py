@@ -39,7 +39,9 @@ def test_resend_waits_a_minute_between_codes_and_allows_five_an_hour():
 
 
 def test_nik_masking_keeps_region_and_last_four():
-    assert policy.mask_nik("3171015708450001") == "3171********0001"
+    assert policy.mask_nik("3171015708450001") == "3171**57****0001"
+    # Two neighbours with the same regency and serial, born on other days, are told apart.
+    assert policy.mask_nik("3171011203900001") != policy.mask_nik("3171015708450001")
     assert policy.mask_nik(None) is None
 
 

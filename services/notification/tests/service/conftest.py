@@ -21,7 +21,7 @@ CITIZEN = {
     "full_name": "Siti Rahmawati",
     "email": "siti.rahmawati@example.id",
     "phone": "+6281234567890",
-    "nik_masked": "3171********0001",
+    "nik_masked": "3171**45****0001",
     "language": "id",
 }
 VISITOR = {
@@ -29,7 +29,7 @@ VISITOR = {
     "full_name": "John Doe",
     "email": "john.doe@example.com",
     "phone": "+6281111111111",
-    "nik_masked": "5171********0042",
+    "nik_masked": "5171**12****0042",
     "language": "en",
 }
 CONTACTS = {c["user_id"]: c for c in (CITIZEN, VISITOR)}
@@ -50,6 +50,12 @@ SERVICE = {
         {"type": "akta", "name": "Akta kelahiran", "required": True},
     ],
 }
+
+
+# A 1x1 PNG: what scheduling.render_qr answers, base64 (the mail carries its bytes as the attachment).
+QR_PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+CHECK_CODE_KEY = "Y2hlY2stY29kZS1rZXktZm9yLXNlcnZpY2UtdGVzdHMtMDE"
+MESSAGE_KEYS = "m1:bWVzc2FnZS1rZXlzLWZvci1zZXJ2aWNlLXRlc3RzLTE"
 
 
 class FakeIdentity:
@@ -73,6 +79,10 @@ class FakeScheduling:
     def get_service(self, code):
         return SERVICE
 
+    @rpc
+    def render_qr(self, reservation_code, image_format="png"):
+        return {"content_type": "image/png", "data": QR_PNG}
+
 
 @pytest.fixture
 def config(service_config, smtp_sink, tmp_path):
@@ -88,6 +98,8 @@ def config(service_config, smtp_sink, tmp_path):
         "RETRY_MAX_SECONDS": 1,
         "RETRY_MAX_ATTEMPTS": 30,
         "RPC_TIMEOUT_SECONDS": 2,
+        "CHECK_CODE_KEY": CHECK_CODE_KEY,
+        "MESSAGE_KEYS": MESSAGE_KEYS,
     }
 
 

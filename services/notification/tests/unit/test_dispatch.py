@@ -5,10 +5,12 @@ from types import SimpleNamespace
 
 from antre_common.errors import ServiceUnavailable
 from notification.channels import Unreachable
+from notification.checkcodes import CheckCodes
 from notification.dispatch import Dispatcher
 from notification.settings import Settings
 from notification.templates import Renderer
 
+CODES = CheckCodes("a" * 43, "t1:" + "b" * 43)
 CONTACT = {"user_id": "u", "full_name": "Siti", "email": "s@example.id", "phone": "+62811", "nik_masked": "3171****"}
 
 
@@ -24,8 +26,10 @@ class Calls:
 
 
 def item(channel="email", message_type="welcome", data=None):
+    delivery_id = str(uuid.uuid4())
     return {
-        "id": str(uuid.uuid4()),
+        "id": delivery_id,
+        "check_sealed": CODES.issue(delivery_id)[1],
         "event_id": str(uuid.uuid4()),
         "message_type": message_type,
         "channel": channel,
@@ -43,6 +47,7 @@ def dispatcher(get_contact, send_mail=None, send_sms=None):
         mailer=SimpleNamespace(send=send_mail or Calls("<id@antre>")),
         sms=SimpleNamespace(send=send_sms or Calls("sms-1")),
         renderer=Renderer(),
+        codes=CODES,
     )
     return Dispatcher(db=None, deps=deps, settings=Settings())
 
@@ -70,7 +75,7 @@ def test_one_lookup_of_a_contact_serves_both_channels_of_an_event():
     d = dispatcher(get_contact)
     first = item("email")
     assert d.attempt(first).status == "sent"
-    assert d.attempt(dict(first, channel="sms", id=str(uuid.uuid4()), user_id=first["user_id"])).status == "sent"
+    assert d.attempt(dict(item("sms"), event_id=first["event_id"], user_id=first["user_id"])).status == "sent"
     assert get_contact.count == 1
 
 

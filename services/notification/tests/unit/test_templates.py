@@ -14,7 +14,7 @@ CONTACT = {
     "full_name": "Siti Rahmawati",
     "email": "siti@example.id",
     "phone": "+6281234567890",
-    "nik_masked": "3171********0001",
+    "nik_masked": "3171**57****0001",
 }
 OFFICE = {
     "code": "MKS",
@@ -99,6 +99,7 @@ WARNING = {
     "en": "Antre never asks for money or personal data via WhatsApp or phone",
 }
 
+CHECK_CODE = "7K3QD-M2XPA"
 renderer = Renderer()
 
 
@@ -113,6 +114,8 @@ def render(message_type, channel, language):
         office=OFFICE,
         service=SERVICE,
         now=NOW,
+        check_code=CHECK_CODE,
+        check_url="https://antre.imigrasi.go.id/check",
     )
     return renderer.render(message_type, channel, language, context)
 
@@ -138,6 +141,7 @@ def test_every_template_renders_with_its_essentials_the_warning_and_only_the_mas
         assert CONTACT["full_name"] in rendered.body
     assert WARNING[language] in text
     assert CONTACT["nik_masked"] in text
+    assert CHECK_CODE in text and "antre.imigrasi.go.id/check" in text  # the code and where to check it
     assert NIK not in text
     assert "None" not in text  # a missing value shows as "-", never as Python's None
 
@@ -171,3 +175,20 @@ def test_language_falls_back_to_bahasa_indonesia():
     context = build_context("welcome", {}, dict(CONTACT, language="fr"))
     assert context["language"] == "id"
     assert build_context("welcome", {}, dict(CONTACT, language="en-US"))["language"] == "en"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("message_type", MESSAGE_TYPES)
+def test_the_inbox_line_has_a_subject_and_a_summary_without_a_one_time_code_or_a_name(message_type, language):
+    for channel in ("email", "sms"):
+        inbox = render(message_type, channel, language).inbox
+        assert inbox["subject"] and inbox["summary"]
+        line = f"{inbox['subject']} {inbox['summary']}"
+        assert "482913" not in line and CONTACT["full_name"] not in line and CHECK_CODE not in line
+        assert "\n" not in line
+
+
+def test_a_message_without_a_check_code_is_refused():
+    context = build_context("welcome", {}, CONTACT)
+    with pytest.raises(ValueError, match="check code"):
+        renderer.render("welcome", "email", "id", context)
