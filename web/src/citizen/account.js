@@ -230,7 +230,7 @@ function safeNext(next) {
   }
 }
 
-const CITIZEN = /^\/(book|bookings|help)(\/|$)/;
+const CITIZEN = /^\/(book|bookings|help|messages|check)(\/|$)/;
 
 export function helpPage() {
   const main = page();
