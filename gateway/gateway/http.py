@@ -18,7 +18,7 @@ from nameko.exceptions import RemoteError
 from werkzeug.wrappers import Response
 
 from antre_common.context import REQUEST_ID_KEY, accept_request_id
-from antre_common.errors import ServiceError
+from antre_common.errors import ServiceError, parse_remote
 from antre_common.web import HttpEntrypoint
 from gateway.auth import TokenVerifier
 from gateway.errors import GatewayError, describe, problem
@@ -143,3 +143,25 @@ class ApiEndpoint(HttpEntrypoint):
 
 
 api = ApiEndpoint.decorator
+
+
+THROTTLE_CODES = ("LOGIN_LOCKED", "RATE_LIMITED")
+
+
+def client_ip(request):
+    """The first hop of X-Forwarded-For (set by the ingress in front of us), else the peer address."""
+    forwarded = request.headers.get("X-Forwarded-For", "")
+    first = forwarded.split(",")[0].strip()
+    return (first or request.remote_addr or "")[:64] or None
+
+
+def retry_after(call, *args, **kwargs):
+    """Runs an RPC (identity, notification); a throttle answer becomes 429 with ``Retry-After`` (spec/API.md)."""
+    try:
+        return call(*args, **kwargs)
+    except RemoteError as exc:
+        doc = parse_remote(exc.value)
+        if doc and doc["code"] in THROTTLE_CODES:
+            seconds = str(int((doc.get("params") or {}).get("retry_after") or 60))
+            raise GatewayError(doc["code"], headers={"Retry-After": seconds}, retry_after=int(seconds)) from None
+        raise

@@ -44,7 +44,7 @@ def test_a_code_from_my_messages_is_genuine_and_a_made_up_one_is_not(new_page, g
 
     page.get_by_role("navigation").get_by_role("link", name="Pesan saya").click()
     expect(page.get_by_role("heading", name="Pesan saya")).to_be_visible()
-    confirmation = page.locator(".card").filter(has_text=f"Reservasi {code} dikonfirmasi").filter(has_text="Email ·")
+    confirmation = page.locator(".card").filter(has_text=f"Pemesanan {code} dikonfirmasi").filter(has_text="Email ·")
     expect(confirmation).to_be_visible()
     expect(page.locator(".card").filter(has_text="Kode verifikasi")).not_to_have_count(0)  # the OTP's line...
     expect(page.locator("main")).not_to_contain_text(otp)  # ...without the code itself
@@ -63,7 +63,7 @@ def test_a_code_from_my_messages_is_genuine_and_a_made_up_one_is_not(new_page, g
     page.get_by_role("button", name="Cek", exact=True).click()
     expect(page.get_by_text("Asli: Antre mengirim pesan dengan kode ini.")).to_be_visible()
     answer = page.locator(".summary-list")
-    expect(answer).to_contain_text("Reservasi dikonfirmasi")
+    expect(answer).to_contain_text("Pemesanan dikonfirmasi")
     expect(answer).to_contain_text("Email")
     shots(page, "citizen-check-message-genuine")
     axe(page)
@@ -78,6 +78,17 @@ def test_a_code_from_my_messages_is_genuine_and_a_made_up_one_is_not(new_page, g
     page.get_by_label("Kode cek").fill("")
     page.get_by_role("button", name="Cek", exact=True).click()
     expect(page.get_by_role("alert")).to_contain_text("Ketik kode cek dari pesan")
+
+    # From the inbox the code is checked at once; an address that carries a code (a forger's link) is not.
+    page.goto("/check?code=" + check_code)
+    expect(page.get_by_label("Kode cek")).to_have_value("")
+    expect(page.get_by_text("Asli: Antre mengirim pesan dengan kode ini.")).to_have_count(0)
+    page.get_by_role("navigation").get_by_role("link", name="Pesan saya").click()
+    page.locator(".card").filter(has_text=f"Pemesanan {code} dikonfirmasi").filter(has_text="Email ·").get_by_role(
+        "link", name="Cek kode ini"
+    ).click()
+    expect(page.get_by_text("Asli: Antre mengirim pesan dengan kode ini.")).to_be_visible()
+    expect(page.get_by_text("Penipu bisa menyalin kode asli")).to_be_visible()
 
     # The same address guesses on (this browser and this test share 127.0.0.1): the page says when to retry.
     for _ in range(25):

@@ -2,8 +2,7 @@
 signed-in person. Notification keeps the delivery log, the codes and the per-address throttle."""
 
 from antre_common.rpc import ServiceRpc
-from gateway.http import api
-from gateway.routes.identity import client_ip, retry_after
+from gateway.http import api, client_ip, retry_after
 from gateway.schemas import messages as s
 
 

@@ -108,3 +108,12 @@ def test_without_a_build_pages_answer_503_naming_the_web_part(container_factory,
     assert page.status_code == 503
     assert (page.json()["code"], page.json()["service"]) == ("SERVICE_UNAVAILABLE", "web")
     assert page.headers["Retry-After"] == "5"
+
+
+def test_the_access_log_keeps_no_query_string(client, caplog):
+    """Cek pesan puts a message's check code in the query; the access log line must not carry it."""
+    with caplog.at_level("INFO", logger="nameko.web.server"):
+        client.get("/api/v1/nothing?code=7K3QD-M2XPA")
+    lines = [r.getMessage() for r in caplog.records if r.name == "nameko.web.server"]
+    assert any("/api/v1/nothing?…" in line for line in lines), lines
+    assert not any("7K3QD" in line for line in lines), lines

@@ -6,7 +6,7 @@ from werkzeug.test import EnvironBuilder
 
 from antre_common.errors import NotFound, ServiceError
 from gateway.errors import ERRORS, GatewayError
-from gateway.routes.identity import client_ip, retry_after
+from gateway.http import client_ip, retry_after
 
 
 def request(headers=None, remote="192.0.2.10"):

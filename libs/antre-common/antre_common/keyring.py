@@ -19,7 +19,8 @@ class KeyRingError(ValueError):
     """A key configuration that cannot work, or a ciphertext no configured key opens."""
 
 
-def _decode(value, kid):
+def decode_key(value, kid):
+    """A key as configured (base64, URL-safe or not, padding optional) → bytes."""
     value = value.strip()
     try:
         return base64.urlsafe_b64decode((value + "=" * (-len(value) % 4)).replace("+", "-").replace("/", "_"))
@@ -37,7 +38,7 @@ class KeyRing:
             kid, sep, encoded = item.partition(":")
             if not sep or not kid or len(kid.encode()) > 32:
                 raise KeyRingError(f"{setting} entries are kid:base64key")
-            raw = _decode(encoded, kid)
+            raw = decode_key(encoded, kid)
             if len(raw) != 32:
                 raise KeyRingError(f"{setting}: key {kid!r} must be 32 bytes")
             self.keys[kid] = AESGCM(raw)

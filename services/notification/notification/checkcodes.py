@@ -15,39 +15,20 @@ import base64
 import hashlib
 import hmac
 import json
-import secrets
 
-from antre_common.keyring import KeyRing
+from antre_common.keyring import KeyRing, decode_key
+from antre_common.reservation_code import ALPHABET, CodeFormat  # noqa: F401 - ALPHABET for callers
 
-ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32
-LENGTH = 10
-GROUP = 5
 MAX_INPUT = 40  # longer than any typing of a code, spaces and dashes included: a 400 at the gateway
-_READ_AS = str.maketrans({"O": "0", "I": "1", "L": "1"})  # what people type for 0 and 1
-
-
-def new_code():
-    return "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
-
-
-def normalise(text):
-    """The code as stored (upper case, no spaces or dashes, O→0, I/L→1), or None if it cannot be one."""
-    if not isinstance(text, str):
-        return None
-    code = "".join(text.split()).replace("-", "").upper().translate(_READ_AS)
-    if len(code) != LENGTH or any(c not in ALPHABET for c in code):
-        return None
-    return code
-
-
-def display(code):
-    """``7K3QD-M2XPA``: two groups, as printed in messages and shown in the inbox."""
-    return "-".join(code[i : i + GROUP] for i in range(0, len(code), GROUP))
+CHECK = CodeFormat(10, group=5)  # Crockford base32, as reservation codes are
+LENGTH = CHECK.length
+new_code = CHECK.new
+normalise = CHECK.normalise
+display = CHECK.display  # 7K3QD-M2XPA: as printed in messages and shown in the inbox
 
 
 def _key(value):
-    value = (value or "").strip()
-    raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)) if value else b""
+    raw = decode_key(value, "CHECK_CODE_KEY") if value and value.strip() else b""
     if len(raw) < 32:
         raise ValueError("CHECK_CODE_KEY must be at least 32 bytes, base64")
     return raw

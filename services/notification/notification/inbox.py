@@ -5,13 +5,17 @@ the reason (never issued, mistyped, malformed, its message deleted with the acco
 the same ``MessageNotFound`` after the same work: one throttle upsert and one indexed lookup of a keyed hash.
 """
 
+import logging
 import math
 from datetime import timedelta
 
 from antre_common.envelope import utcnow
+from antre_common.keyring import InvalidTag, KeyRingError
 from notification import store
 from notification.checkcodes import display
 from notification.exceptions import MessageNotFound, RateLimited
+
+log = logging.getLogger(__name__)
 
 INBOX_LIMIT = 200  # newest first; more than a year of bookings for one person and their dependents
 
@@ -40,6 +44,16 @@ class Inbox:
             "sent_at": found["sent_at"].isoformat(),
         }
 
+    def _open(self, sealed, delivery_id):
+        """One row sealed with a key no longer in the ring must not hide the whole inbox: it shows empty."""
+        if not sealed:
+            return None
+        try:
+            return self.codes.open(sealed, delivery_id)
+        except (KeyRingError, InvalidTag):
+            log.warning("inbox row cannot be opened (key retired?)", extra={"delivery_id": delivery_id})
+            return None
+
     def messages(self, user_id):
         """Every message sent to ``user_id`` (and about their dependents' bookings), newest first, with its
         subject, summary and check code: never an OTP, never a body."""
@@ -47,8 +61,8 @@ class Inbox:
             rows = store.sent_to(session, user_id, INBOX_LIMIT)
         out = []
         for row in rows:
-            line = self.codes.open(row["inbox_sealed"], row["id"]) if row["inbox_sealed"] else {}
-            code = self.codes.open(row["check_sealed"], row["id"]) if row["check_sealed"] else None
+            line = self._open(row["inbox_sealed"], row["id"]) or {}
+            code = self._open(row["check_sealed"], row["id"])
             out.append(
                 {
                     "message_id": row["id"],

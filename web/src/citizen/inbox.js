@@ -3,9 +3,12 @@
 import { t, language } from "../lib/i18n.js";
 import { h, show, notice, field, showErrors, values } from "../lib/dom.js";
 import { api, explain } from "../lib/api.js";
-import { param } from "../lib/router.js";
 import * as session from "../lib/session.js";
 import { page, needLogin, retryButton } from "./main.js";
+
+// A code travels from the inbox to this page inside the app only: an address cannot carry one, so a link in
+// a forged message cannot open this official page already showing "genuine" for a code the forger copied.
+const FROM_INBOX = "antre.citizen.checkCode";
 
 const NEVER = ["msgcheck.never1", "msgcheck.never2", "msgcheck.never3", "msgcheck.never4", "msgcheck.never5"];
 const LOCALES = { id: "id-ID", en: "en-GB" };
@@ -41,10 +44,12 @@ function notFound() {
 }
 
 export async function checkMessagePage() {
+  const fromInbox = sessionStorage.getItem(FROM_INBOX);
+  sessionStorage.removeItem(FROM_INBOX);
   const main = page();
   const result = h("div", { "aria-live": "polite" });
   const form = h("form", { novalidate: true, onsubmit: (e) => { e.preventDefault(); check(); } },
-    field({ name: "code", label: t("msgcheck.code"), hint: t("msgcheck.codeHint"), value: param("code") || "",
+    field({ name: "code", label: t("msgcheck.code"), hint: t("msgcheck.codeHint"), value: fromInbox || "",
             autocomplete: "off", autocapitalize: "characters", spellcheck: "false", maxlength: 40 }),
     h("button", { type: "submit", class: "button" }, t("msgcheck.submit")),
   );
@@ -76,8 +81,9 @@ export async function checkMessagePage() {
       else result.replaceChildren(notice(explain(err), "error"));
     }
   }
-  if (param("code")) check();
+  if (fromInbox) check();
 }
+
 
 export async function inboxPage() {
   if (!session.signedIn()) return needLogin();
@@ -98,7 +104,7 @@ export async function inboxPage() {
       h("p", { class: "muted" }, `${t(`channel.${m.channel}`)} · ${sentAt(m.sent_at)}`),
       m.summary ? h("p", null, m.summary) : null,
       m.check_code ? h("p", null, t("inbox.code"), " ", h("span", { class: "check-code", "data-check-code": m.check_code }, m.check_code)) : null,
-      m.check_code ? h("p", null, h("a", { href: `/check?code=${encodeURIComponent(m.check_code)}` }, t("inbox.verify"))) : null,
+      m.check_code ? h("p", null, h("a", { href: "/check", onclick: () => sessionStorage.setItem(FROM_INBOX, m.check_code) }, t("inbox.verify"))) : null,
     ))),
     h("p", null, h("a", { href: "/check" }, t("msgcheck.title"))),
   );

@@ -177,3 +177,21 @@ def test_a_message_queued_before_check_codes_existed_gets_a_code_that_verifies(n
     [code] = CODE.findall(text_of(mail))
     with entrypoint_hook(notification, "verify_message") as verify:
         assert verify(code, client_ip="10.3.0.1")["type"] == "welcome"
+
+
+def test_a_row_sealed_with_a_retired_key_does_not_hide_the_rest_of_the_inbox(bus, notification, smtp_sink, world, db):
+    from sqlalchemy import text
+
+    user = world.CITIZEN
+    bus.publish("identity", "user_registered", {"user_id": user["user_id"]}, handler="on_user_registered")
+    smtp_sink.wait_for(lambda m: m["X-Antre-Message-Type"] == "welcome")
+    sent = wait_until(
+        lambda: db.connect().execute(text("SELECT count(*) FROM delivery WHERE status = 'sent'")).scalar()
+    )
+    with db.begin() as conn:  # one row as if its key had left MESSAGE_KEYS since
+        conn.execute(text("UPDATE delivery SET check_sealed = 'retired:AAAA', inbox_sealed = 'retired:AAAA' "
+                          "WHERE id = (SELECT id FROM delivery WHERE status = 'sent' LIMIT 1)"))  # fmt: skip
+    with entrypoint_hook(notification, "list_messages") as list_messages:
+        inbox = list_messages(user["user_id"])
+    assert len(inbox) == sent
+    assert sum(m["check_code"] is None and m["subject"] is None for m in inbox) == 1
