@@ -9,10 +9,14 @@ caller was told "done".
 import logging
 from contextlib import contextmanager
 
+import psycopg2
+import psycopg2.errors
 from nameko.extensions import DependencyProvider
 from sqlalchemy import create_engine, insert, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as SqlTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from antre_common.context import REQUEST_ID_KEY, caller_gave_up
@@ -42,6 +46,20 @@ def make_engine(url, **kwargs):
     return create_engine(postgres_url(url), pool_pre_ping=True, future=True, **kwargs)
 
 
+def _database_unreachable(exc):
+    """Refused, dropped or no pool connection in time; not a query's own error (constraint, syntax…)."""
+    if isinstance(exc, SqlTimeout):
+        return True
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    # A deadlock or serialization failure is the query's own outcome, not the database being away.
+    return isinstance(exc.orig, psycopg2.OperationalError) and not isinstance(
+        exc.orig, psycopg2.errors.TransactionRollbackError
+    )
+
+
 class DbHandle:
     """What a worker sees as ``self.db``."""
 
@@ -62,7 +80,8 @@ class DbHandle:
     def transaction(self):
         """Commit what the block did, or roll it all back; wake the outbox relay after a commit with events.
 
-        An RPC whose caller's deadline has passed is rolled back instead (``ServiceUnavailable``)."""
+        An RPC whose caller's deadline has passed is rolled back instead (``ServiceUnavailable``); so is one
+        whose database cannot be reached or has no connection free in time: the caller answers 503, never 500."""
         session = self.session
         self._in_transaction = True
         try:
@@ -74,9 +93,15 @@ class DbHandle:
                 # The caller already answered "unavailable": committing now would change state behind its back.
                 raise ServiceUnavailable("the caller's deadline passed before the commit")
             session.commit()
-        except BaseException:
-            session.rollback()
+        except BaseException as exc:
             self._events = []
+            try:
+                session.rollback()
+            except DBAPIError:
+                pass  # the connection is gone: nothing to roll back, the pool discards it
+            if _database_unreachable(exc):
+                service = getattr(self._worker_ctx, "service_name", None)
+                raise ServiceUnavailable("database unavailable", service=service, component="database") from exc
             raise
         finally:
             self._in_transaction = False

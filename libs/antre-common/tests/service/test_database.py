@@ -3,11 +3,14 @@
 import time
 
 import eventlet
+import pytest
 from nameko.rpc import rpc
 from nameko.testing.services import entrypoint_hook
 from sqlalchemy import text
+from sqlalchemy.exc import ProgrammingError
 
 from antre_common.db import Database
+from antre_common.errors import ServiceUnavailable
 from antre_common.health import ServiceBase
 
 
@@ -51,3 +54,39 @@ def test_ready_when_broker_and_database_answer(container_factory, service_config
     assert response.status_code == 200
     assert response.json()["components"] == {"broker": "ok", "database": "ok"}
     assert http_client.get("/healthz").status_code == 200
+
+
+class LedgerService(ServiceBase):
+    name = "ledger"
+    db = Database()
+
+    @rpc
+    def count(self):
+        with self.db.transaction() as session:
+            return session.execute(text("SELECT 1")).scalar()
+
+    @rpc
+    def fail(self):
+        with self.db.transaction() as session:
+            session.execute(text("SELECT * FROM no_such_table"))
+
+
+def test_an_unreachable_database_is_a_service_unavailable_not_a_crash(container_factory, service_config):
+    """The gateway turns SERVICE_UNAVAILABLE into 503 with Retry-After; anything else would be a 500."""
+    config = dict(service_config, DATABASE_URL="postgresql+psycopg2://postgres@127.0.0.1:1/nowhere")
+    container = container_factory(LedgerService, config)
+    container.start()
+    with entrypoint_hook(container, "count") as count:
+        with pytest.raises(ServiceUnavailable) as raised:
+            count()
+    assert raised.value.params == {"service": "ledger", "component": "database"}
+
+
+def test_a_query_of_its_own_that_fails_stays_that_error(container_factory, service_config):
+    container = container_factory(LedgerService, service_config)
+    container.start()
+    with entrypoint_hook(container, "count") as count:
+        assert count() == 1
+    with entrypoint_hook(container, "fail") as fail:
+        with pytest.raises(ProgrammingError):
+            fail()
