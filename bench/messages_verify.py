@@ -19,7 +19,7 @@ from pathlib import Path
 import requests
 from nameko.standalone.rpc import ClusterRpcProxy
 
-from antre_dev.mailbox import Mailbox
+from antre_dev.mailbox import Mailbox, text_of
 from antre_dev.stack import Stack, StackConfig
 from notification.checkcodes import ALPHABET
 from notification.settings import Settings
@@ -30,15 +30,6 @@ THREADS = 4
 PEOPLE = 20  # accounts whose messages are deleted (each got a code by email and by SMS)
 PASSWORD = "bench marking the check codes"  # noqa: S105 - benchmark value
 CODE = re.compile(r"(?:Kode cek(?: pesan ini:)?|Check code(?: of this message:)?) ([0-9A-Z]{5}-[0-9A-Z]{5})")
-
-
-def text_of(message):
-    parts = message.walk() if message.is_multipart() else [message]
-    return "\n".join(
-        p.get_payload(decode=True).decode(p.get_content_charset() or "utf-8")
-        for p in parts
-        if p.get_content_type() == "text/plain"
-    )
 
 
 def register_people(base, var):

@@ -161,19 +161,22 @@ def test_citizen_is_refused_the_console(new_page, gateway, mailbox, shots, axe):
     axe(page)
 
 
+def book_a_later_slot(stack, gateway, person, service, hours):
+    """A booking through the API at the first free slot at least ``hours`` ahead; its reservation code."""
+    slots = gateway.get(f"/api/v1/offices/{OFFICE}/availability", params={"service": service}).json()
+    later = datetime.now(UTC) + timedelta(hours=hours)
+    slot = next(s for s in slots if datetime.fromisoformat(s["start"]) > later and s["remaining"] > 0)
+    booked = gateway.post(
+        "/api/v1/bookings", json={"slot_id": slot["slot_id"], "service_code": service}, headers=bearer(stack, person)
+    )
+    assert booked.status_code == 201, booked.text
+    return booked.json()["reservation_code"]
+
+
 def booked_with_documents(stack, gateway):
     """A citizen's booking at the office with a PNG KTP and a PDF family card uploaded (through the API)."""
     person = citizen()
-    slots = gateway.get(f"/api/v1/offices/{OFFICE}/availability", params={"service": "paspor_baru"}).json()
-    later = datetime.now(UTC) + timedelta(hours=30)
-    slot = next(s for s in slots if datetime.fromisoformat(s["start"]) > later and s["remaining"] > 0)
-    booked = gateway.post(
-        "/api/v1/bookings",
-        json={"slot_id": slot["slot_id"], "service_code": "paspor_baru"},
-        headers=bearer(stack, person),
-    )
-    assert booked.status_code == 201, booked.text
-    code = booked.json()["reservation_code"]
+    code = book_a_later_slot(stack, gateway, person, "paspor_baru", hours=30)
     for doc_type, name, content, mimetype in (
         ("ktp", "ktp.png", samples.png(320, 200), "image/png"),
         ("kartu_keluarga", "kk.pdf", samples.pdf(), "application/pdf"),
@@ -227,16 +230,7 @@ def test_officer_reviews_the_documents_of_a_booking(stack, gateway, new_page, ma
 
 def test_check_in_for_another_day_is_explained_without_the_button(stack, gateway, new_page, make_staff, shots, axe):
     """A booking two or more days ahead: the officer is told it is not for today, and no check-in is offered."""
-    slots = gateway.get(f"/api/v1/offices/{OFFICE}/availability", params={"service": "paspor_hilang"}).json()
-    later = datetime.now(UTC) + timedelta(hours=50)
-    slot = next(s for s in slots if datetime.fromisoformat(s["start"]) > later and s["remaining"] > 0)
-    booked = gateway.post(
-        "/api/v1/bookings",
-        json={"slot_id": slot["slot_id"], "service_code": "paspor_hilang"},
-        headers=bearer(stack, citizen()),
-    )
-    assert booked.status_code == 201, booked.text
-    code = booked.json()["reservation_code"]
+    code = book_a_later_slot(stack, gateway, citizen(), "paspor_hilang", hours=50)
     office = gateway.get(f"/api/v1/offices/{OFFICE}").json()
 
     page = new_page()

@@ -5,17 +5,10 @@ import re
 import uuid
 from datetime import date
 
+from antre_dev.mailbox import text_of
+
 BIRTH = date(1988, 11, 2)
 PASSWORD = "nasi goreng kampung pedas"  # noqa: S105 - test value
-
-
-def text_of(message):
-    parts = message.walk() if message.is_multipart() else [message]
-    return "\n".join(
-        p.get_payload(decode=True).decode(p.get_content_charset() or "utf-8")
-        for p in parts
-        if p.get_content_maintype() == "text"
-    )
 
 
 def new_person(female=True):

@@ -12,9 +12,9 @@ from functools import partial
 import psycopg2
 
 from antre_common.testing import wait_until
+from antre_dev.mailbox import text_of
 from documents import samples
 
-from .people import text_of
 from .tokens import bearer, staff
 
 OFFICE, SERVICE = "YOG", "paspor_baru"  # no other system test books here

@@ -10,6 +10,16 @@ from pathlib import Path
 from antre_common.waiting import wait_until
 
 
+def text_of(message):
+    """Every text part of a mail, decoded: what the person reads."""
+    parts = message.walk() if message.is_multipart() else [message]
+    return "\n".join(
+        p.get_payload(decode=True).decode(p.get_content_charset() or "utf-8")
+        for p in parts
+        if p.get_content_maintype() == "text"
+    )
+
+
 class Mailbox:
     def __init__(self, directory: Path):
         self.directory = directory
