@@ -9,6 +9,7 @@ caller was told "done".
 import logging
 from contextlib import contextmanager
 
+import eventlet
 import psycopg2
 import psycopg2.errors
 from nameko.extensions import DependencyProvider
@@ -58,6 +59,21 @@ def _database_unreachable(exc):
     return isinstance(exc.orig, psycopg2.OperationalError) and not isinstance(
         exc.orig, psycopg2.errors.TransactionRollbackError
     )
+
+
+def retry_rolled_back(work, attempts=5, first_wait=0.2):
+    """``work()``, again (with a growing wait) when PostgreSQL rolled it back for a deadlock or a
+    serialization failure: for start-up work that meets live traffic, where giving up means exiting."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return work()
+        except DBAPIError as exc:
+            if attempt == attempts or not isinstance(exc.orig, psycopg2.errors.TransactionRollbackError):
+                raise
+            log.warning(
+                "rolled back by the database, retrying", extra={"attempt": attempt, "error": type(exc.orig).__name__}
+            )
+            eventlet.sleep(first_wait * 2 ** (attempt - 1))
 
 
 class DbHandle:

@@ -7,7 +7,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import yaml
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 
 from scheduling import capacity, events
@@ -16,6 +16,7 @@ from scheduling.models import Booking, Closure, Office, Service, Slot
 
 DATA_FILE = Path(__file__).parent / "data" / "catalogue.yaml"
 CAPACITY_FIELDS = ("counters", "slot_minutes", "online_share", "opening_hours")
+LOAD_LOCK = 0x616E7472_65636174  # "antrecat": one catalogue load at a time across replicas
 OFFICE_COLUMNS = ("code", "name", "address", "city", "province", "timezone", *CAPACITY_FIELDS)
 
 
@@ -31,20 +32,36 @@ def load_data_file(sessionmaker):
 
 
 def load(session, data=None):
-    """Upsert services and offices by code. Capacity of an existing office is left alone: after the first
-    load it belongs to the supervisors."""
+    """Insert new services and offices and update only the columns that changed. Capacity of an existing
+    office is left alone: after the first load it belongs to the supervisors.
+
+    Replicas start while others take bookings, so this must not lock what bookings lock: no upsert (ON
+    CONFLICT DO UPDATE locks every row it meets, FOR UPDATE when its SET names the key, and that waits for
+    and blocks the KEY SHARE of each booking's foreign-key check), and loads of replicas starting together
+    run one after another (a transaction-scoped advisory lock)."""
     data = data or read_data()
     defaults = data.get("defaults", {})
+    session.execute(select(func.pg_advisory_xact_lock(LOAD_LOCK)))
+    services = {s.code: s for s in session.scalars(select(Service))}
     for svc in data["services"]:
         values = {k: svc[k] for k in ("code", "name", "name_en", "duration_minutes", "required_documents")}
-        stmt = insert(Service).values(**values)
-        session.execute(stmt.on_conflict_do_update(index_elements=["code"], set_=values))
+        _insert_or_update(session, Service, services.get(svc["code"]), values)
+    offices = {o.code: o for o in session.scalars(select(Office))}
     for office in data["offices"]:
         described = {k: office[k] for k in ("code", "name", "address", "city", "province", "timezone")}
         layout = {k: office.get(k, defaults.get(k)) for k in CAPACITY_FIELDS}
-        stmt = insert(Office).values(**described, **layout)
-        session.execute(stmt.on_conflict_do_update(index_elements=["code"], set_=described))
+        _insert_or_update(session, Office, offices.get(office["code"]), described, layout)
     return len(data["offices"]), len(data["services"])
+
+
+def _insert_or_update(session, model, row, described, first_only=None):
+    if row is None:
+        stmt = insert(model).values(**described, **(first_only or {}))
+        session.execute(stmt.on_conflict_do_nothing(index_elements=["code"]))
+        return
+    for column, value in described.items():
+        if getattr(row, column) != value:  # the ORM's UPDATE names only these columns, never the key
+            setattr(row, column, value)
 
 
 def layout_of(session, office):

@@ -5,7 +5,7 @@ from types import SimpleNamespace
 
 from nameko.extensions import DependencyProvider
 
-from antre_common.db import Database, DbHandle
+from antre_common.db import Database, DbHandle, retry_rolled_back
 from scheduling import catalogue
 from scheduling.actions import Scheduling
 from scheduling.read_cache import ReadCache
@@ -25,13 +25,15 @@ class SchedulingRuntime(DependencyProvider):
 
     def start(self):
         db = next(ext for ext in self.container.extensions if isinstance(ext, Database))
-        offices, services = catalogue.load_data_file(db.sessionmaker)
+        # Replicas start while others take bookings: a deadlock with their traffic is retried, not fatal.
+        offices, services = retry_rolled_back(lambda: catalogue.load_data_file(db.sessionmaker))
         self.loaded = True
         # The first release happens here, not in the eager timer, so it cannot run before the load. The
         # process's cache is still empty, so the release drops from a throwaway one.
         handle = DbHandle(db, SimpleNamespace(context_data={}))
         try:
-            Scheduling(handle, self.settings, ReadCache(self.settings.availability_cache_seconds)).release_slots()
+            cache = ReadCache(self.settings.availability_cache_seconds)
+            retry_rolled_back(Scheduling(handle, self.settings, cache).release_slots)
         finally:
             handle.close()
         self.released = True

@@ -49,6 +49,17 @@ def free_port(plus_grpc=False):
     raise RuntimeError("no free port")
 
 
+class ServiceFailed(RuntimeError):
+    """A process of the suite exited or never became ready; the message says why (from its log)."""
+
+
+def tail(path, lines=15):
+    try:
+        return "".join(path.read_text(errors="replace").splitlines(keepends=True)[-lines:])
+    except OSError:
+        return "(no log)"
+
+
 def wait_for(check, timeout, what):
     deadline = time.monotonic() + timeout
     last = None
@@ -56,6 +67,8 @@ def wait_for(check, timeout, what):
         try:
             if check():
                 return
+        except ServiceFailed:
+            raise
         except Exception as exc:  # noqa: BLE001 - anything means "not yet"
             last = exc
         time.sleep(0.2)
@@ -137,6 +150,7 @@ class Stack:
     def __init__(self, config: StackConfig):
         self.config = config
         self.procs = {}
+        self.ports = {"gateway": config.gateway_port, **config.service_ports}
         self.logs = config.var / "log"
 
     # -- infrastructure -----------------------------------------------------------------------------------
@@ -231,30 +245,48 @@ class Stack:
             **c.env,
         }
 
-    def start_service(self, name, wait=True):
+    def start_service(self, name, wait=True, replica=None, env=None):
+        """Start one process of ``name``; ``replica="b"`` starts another one beside it (its own free port,
+        logs and process key ``name-b``), as a second pod of a Deployment would."""
         c = self.config
+        key = name if replica is None else f"{name}-{replica}"
         port = c.gateway_port if name == "gateway" else c.service_ports[name]
-        env = dict(self.env(), WEB_SERVER_ADDRESS=f"127.0.0.1:{port}")
+        if replica is not None:
+            port = free_port()
+        extra_env, env = env, dict(self.env(), WEB_SERVER_ADDRESS=f"127.0.0.1:{port}")
         if name == "gateway":
             cwd, module = ROOT / "gateway", "gateway.service:GatewayService"
         else:
             env["DATABASE_URL"] = c.database_url(name)
             cwd, module = ROOT / "services" / name, f"{name}.service:{name.capitalize()}Service"
         cmd = [str(BIN / "nameko"), "run", "--config", "config.yaml", module]
-        self._spawn(name, cmd, cwd=cwd, env=env, port=port)
+        self._spawn(key, cmd, cwd=cwd, env={**env, **(extra_env or {})}, port=port)
+        self.ports[key] = port
         if wait:
-            self.wait_ready(name)
+            self.wait_ready(key)
+        return key
 
-    def wait_ready(self, name, timeout=60):
-        url = f"{self.config.url_of(name)}/readyz"
+    def wait_ready(self, key, timeout=60):
+        """Wait for ``/readyz`` of a process; fail at once if it exits, and with its readiness answer and the
+        end of its log if it never becomes ready (the reason is there, not in a bare timeout)."""
+        url = f"http://127.0.0.1:{self.ports[key]}/readyz"
+        log_file = self.logs / f"{key}.log"
+        last = {}
 
         def ready():
-            proc = self.procs[name]
+            proc = self.procs[key]
             if proc.poll() is not None:
-                raise RuntimeError(f"{name} exited with {proc.returncode}; see {self.logs / (name + '.log')}")
-            return requests.get(url, timeout=2).status_code == 200
+                raise ServiceFailed(f"{key} exited with {proc.returncode}:\n{tail(log_file)}")
+            response = requests.get(url, timeout=2)
+            last["answer"] = response.text[:500]
+            return response.status_code == 200
 
-        wait_for(ready, timeout, name)
+        try:
+            wait_for(ready, timeout, key)
+        except TimeoutError as exc:
+            raise ServiceFailed(
+                f"{key} not ready after {timeout}s; /readyz said {last.get('answer')}\n{tail(log_file)}"
+            ) from exc
 
     def start(self, say=lambda msg: None):
         c = self.config
@@ -286,7 +318,8 @@ class Stack:
             proc.wait()
 
     def stop(self):
-        for name in ("gateway", *SERVICES, "smtp", "s3"):
+        replicas = [key for key in self.procs if key not in (*SERVICES, "gateway", "smtp", "s3")]
+        for name in ("gateway", *replicas, *SERVICES, "smtp", "s3"):
             self.stop_process(name)
         c = self.config
         if c.drop_databases:
@@ -336,6 +369,9 @@ def main():
             time.sleep(1)
     except KeyboardInterrupt:
         print("\nstopping…", flush=True)
+    except ServiceFailed as exc:  # make run fails fast, with the reason from the process's own log
+        print(f"\nAntre did not start: {exc}", file=sys.stderr, flush=True)
+        sys.exit(1)
     finally:
         stack.stop()
         print("stopped.", flush=True)

@@ -6,16 +6,20 @@ from contextlib import contextmanager
 
 from nameko.testing.services import entrypoint_hook
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from antre_common.testing import wait_until
+from scheduling import catalogue
 
 
 @contextmanager
-def insert_in_flight(engine, office_code):
-    """What an uncommitted booking insert at the office holds: KEY SHARE on the office row."""
+def insert_in_flight(engine, office_code, service_code=None):
+    """What an uncommitted booking insert at the office holds: KEY SHARE on the office (and service) row."""
     with engine.connect() as conn:
         tx = conn.begin()
         conn.execute(text("SELECT 1 FROM office WHERE code = :o FOR KEY SHARE"), {"o": office_code})
+        if service_code:
+            conn.execute(text("SELECT 1 FROM service WHERE code = :s FOR KEY SHARE"), {"s": service_code})
         try:
             yield
         finally:
@@ -49,3 +53,15 @@ def test_release_is_not_skipped_nor_blocking_while_inserts_are_in_flight(contain
     assert list(released) == ["JKS"] and len(released["JKS"]) == 1
     with entrypoint_hook(container, "release_slots") as release:
         assert release() == {}  # nothing due: nothing locked, nothing done
+
+
+def test_a_replica_loading_the_catalogue_neither_waits_for_nor_blocks_bookings_in_flight(container, engine):
+    """A replica starting during a quota release: an upsert of every office and service would lock the rows
+    that bookings hold KEY SHARE on (and deadlock with them); the load touches only what changed."""
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE office SET name = 'renamed' WHERE code = 'JKB'"))
+    with insert_in_flight(engine, "JKS", "paspor_hilang"), Session(engine) as session, session.begin():
+        session.execute(text("SET LOCAL lock_timeout = '2s'"))  # the old upsert failed here on JKS's row
+        offices, services = catalogue.load(session)
+    assert offices > 1 and services > 1
+    assert scalar(engine, "SELECT name FROM office WHERE code = 'JKB'") != "renamed"
