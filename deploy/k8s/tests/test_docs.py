@@ -161,14 +161,23 @@ def test_prod_hpa_bounds_are_the_sizing_arithmetic(rendered):
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_databases_have_connections_for_every_replica_at_the_hpa_maximum(rendered, overlay):
+    """The connection budget of README.md "Sizing": replicas at the HPA maximum fit in their PgBouncer, no
+    worker waits for the process's own pool, and the poolers' server connections fit in PostgreSQL."""
     objects = rendered[overlay]
     for service in DB_SERVICES:
         hpa = named(objects, "HorizontalPodAutoscaler", service)["spec"]
         container = pod_spec(named(objects, "Deployment", service))["containers"][0]
         (config_name,) = [e["configMapRef"]["name"] for e in container["envFrom"]]
-        workers = int(named(objects, "ConfigMap", config_name)["data"]["MAX_WORKERS"])
+        config = named(objects, "ConfigMap", config_name)["data"]
+        workers, pool = int(config["MAX_WORKERS"]), int(config["DB_POOL_SIZE"]) + int(config["DB_MAX_OVERFLOW"])
+        assert pool >= workers + 2, f"{service}: a pool of {pool} makes workers wait (workers, relay, readiness)"
+        assert float(config["DB_POOL_TIMEOUT"]) < float(config["RPC_TIMEOUT_SECONDS"])
+        pooler = named(objects, "Pooler", f"{service}-db-pooler-rw")["spec"]
+        bouncer = pooler["pgbouncer"]["parameters"]
+        assert hpa["maxReplicas"] * pool <= int(bouncer["max_client_conn"]), service
         cluster = named(objects, "Cluster", f"{service}-db")
         max_connections = int(cluster["spec"]["postgresql"]["parameters"]["max_connections"])
-        needed = hpa["maxReplicas"] * (workers + 2) + 10
+        server = pooler["instances"] * (int(bouncer["default_pool_size"]) + int(bouncer["reserve_pool_size"]))
+        needed = server + 10  # + the operator, monitoring and the migration Job
         assert needed <= max_connections, f"{service}: {needed} connections at the HPA maximum > {max_connections}"
     assert of_kind(objects, "Cluster")

@@ -45,6 +45,15 @@ def check_cnpg_cluster(obj):
     assert ":" in required(obj, "spec.imageName")
 
 
+def check_cnpg_pooler(obj):
+    # postgresql.cnpg.io_poolers.yaml: spec.cluster.name and spec.pgbouncer are required; Antre's code is
+    # written for transaction pooling (no session state), which is what the budget assumes.
+    required(obj, "spec.cluster.name")
+    assert required(obj, "spec.pgbouncer.poolMode") == "transaction"
+    assert obj["spec"].get("type", "rw") == "rw"
+    assert isinstance(required(obj, "spec.instances"), int)
+
+
 def check_minio_tenant(obj):
     # minio.min.io_tenants.yaml: spec.pools is required; each pool requires servers, volumesPerServer and
     # volumeClaimTemplate (and a unique name).
@@ -87,6 +96,7 @@ def check_prometheus_rule(obj):
 OPERATOR_KINDS = {
     ("rabbitmq.com/v1beta1", "RabbitmqCluster"): check_rabbitmq_cluster,
     ("postgresql.cnpg.io/v1", "Cluster"): check_cnpg_cluster,
+    ("postgresql.cnpg.io/v1", "Pooler"): check_cnpg_pooler,
     ("minio.min.io/v2", "Tenant"): check_minio_tenant,
     ("monitoring.coreos.com/v1", "ServiceMonitor"): check_service_monitor,
     ("monitoring.coreos.com/v1", "PodMonitor"): check_pod_monitor,

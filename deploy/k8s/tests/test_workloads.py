@@ -149,11 +149,16 @@ def test_every_database_service_migrates_before_it_rolls(rendered, overlay):
         gate = [c for c in pod_spec(deployment).get("initContainers", []) if c["name"] == "wait-for-migrations"]
         assert gate and gate[0]["image"] == image, f"{service}: new pods must wait for the migration"
         assert "alembic current" in gate[0]["command"][-1] and "alembic heads" in gate[0]["command"][-1]
-        for container in (migrate, gate[0], pod_spec(deployment)["containers"][0]):
+        serving = pod_spec(deployment)["containers"][0]
+        for container in (migrate, gate[0], serving):
             env = {e["name"]: e for e in container["env"]}
             # psycopg2 named explicitly: SQLAlchemy 2.1 reads a bare postgresql:// as psycopg 3.
             assert env["DATABASE_URL"]["value"] == DATABASE_URL, container["name"]
             for var in re.findall(r"\$\((\w+)\)", DATABASE_URL):
+                if container is serving and var == "DB_HOST":
+                    # The serving pods go through the service's PgBouncer, which the Secret's user reaches.
+                    assert env[var]["value"] == named(objects, "Pooler", f"{service}-db-pooler-rw")["metadata"]["name"]
+                    continue
                 assert env[var]["valueFrom"]["secretKeyRef"]["name"] == f"{service}-db-app", (container["name"], var)
             names = list(env)
             assert all(names.index(v) < names.index("DATABASE_URL") for v in re.findall(r"\$\((\w+)\)", DATABASE_URL))

@@ -7,22 +7,26 @@ caller was told "done".
 """
 
 import logging
+import time
 from contextlib import contextmanager
 
 import eventlet
 import psycopg2
 import psycopg2.errors
 from nameko.extensions import DependencyProvider
+from prometheus_client import Counter, Gauge, Histogram
 from sqlalchemy import create_engine, insert, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as SqlTimeout
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
 
 from antre_common.context import REQUEST_ID_KEY, caller_gave_up
 from antre_common.envelope import make_envelope, utcnow
 from antre_common.errors import ServiceUnavailable
+from antre_common.metrics import metric, service_metric_name
 from antre_common.outbox import OutboxRelay
 
 log = logging.getLogger(__name__)
@@ -45,6 +49,36 @@ def make_engine(url, **kwargs):
         patch_psycopg()
         _patched = True
     return create_engine(postgres_url(url), pool_pre_ping=True, future=True, **kwargs)
+
+
+def metered_pool(service):
+    """A QueuePool class that reports, for ``service``, how long checkouts wait and how many give up: with
+    the connections in use (``Database.setup``), the signals of a connection budget that is too small. A
+    class per service because SQLAlchemy recreates the pool from its class after ``dispose()``."""
+    wait = metric(
+        Histogram,
+        service_metric_name(service, "db_pool_wait_seconds"),
+        "Time a worker waited for a database connection from the pool (connecting included).",
+        buckets=(0.001, 0.005, 0.025, 0.1, 0.25, 0.5, 1, 2, 5),
+    )
+    timeouts = metric(
+        Counter,
+        service_metric_name(service, "db_pool_timeouts_total"),
+        "Checkouts that found no connection within DB_POOL_TIMEOUT (answered 503).",
+    )
+
+    class MeteredQueuePool(QueuePool):
+        def _do_get(self):
+            started = time.perf_counter()
+            try:
+                return super()._do_get()
+            except SqlTimeout:
+                timeouts.inc()
+                raise
+            finally:
+                wait.observe(time.perf_counter() - started)
+
+    return MeteredQueuePool
 
 
 def _database_unreachable(exc):
@@ -163,7 +197,8 @@ class DbHandle:
 
 
 class Database(DependencyProvider):
-    """``db = Database(OutboxEvent, ProcessedEvent)``; config ``DATABASE_URL``, ``DB_POOL_SIZE``."""
+    """``db = Database(OutboxEvent, ProcessedEvent)``; config ``DATABASE_URL``, ``DB_POOL_SIZE``,
+    ``DB_MAX_OVERFLOW``, ``DB_POOL_TIMEOUT`` (the connection budget: deploy/k8s/README.md "Sizing")."""
 
     relay = OutboxRelay()
     readiness_name = "database"
@@ -177,9 +212,19 @@ class Database(DependencyProvider):
         config = self.container.config
         self.engine = make_engine(
             config["DATABASE_URL"],
+            poolclass=metered_pool(self.container.service_name),
             pool_size=int(config.get("DB_POOL_SIZE", 10)),
             max_overflow=int(config.get("DB_MAX_OVERFLOW", 20)),
+            # Well inside the callers' RPC deadline (5 s): a worker that cannot get a connection answers 503
+            # SERVICE_UNAVAILABLE while its caller still listens, instead of a timeout after it gave up.
+            pool_timeout=float(config.get("DB_POOL_TIMEOUT", 2)),
         )
+        in_use = metric(
+            Gauge,
+            service_metric_name(self.container.service_name, "db_pool_connections_in_use"),
+            "Database connections checked out of the pool now.",
+        )
+        in_use.set_function(lambda: self.engine.pool.checkedout())  # the pool is replaced on dispose()
         self.sessionmaker = sessionmaker(bind=self.engine, expire_on_commit=False)
         if self.outbox_model is not None:
             self.relay.register(self.sessionmaker, self.outbox_model)

@@ -6,12 +6,14 @@ import eventlet
 import pytest
 from nameko.rpc import rpc
 from nameko.testing.services import entrypoint_hook
+from prometheus_client import REGISTRY
 from sqlalchemy import text
 from sqlalchemy.exc import ProgrammingError
 
 from antre_common.db import Database
 from antre_common.errors import ServiceUnavailable
 from antre_common.health import ServiceBase
+from antre_common.testing import wait_until
 
 
 class SleepyService(ServiceBase):
@@ -90,3 +92,40 @@ def test_a_query_of_its_own_that_fails_stays_that_error(container_factory, servi
     with entrypoint_hook(container, "fail") as fail:
         with pytest.raises(ProgrammingError):
             fail()
+
+
+class HoldingService(ServiceBase):
+    name = "holding"
+    db = Database()
+
+    @rpc
+    def hold(self, seconds):
+        with self.db.transaction() as session:
+            return session.execute(text("SELECT pg_sleep(:s)"), {"s": seconds}).all() and True
+
+    @rpc
+    def count(self):
+        with self.db.transaction() as session:
+            return session.execute(text("SELECT 1")).scalar()
+
+
+def test_no_connection_free_in_time_is_a_service_unavailable_counted_and_timed(container_factory, service_config):
+    """An exhausted pool answers 503 (via SERVICE_UNAVAILABLE) well inside the caller's deadline, never a
+    500 and never a wait past it; the wait and the give-up are in /metrics for the SRE sizing the budget."""
+    config = dict(service_config, DB_POOL_SIZE=1, DB_MAX_OVERFLOW=0, DB_POOL_TIMEOUT=0.3)
+    container = container_factory(HoldingService, config)
+    container.start()
+    gave_up = REGISTRY.get_sample_value("antre_holding_db_pool_timeouts_total") or 0
+    with entrypoint_hook(container, "hold") as hold, entrypoint_hook(container, "count") as count:
+        holder = eventlet.spawn(hold, 2)
+        wait_until(lambda: REGISTRY.get_sample_value("antre_holding_db_pool_connections_in_use") == 1, 5)
+        started = time.perf_counter()
+        with pytest.raises(ServiceUnavailable) as raised:
+            count()
+        waited = time.perf_counter() - started
+        assert holder.wait() is True
+        assert count() == 1  # the connection is back: the pool serves again
+    assert raised.value.params == {"service": "holding", "component": "database"}
+    assert 0.3 <= waited < 1.5, waited
+    assert REGISTRY.get_sample_value("antre_holding_db_pool_timeouts_total") == gave_up + 1
+    assert REGISTRY.get_sample_value("antre_holding_db_pool_wait_seconds_count") >= 3
