@@ -15,7 +15,7 @@ import psycopg2
 import psycopg2.errors
 from nameko.extensions import DependencyProvider
 from prometheus_client import Counter, Gauge, Histogram
-from sqlalchemy import create_engine, insert, text
+from sqlalchemy import create_engine, event, insert, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
@@ -72,9 +72,9 @@ def metered_pool(service):
             started = time.perf_counter()
             try:
                 return super()._do_get()
-            except SqlTimeout:
+            except SqlTimeout as exc:  # raised here, so a read outside db.transaction() is a 503 too
                 timeouts.inc()
-                raise
+                raise ServiceUnavailable("no database connection free", service=service, component="database") from exc
             finally:
                 wait.observe(time.perf_counter() - started)
 
@@ -89,9 +89,13 @@ def _database_unreachable(exc):
         return False
     if exc.connection_invalidated:
         return True
+    return _operational(exc.orig)
+
+
+def _operational(error):
     # A deadlock or serialization failure is the query's own outcome, not the database being away.
-    return isinstance(exc.orig, psycopg2.OperationalError) and not isinstance(
-        exc.orig, psycopg2.errors.TransactionRollbackError
+    return isinstance(error, psycopg2.OperationalError) and not isinstance(
+        error, psycopg2.errors.TransactionRollbackError
     )
 
 
@@ -225,6 +229,17 @@ class Database(DependencyProvider):
             "Database connections checked out of the pool now.",
         )
         in_use.set_function(lambda: self.engine.pool.checkedout())  # the pool is replaced on dispose()
+        service = self.container.service_name
+
+        @event.listens_for(self.engine, "handle_error")
+        def unreachable(context):
+            """A database refused, dropped or away is SERVICE_UNAVAILABLE wherever the query was made (a read
+            outside ``transaction()`` too), so the caller answers 503; the pool's pre-ping keeps its own."""
+            if context.is_pre_ping:
+                return
+            if context.is_disconnect or _operational(context.original_exception):
+                raise ServiceUnavailable("database unavailable", service=service, component="database")
+
         self.sessionmaker = sessionmaker(bind=self.engine, expire_on_commit=False)
         if self.outbox_model is not None:
             self.relay.register(self.sessionmaker, self.outbox_model)

@@ -7,7 +7,7 @@ import pytest
 from nameko.rpc import rpc
 from nameko.testing.services import entrypoint_hook
 from prometheus_client import REGISTRY
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 from sqlalchemy.exc import ProgrammingError
 
 from antre_common.db import Database
@@ -68,6 +68,14 @@ class LedgerService(ServiceBase):
             return session.execute(text("SELECT 1")).scalar()
 
     @rpc
+    def read(self):
+        return self.db.session.execute(text("SELECT 1")).scalar()  # a read outside transaction()
+
+    @rpc
+    def read_slowly(self):
+        return self.db.session.execute(text("SELECT pg_sleep(5)")).all()
+
+    @rpc
     def fail(self):
         with self.db.transaction() as session:
             session.execute(text("SELECT * FROM no_such_table"))
@@ -81,6 +89,35 @@ def test_an_unreachable_database_is_a_service_unavailable_not_a_crash(container_
     with entrypoint_hook(container, "count") as count:
         with pytest.raises(ServiceUnavailable) as raised:
             count()
+    assert raised.value.params == {"service": "ledger", "component": "database"}
+    with entrypoint_hook(container, "read") as read:
+        with pytest.raises(ServiceUnavailable):
+            read()
+
+
+def test_a_connection_terminated_under_a_read_is_unavailable_then_replaced(container_factory, service_config):
+    """What a PostgreSQL restart looks like from a process: the connection dies under a running query. A read
+    outside transaction() reaches the caller as SERVICE_UNAVAILABLE (503), not as the driver's error (500)."""
+    container = container_factory(LedgerService, service_config)
+    container.start()
+    admin = create_engine(service_config["DATABASE_URL"].rsplit("/", 1)[0] + "/postgres")
+    database = service_config["DATABASE_URL"].rsplit("/", 1)[1]
+
+    def sleeping():
+        with admin.connect() as conn:
+            query = "SELECT count(*) FROM pg_stat_activity WHERE datname = :d AND query LIKE 'SELECT pg_sleep%'"
+            return conn.execute(text(query + " AND state = 'active'"), {"d": database}).scalar()
+
+    with entrypoint_hook(container, "read_slowly") as read_slowly, entrypoint_hook(container, "read") as read:
+        running = eventlet.spawn(read_slowly)
+        wait_until(lambda: sleeping() == 1, 10, what="the read running")
+        with admin.begin() as conn:
+            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :d"),
+                         {"d": database})  # fmt: skip
+        with pytest.raises(ServiceUnavailable) as raised:
+            running.wait()
+        assert read() == 1  # the dead connection was discarded; the next read has a fresh one
+    admin.dispose()
     assert raised.value.params == {"service": "ledger", "component": "database"}
 
 
