@@ -23,6 +23,7 @@ ERRORS = {
     "METHOD_NOT_ALLOWED": (405, "Metode tidak diizinkan.", "Method not allowed."),
     "CONFLICT": (409, "Permintaan bertentangan dengan data yang ada.", "The request conflicts with existing data."),
     "PAYLOAD_TOO_LARGE": (413, "Berkas terlalu besar.", "The upload is too large."),
+    "REQUEST_TOO_LARGE": (413, "Isi permintaan terlalu besar.", "The request body is too large."),
     "UNSUPPORTED_MEDIA_TYPE": (415, "Jenis isi tidak didukung.", "Unsupported content type."),
     "RATE_LIMITED": (429, "Terlalu banyak permintaan. Coba lagi nanti.", "Too many requests. Try again later."),
     "INTERNAL": (500, "Terjadi kesalahan pada sistem.", "Something went wrong on our side."),

@@ -19,7 +19,7 @@ from werkzeug.wrappers import Response
 
 from antre_common.context import REQUEST_ID_KEY, accept_request_id
 from antre_common.errors import ServiceError, parse_remote
-from antre_common.web import HttpEntrypoint
+from antre_common.web import HttpEntrypoint, use_problems
 from gateway.auth import TokenVerifier
 from gateway.errors import GatewayError, describe, problem
 
@@ -35,6 +35,8 @@ def json_response(status, body, request_id, headers=None):
     response = Response(json.dumps(body, default=str, ensure_ascii=False), status=status, headers=headers)
     response.headers["Content-Type"] = "application/json"
     response.headers["X-Request-Id"] = request_id
+    # Tokens, bookings, personal data: nothing of the API is kept by a browser or a proxy on the way.
+    response.headers.setdefault("Cache-Control", "no-store")
     return response
 
 
@@ -82,6 +84,8 @@ class ApiEndpoint(HttpEntrypoint):
         super().__init__(method, url, **kwargs)
 
     def get_entrypoint_parameters(self, request):
+        if any(map(unusable, request.path_values.values())):
+            raise GatewayError("NOT_FOUND")  # nothing is named with a NUL or half a character
         kwargs = dict(request.path_values)
         if self.auth:
             roles = None if self.auth is True else self.auth
@@ -89,17 +93,30 @@ class ApiEndpoint(HttpEntrypoint):
         if self.body_schema is not None:
             kwargs["body"] = self._load(self.body_schema, self._json(request))
         if self.query_schema is not None:
-            kwargs["query"] = self._load(self.query_schema, request.args.to_dict())
+            query = request.args.to_dict()
+            refuse_unusable(query)
+            kwargs["query"] = self._load(self.query_schema, query)
         return (request,), kwargs
 
     @staticmethod
     def _json(request):
+        """The body, read only up to ``MAX_JSON_BYTES`` (a declared or a chunked one), parsed, and refused if
+        it nests deeper than any of our schemas or carries a NUL or a lone surrogate anywhere."""
         if not request.mimetype == "application/json":
             raise GatewayError("UNSUPPORTED_MEDIA_TYPE")
+        if (request.content_length or 0) > MAX_JSON_BYTES:
+            raise GatewayError("REQUEST_TOO_LARGE", max_bytes=MAX_JSON_BYTES)
+        raw = request.stream.read(MAX_JSON_BYTES + 1)
+        if len(raw) > MAX_JSON_BYTES:
+            raise GatewayError("REQUEST_TOO_LARGE", max_bytes=MAX_JSON_BYTES)
         try:
-            return json.loads(request.get_data(cache=False) or b"null")
-        except ValueError:
+            data = json.loads(raw or b"null")
+        except (ValueError, RecursionError):
             raise GatewayError("MALFORMED_JSON") from None
+        if depth(data) > MAX_JSON_DEPTH:
+            raise GatewayError("MALFORMED_JSON")
+        refuse_unusable(data)
+        return data
 
     @staticmethod
     def _load(schema, data):
@@ -143,6 +160,53 @@ class ApiEndpoint(HttpEntrypoint):
 
 
 api = ApiEndpoint.decorator
+
+MAX_JSON_BYTES = 64 * 1024  # the largest body of the API (a week of opening hours) is under 2 KB
+MAX_JSON_DEPTH = 8  # our deepest schema nests 4 levels
+
+
+def depth(value, level=1):
+    if isinstance(value, dict):
+        return max((depth(v, level + 1) for v in value.values()), default=level)
+    if isinstance(value, list):
+        return max((depth(v, level + 1) for v in value), default=level)
+    return level
+
+
+def unusable(text):
+    """A NUL (PostgreSQL refuses it in text) or a lone UTF-16 surrogate (no UTF-8 encoding exists)."""
+    return isinstance(text, str) and ("\x00" in text or any("\ud800" <= c <= "\udfff" for c in text))
+
+
+def refuse_unusable(data, path=""):
+    """400 VALIDATION_ERROR naming every field (key or value, at any depth) that holds such a character."""
+    bad = {}
+
+    def walk(value, where):
+        if isinstance(value, dict):
+            for key, item in value.items():
+                name = f"{where}.{key}" if where else str(key)
+                if unusable(key):
+                    bad[name.encode("utf-8", "replace").decode()] = ["unusable character"]
+                walk(item, name)
+        elif isinstance(value, list):
+            for n, item in enumerate(value):
+                walk(item, f"{where}[{n}]")
+        elif unusable(value):
+            bad[where.encode("utf-8", "replace").decode() or "_schema"] = ["contains a NUL or an unpaired surrogate"]
+
+    walk(data, path)
+    if bad:
+        raise GatewayError("VALIDATION_ERROR", errors=bad)
+
+
+def router_problem(code, status, lang, request_id):
+    """The router's own 404/405 (a path or method no route has), in the table's words and language."""
+    status, body = problem(code, lang)
+    return status, {**body, "request_id": request_id}
+
+
+use_problems(router_problem)
 
 
 THROTTLE_CODES = ("LOGIN_LOCKED", "RATE_LIMITED")

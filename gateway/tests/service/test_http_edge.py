@@ -9,8 +9,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from marshmallow import RAISE, Schema, fields, validate
 
+from antre_common.web import http
 from gateway.auth import AUDIENCE, ISSUER
-from gateway.http import api
+from gateway.http import MAX_JSON_BYTES, api
 
 
 class Echo(Schema):
@@ -18,6 +19,13 @@ class Echo(Schema):
         unknown = RAISE
 
     name = fields.String(required=True, validate=validate.Length(min=1, max=20))
+
+
+class Filter(Schema):
+    class Meta:
+        unknown = RAISE
+
+    action = fields.String()
 
 
 class EdgeService:
@@ -34,6 +42,14 @@ class EdgeService:
     @api("GET", "/staff-only", auth=("officer", "supervisor", "admin"))
     def staff_only(self, request, user):
         return {"office": user.office_code}
+
+    @api("GET", "/offices/<code>", query=Filter())
+    def office(self, request, code, query):
+        return {"code": code, **query}
+
+    @http("GET", "/plain")
+    def plain(self, request):
+        return 200, "ok"
 
 
 @pytest.fixture(scope="module")
@@ -153,3 +169,55 @@ def test_during_a_key_rotation_tokens_of_both_keys_are_accepted(container_factor
     assert client.get("/mine", headers={"Authorization": f"Bearer {stranger}"}).status_code == 401
     expired_old = token(old_private, expires_in=-10)
     assert client.get("/mine", headers={"Authorization": f"Bearer {expired_old}"}).json()["code"] == "TOKEN_EXPIRED"
+
+
+@pytest.mark.parametrize(
+    "raw, field",
+    [
+        (b'{"name": "Si\\u0000ti"}', "name"),  # a NUL: PostgreSQL refuses it in text
+        (b'{"name": "\\ud800"}', "name"),  # a lone surrogate: no UTF-8 for it
+        (b'{"na\\u0000me": "x"}', "na\x00me"),
+    ],
+)
+def test_nul_and_lone_surrogates_are_refused_with_the_field(client, raw, field):
+    response = client.post("/echo", data=raw, headers={"Content-Type": "application/json"})
+    assert (response.status_code, response.json()["code"]) == (400, "VALIDATION_ERROR"), response.text
+    assert field in response.json()["errors"]
+
+
+def test_nesting_and_size_have_limits_before_anything_is_parsed_or_read(client):
+    json_headers = {"Content-Type": "application/json"}
+    for raw in (b"[" * 30_000 + b"]" * 30_000, b'{"a":' * 20 + b"1" + b"}" * 20):
+        response = client.post("/echo", data=raw, headers=json_headers)
+        assert (response.status_code, response.json()["code"]) == (400, "MALFORMED_JSON")
+    big = b'{"name": "' + b"x" * MAX_JSON_BYTES + b'"}'
+    response = client.post("/echo", data=big, headers=json_headers)
+    assert (response.status_code, response.json()["code"]) == (413, "REQUEST_TOO_LARGE")
+    assert response.json()["max_bytes"] == MAX_JSON_BYTES
+
+
+def test_nul_in_a_path_or_a_query_is_a_4xx(client):
+    assert client.get("/offices/JKS", params={"action": "x"}).json() == {"code": "JKS", "action": "x"}
+    assert client.get("/offices/JK%00S").status_code == 404
+    response = client.get("/offices/JKS", params={"action": "a\x00b"})
+    assert (response.status_code, response.json()["code"]) == (400, "VALIDATION_ERROR")
+
+
+def test_methods_no_route_has_are_problem_json_405_with_allow(client):
+    for method in ("OPTIONS", "TRACE", "PUT"):
+        response = client.request(method, "/echo")
+        assert response.status_code == 405, method
+        assert response.headers["Content-Type"] == "application/problem+json"
+        assert response.json()["code"] == "METHOD_NOT_ALLOWED"
+        assert response.headers["Allow"] == "POST"
+
+
+def test_every_response_has_a_request_id_security_headers_and_json_no_store(client):
+    for response in (client.post("/echo", json={"name": "Siti"}), client.get("/plain"), client.get("/nowhere"),
+                     client.post("/echo", json={})):  # fmt: skip
+        assert len(response.headers["X-Request-Id"]) >= 8
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["X-Frame-Options"] == "DENY"
+        assert response.headers["Referrer-Policy"] == "no-referrer"
+        assert "max-age" in response.headers["Strict-Transport-Security"]
+    assert client.post("/echo", json={"name": "Siti"}).headers["Cache-Control"] == "no-store"

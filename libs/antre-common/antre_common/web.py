@@ -1,16 +1,25 @@
-"""nameko's HTTP entrypoint on a server that takes a crowd's connections.
+"""nameko's HTTP entrypoint on a server that takes a crowd's connections and answers like an API.
 
 eventlet listens with a backlog of 50: at a quota release hundreds of phones connect in the same second, the
 queue overflows, and the kernel drops their SYNs (they retry after a second or more, or give up). Every HTTP
 entrypoint of a process must use this server: nameko shares one server per class, and two would fight
 over the port.
+
+Every response of the process (API, web app, health, metrics) leaves through ``EdgeApp``: it carries an
+``X-Request-Id`` and the security headers, and what werkzeug's router answers itself (a path or a method no
+route has) is problem+json like every other error, never an HTML page.
 """
 
+import json
 import logging
 import re
 
 from nameko.web.handlers import HttpRequestHandler
-from nameko.web.server import WebServer
+from nameko.web.server import WebServer, WsgiApp
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.wrappers import Request, Response
+
+from antre_common.context import accept_request_id
 
 LISTEN_BACKLOG = 1024  # the kernel caps it at net.core.somaxconn (4096 on current Linux)
 ACCESS_LOG = "nameko.web.server"  # where nameko's eventlet server writes one line per request
@@ -27,7 +36,68 @@ class NoQueryStrings(logging.Filter):
         return True
 
 
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
+}
+ROUTER_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
+
+
+def plain_problem(code, status, lang, request_id):
+    """Services' own ports (health, metrics) have no error table: a minimal RFC 9457 body. The gateway
+    replaces it with its own (``use_problems``), in the caller's language."""
+    return status, {"type": "about:blank", "title": code.replace("_", " ").capitalize(), "status": status,
+                    "code": code, "request_id": request_id}  # fmt: skip
+
+
+_problems = {"render": plain_problem}
+
+
+def use_problems(render):
+    """``render(code, status, lang, request_id) -> (status, body)`` for the router's own 404 and 405."""
+    _problems["render"] = render
+
+
+class EdgeApp(WsgiApp):
+    def __call__(self, environ, start_response):
+        request = Request(environ, shallow=True)
+        request_id = accept_request_id(request.headers.get("X-Request-Id"))
+        adapter = self.url_map.bind_to_environ(environ)
+        try:
+            provider, values = adapter.match()
+            request.path_values = values
+            response = provider.handle_request(request)
+        except HTTPException as exc:
+            response = self.router_problem(request, exc, request_id)
+        headers = response.headers
+        if "X-Request-Id" not in headers:
+            headers["X-Request-Id"] = request_id
+        for name, value in SECURITY_HEADERS.items():
+            headers.setdefault(name, value)
+        return response(environ, start_response)
+
+    @staticmethod
+    def router_problem(request, exc, request_id):
+        code = ROUTER_CODES.get(exc.code, "NOT_FOUND")
+        lang = request.accept_languages.best_match(("id", "en"), default="id") or "id"
+        status, body = _problems["render"](code, exc.code if exc.code in ROUTER_CODES else 404, lang, request_id)
+        response = Response(
+            json.dumps(body, ensure_ascii=False), status=status, content_type="application/problem+json"
+        )
+        if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
+            response.headers["Allow"] = ", ".join(sorted(exc.valid_methods))
+        return response
+
+
 class CrowdWebServer(WebServer):
+    def get_wsgi_app(self):
+        return EdgeApp(self)
+
     def start(self):
         already = self._starting
         super().start()
