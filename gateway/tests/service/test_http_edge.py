@@ -11,6 +11,7 @@ from marshmallow import RAISE, Schema, fields, validate
 
 from antre_common.web import http
 from gateway.auth import AUDIENCE, ISSUER
+from gateway.errors import GatewayError
 from gateway.http import MAX_JSON_BYTES, api
 
 
@@ -50,6 +51,10 @@ class EdgeService:
     @http("GET", "/plain")
     def plain(self, request):
         return 200, "ok"
+
+    @api("GET,POST,PUT,PATCH,DELETE", "/<path:path>", documented=False)
+    def unknown_path(self, request, path):
+        raise GatewayError("NOT_FOUND")  # as the gateway's own catch-all (routes/status.py)
 
 
 @pytest.fixture(scope="module")
@@ -203,13 +208,18 @@ def test_nul_in_a_path_or_a_query_is_a_4xx(client):
     assert (response.status_code, response.json()["code"]) == (400, "VALIDATION_ERROR")
 
 
-def test_methods_no_route_has_are_problem_json_405_with_allow(client):
-    for method in ("OPTIONS", "TRACE", "PUT"):
-        response = client.request(method, "/echo")
-        assert response.status_code == 405, method
+def test_methods_no_route_has_are_problem_json_405_with_the_paths_own_allow(client):
+    """Also a method the catch-all takes (PUT, DELETE): the path exists, so 405 naming its methods."""
+    for method, path, allow in (("OPTIONS", "/echo", "POST"), ("TRACE", "/echo", "POST"), ("PUT", "/echo", "POST"),
+                                ("DELETE", "/offices/JKS", "GET, HEAD"), ("POST", "/plain", "GET, HEAD")):  # fmt: skip
+        response = client.request(method, path)
+        assert response.status_code == 405, (method, path, response.text)
         assert response.headers["Content-Type"] == "application/problem+json"
         assert response.json()["code"] == "METHOD_NOT_ALLOWED"
-        assert response.headers["Allow"] == "POST"
+        assert response.headers["Allow"] == allow
+    for method in ("GET", "POST", "OPTIONS"):  # a path no route has: 404 whatever the method
+        response = client.request(method, "/nowhere")
+        assert (response.status_code, response.json()["code"]) == (404, "NOT_FOUND"), method
 
 
 def test_every_response_has_a_request_id_security_headers_and_json_no_store(client):

@@ -16,7 +16,8 @@ import re
 
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer, WsgiApp
-from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from werkzeug.routing import Map
 from werkzeug.wrappers import Request, Response
 
 from antre_common.context import accept_request_id
@@ -63,15 +64,29 @@ def use_problems(render):
     _problems["render"] = render
 
 
+CATCH_ALL = "/<path:path>"  # the gateway's answer for paths it does not have
+
+
 class EdgeApp(WsgiApp):
+    def __init__(self, server):
+        super().__init__(server)
+        # The routes without the catch-all: a path that one of them has, asked with a method it lacks, is a
+        # 405 with the methods it has, not the catch-all's 404.
+        self.routes = Map([rule.empty() for rule in self.url_map.iter_rules() if rule.rule != CATCH_ALL])
+
     def __call__(self, environ, start_response):
         request = Request(environ, shallow=True)
         request_id = accept_request_id(request.headers.get("X-Request-Id"))
         adapter = self.url_map.bind_to_environ(environ)
         try:
             provider, values = adapter.match()
+            if provider.url == CATCH_ALL and isinstance(self.without_catch_all(environ), MethodNotAllowed):
+                raise self.without_catch_all(environ)
             request.path_values = values
             response = provider.handle_request(request)
+        except MethodNotAllowed:
+            # Allow lists what the path's own routes take, not the catch-all's methods; no route: 404.
+            response = self.router_problem(request, self.without_catch_all(environ) or NotFound(), request_id)
         except HTTPException as exc:
             response = self.router_problem(request, exc, request_id)
         headers = response.headers
@@ -80,6 +95,15 @@ class EdgeApp(WsgiApp):
         for name, value in SECURITY_HEADERS.items():
             headers.setdefault(name, value)
         return response(environ, start_response)
+
+    def without_catch_all(self, environ):
+        """What the routes other than the catch-all say of this request: None (one takes it), NotFound or
+        MethodNotAllowed (with the methods the path has)."""
+        try:
+            self.routes.bind_to_environ(environ).match()
+        except HTTPException as exc:
+            return exc
+        return None
 
     @staticmethod
     def router_problem(request, exc, request_id):
