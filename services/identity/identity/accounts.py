@@ -35,6 +35,7 @@ class Accounts:
         self.box = keys.box
         self.passwords = keys.passwords
         self.signer = keys.signer
+        self.phone_countries = keys.settings.phone_country_codes
         self.now = now
 
     def _seal(self, user, field, value):

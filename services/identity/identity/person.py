@@ -55,14 +55,18 @@ def normalize_email(email):
     return email
 
 
-def normalize_phone(phone, region="ID"):
-    """E.164 (``+6281234567890``); local numbers like ``0812…`` are read as Indonesian."""
+def normalize_phone(phone, region="ID", countries=("ID",)):
+    """E.164 (``+6281234567890``); local numbers like ``0812…`` are read as Indonesian. Only numbers of
+    ``countries`` (empty: any): every registration texts its number, and an open list lets anyone spend our
+    SMS budget on premium international numbers (SMS pumping)."""
     try:
         parsed = phonenumbers.parse(phone, region)
     except phonenumbers.NumberParseException:
         raise invalid("phone", "invalid phone number") from None
     if not phonenumbers.is_valid_number(parsed):
         raise invalid("phone", "invalid phone number")
+    if countries and phonenumbers.region_code_for_number(parsed) not in countries:
+        raise invalid("phone", f"a phone number of {', '.join(countries)} only")
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 

@@ -33,7 +33,7 @@ class Registration(Accounts):
         birth_date = person.check_birth_date(data["birth_date"], now.date())
         nik, _sex = person.check_nik(data["nik"], birth_date)
         email = person.normalize_email(data["email"])
-        phone = person.normalize_phone(data["phone"])
+        phone = person.normalize_phone(data["phone"], countries=self.phone_countries)
         full_name = " ".join(data["full_name"].split())
         person.check_password(data["password"], [email.partition("@")[0], full_name, nik])
         email_hash, nik_hash = self._email_hash(email), self.box.lookup("nik", nik)

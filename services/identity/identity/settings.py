@@ -15,6 +15,7 @@ KEYS = {
     "argon2_parallelism": "ARGON2_PARALLELISM",
     "argon2_max_concurrent": "ARGON2_MAX_CONCURRENT",
     "housekeeping_seconds": "HOUSEKEEPING_SECONDS",
+    "phone_countries": "PHONE_COUNTRIES",
 }
 
 
@@ -35,10 +36,17 @@ class Settings:
     argon2_parallelism: int = 1
     argon2_max_concurrent: int = 0  # hashes at once; 0: one per core
     housekeeping_seconds: float = 30.0
+    # Countries whose phone numbers may register (ISO 3166 codes, comma-separated; empty: any). Indonesia
+    # only: Antre serves Indonesian offices, and each registration sends an SMS to the number it gives.
+    phone_countries: str = "ID"
 
     @classmethod
     def from_config(cls, config):
         return read_settings(cls, config, KEYS)
+
+    @property
+    def phone_country_codes(self):
+        return tuple(c.strip().upper() for c in self.phone_countries.split(",") if c.strip())
 
     @property
     def argon2(self):

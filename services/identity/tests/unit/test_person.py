@@ -82,6 +82,15 @@ def test_phones_become_e164_and_garbage_is_rejected():
             normalize_phone(bad)
 
 
+def test_only_numbers_of_the_allowed_countries_register_so_nobody_pumps_sms_abroad():
+    for abroad in ("+44 20 7946 0958", "+1 202 555 0143", "+882 1234 5678"):
+        with pytest.raises(ValidationError) as refused:
+            normalize_phone(abroad)
+        assert "phone" in refused.value.errors
+    assert normalize_phone("+44 20 7946 0958", countries=("ID", "GB")) == "+442079460958"
+    assert normalize_phone("+1 202 555 0143", countries=()) == "+12025550143"
+
+
 @pytest.mark.parametrize(
     "password",
     ["short pass", "password1234", "qwertyuiop123", "123456789012", "aaaaaaaaaaaaaaaa", "x" * 129],
