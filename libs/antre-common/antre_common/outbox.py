@@ -19,10 +19,12 @@ from nameko.constants import AMQP_URI_CONFIG_KEY, HEADER_PREFIX
 from nameko.extensions import SharedExtension
 from nameko.standalone.events import get_event_exchange
 from prometheus_client import Counter, Gauge
+from opentelemetry.trace import SpanKind
 from sqlalchemy import delete, func, select
 
 from antre_common.envelope import utcnow
 from antre_common.metrics import metric, service_metric_name
+from antre_common.tracing import TRACEPARENT_KEY, parse, span
 
 log = logging.getLogger(__name__)
 
@@ -129,12 +131,28 @@ class OutboxRelay(SharedExtension):
         return len(rows)
 
     def _publish(self, row):
+        payload = dict(row.payload)
+        parent = parse(payload.pop(TRACEPARENT_KEY, None))  # stored by DbHandle.add_event, never published in the body
+        attributes = {"messaging.system": "rabbitmq", "messaging.operation.type": "publish"}
+        attributes["messaging.destination.name"] = row.exchange or f"{self.container.service_name}.events"
+        attributes["messaging.rabbitmq.destination.routing_key"] = row.event_type
+        if parent is None:
+            self._send(row, payload, None)
+            return
+        name = f"publish {row.event_type}"
+        with span(self.container.service_name, name, parent=parent, kind=SpanKind.PRODUCER, attributes=attributes) as tp:
+            self._send(row, payload, tp)
+
+    def _send(self, row, payload, traceparent):
         headers = {f"{HEADER_PREFIX}.request_id": row.request_id} if row.request_id else {}
         if row.exchange == INTEGRATION_EXCHANGE:
-            # CloudEvents structured mode: the body is the event, typed by its content type.
+            # CloudEvents structured mode: the body is the event, typed by its content type. Other ministries
+            # get the W3C header itself (the AMQP binding of trace context), not nameko's prefixed one.
+            if traceparent:
+                headers[TRACEPARENT_KEY] = traceparent
             exchange = integration_exchange()
             body, extra = (
-                json.dumps(row.payload),
+                json.dumps(payload),
                 {
                     "content_type": "application/cloudevents+json",
                     "content_encoding": "utf-8",
@@ -142,7 +160,9 @@ class OutboxRelay(SharedExtension):
                 },
             )
         else:
-            exchange, body, extra = self.own_exchange, row.payload, {}
+            if traceparent:
+                headers[f"{HEADER_PREFIX}.{TRACEPARENT_KEY}"] = traceparent
+            exchange, body, extra = self.own_exchange, payload, {}
         self.publisher.publish(
             body,
             exchange=exchange,
