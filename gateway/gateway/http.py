@@ -147,7 +147,9 @@ class ApiEndpoint(HttpEntrypoint):
         if parent is None and not enabled(service):
             parent = fresh()  # tracing off: no span, but the ids that log lines and other processes carry
         attributes = {"http.request.method": self.method, "http.route": self.url}
-        with span(service, f"{self.method} {self.url}", parent=parent, kind=SpanKind.SERVER, attributes=attributes) as tp:
+        with span(
+            service, f"{self.method} {self.url}", parent=parent, kind=SpanKind.SERVER, attributes=attributes
+        ) as tp:
             response = self._answer(request, tp)
             http_status(response.status_code)
         self.requests_total.labels(self.method, self.url, str(response.status_code)).inc()

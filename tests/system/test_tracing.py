@@ -51,7 +51,9 @@ def test_one_booking_is_one_connected_trace_across_gateway_scheduling_and_notifi
 
     def finished():
         # A span is written when it ends, and the RPC reply leaves before the worker's span ends: wait for all.
-        spans = [s for name in ("gateway", "scheduling", "notification") for s in spans_of(traced_stack, name, trace_id)]
+        spans = [
+            s for name in ("gateway", "scheduling", "notification") for s in spans_of(traced_stack, name, trace_id)
+        ]
         names = {(s["service"], s["kind"], s["name"]) for s in spans}
         wanted = {
             ("gateway", "SERVER", "POST /api/v1/bookings"),
@@ -75,7 +77,11 @@ def test_one_booking_is_one_connected_trace_across_gateway_scheduling_and_notifi
     call = one("gateway", "CLIENT", "scheduling.create_booking")
     served = one("scheduling", "SERVER", "scheduling.create_booking")
     publish = one("scheduling", "PRODUCER", "publish booking_created")
-    sql = [s for s in spans if (s["service"], s["kind"], s["parent_span_id"]) == ("scheduling", "CLIENT", served["span_id"])]
+    sql = [
+        s
+        for s in spans
+        if (s["service"], s["kind"], s["parent_span_id"]) == ("scheduling", "CLIENT", served["span_id"])
+    ]
     assert call["parent_span_id"] == edge["span_id"]
     assert served["parent_span_id"] == call["span_id"]
     assert any(s["attributes"].get("db.statement", "").lstrip().startswith("WITH seat") for s in sql), sql

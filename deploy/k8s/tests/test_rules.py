@@ -85,7 +85,9 @@ def test_the_series_check_catches_a_misspelt_metric():
     assert unknown_series('sum(rate(antre_gateway_http_request_total{route="/x"}[5m]))', exported, recorded)
     assert unknown_series('max({__name__=~"antre_.+_outbox_lag_seconds"})', exported, recorded)
     assert unknown_series("antre:slo_booking:nothing_recorded_5m > 1", exported, recorded)
-    assert not unknown_series('sum by (job) (rate(antre_gateway_http_requests_total{status=~"5.."}[5m]))', exported, recorded)
+    assert not unknown_series(
+        'sum by (job) (rate(antre_gateway_http_requests_total{status=~"5.."}[5m]))', exported, recorded
+    )
 
 
 def test_every_slo_alert_burns_over_a_long_and_a_short_window():

@@ -18,8 +18,8 @@ from nameko.amqp.publish import Publisher
 from nameko.constants import AMQP_URI_CONFIG_KEY, HEADER_PREFIX
 from nameko.extensions import SharedExtension
 from nameko.standalone.events import get_event_exchange
-from prometheus_client import Counter, Gauge
 from opentelemetry.trace import SpanKind
+from prometheus_client import Counter, Gauge
 from sqlalchemy import delete, func, select
 
 from antre_common.envelope import utcnow
@@ -57,6 +57,11 @@ class OutboxRelay(SharedExtension):
         service = self.container.service_name
         self.published_total = metric(
             Counter, service_metric_name(service, "outbox_published_total"), "Events relayed from the outbox."
+        )
+        self.integration_total = metric(
+            Counter,
+            service_metric_name(service, "outbox_integration_published_total"),
+            "Events relayed to antre.integration, the feed other ministries read (part of outbox_published_total).",
         )
         self.oldest_pending = metric(
             Gauge,
@@ -122,6 +127,7 @@ class OutboxRelay(SharedExtension):
                 self._publish(row)
                 row.published_at = utcnow()
             self.published_total.inc(len(rows))
+            self.integration_total.inc(sum(1 for row in rows if row.exchange == INTEGRATION_EXCHANGE))
             oldest = session.execute(select(func.min(model.created_at)).where(model.published_at.is_(None))).scalar()
             self.oldest_pending.set((utcnow() - oldest).total_seconds() if oldest else 0)
             if time.monotonic() >= self._next_cleanup:
@@ -140,7 +146,9 @@ class OutboxRelay(SharedExtension):
             self._send(row, payload, None)
             return
         name = f"publish {row.event_type}"
-        with span(self.container.service_name, name, parent=parent, kind=SpanKind.PRODUCER, attributes=attributes) as tp:
+        with span(
+            self.container.service_name, name, parent=parent, kind=SpanKind.PRODUCER, attributes=attributes
+        ) as tp:
             self._send(row, payload, tp)
 
     def _send(self, row, payload, traceparent):
