@@ -25,7 +25,8 @@ def consumed_queues():
     for service in ("identity", "scheduling", "documents", "notification"):
         text = (REPO / f"services/{service}/{service}/service.py").read_text()
         handlers = re.findall(r'@event_handler\("(\w+)", "(\w+)"\)\s+def (\w+)', text)
-        queues[service] = {f"rpc-{service}"} | {f"evt-{src}-{event}--{service}.{method}" for src, event, method in handlers}
+        events = {f"evt-{src}-{event}--{service}.{method}" for src, event, method in handlers}
+        queues[service] = {f"rpc-{service}"} | events
     return queues
 
 
