@@ -3,8 +3,10 @@ on real RabbitMQ and PostgreSQL, exported in memory; and the trace ids in log li
 
 import json
 import logging
+import uuid
 
 import pytest
+from kombu import Connection, Queue
 from nameko.events import event_handler
 from nameko.rpc import rpc
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
@@ -15,6 +17,7 @@ from antre_common import tracing
 from antre_common.db import Database
 from antre_common.health import ServiceBase
 from antre_common.logs import JsonFormatter
+from antre_common.outbox import INTEGRATION_EXCHANGE, integration_exchange
 from antre_common.rpc import ServiceRpc
 from antre_common.testing import wait_until
 from notification.models import OutboxEvent, ProcessedEvent
@@ -43,6 +46,8 @@ class BookerService(ServiceBase):
         with self.db.transaction() as session:
             session.execute(PROBE)
             envelope = self.db.add_event("booked", {"n": 1})
+            cloud_event = {"specversion": "1.0", "id": str(uuid.uuid4()), "type": "test.booked.v1", "data": {}}
+            self.db.add_event("test.booked.v1", None, exchange=INTEGRATION_EXCHANGE, payload=cloud_event)
         log.info("booker booked")
         return envelope["event_id"]
 
@@ -78,6 +83,16 @@ def exporter():
     tracing.use_exporter(None)
 
 
+@pytest.fixture
+def ministry(rabbit_config):
+    """A queue bound to antre.integration, as another ministry binds one."""
+    with Connection(rabbit_config["AMQP_URI"]) as conn:
+        queue = Queue("test-ministry", integration_exchange(), routing_key="test.#", auto_delete=True)
+        bound = queue(conn.channel())
+        bound.declare()
+        yield bound
+
+
 def run(container_factory, service_config):
     containers = [container_factory(cls, service_config) for cls in (FrontService, BookerService, NotifierService)]
     for container in containers:
@@ -89,7 +104,7 @@ def run(container_factory, service_config):
     return handled.get()
 
 
-def test_one_request_is_one_connected_trace(container_factory, service_config, exporter, captured_logs):
+def test_one_request_is_one_connected_trace(container_factory, service_config, exporter, captured_logs, ministry):
     published = run(container_factory, service_config)
     assert published == ["data", "event_id", "occurred_at", "request_id", "type"]
 
@@ -112,6 +127,12 @@ def test_one_request_is_one_connected_trace(container_factory, service_config, e
     assert sql and sql[0].parent.span_id == served.context.span_id
     publish = by_name["publish booked"]
     assert publish.kind.name == "PRODUCER" and publish.parent.span_id == served.context.span_id
+    # Other ministries get the W3C header of the publish span, and the CloudEvent as built.
+    message = wait_until(lambda: ministry.get(no_ack=True), timeout=10, what="the integration event")
+    assert "traceparent" not in json.loads(message.body)
+    integration = by_name["publish test.booked.v1"]
+    assert message.headers["traceparent"] == tracing.format_traceparent(integration.context)
+    assert integration.parent.span_id == served.context.span_id
     handled = by_name["notifier.on_booked"]
     assert handled.kind.name == "CONSUMER" and handled.parent.span_id == publish.context.span_id
     assert handled.resource.attributes["service.name"] == "notifier"
