@@ -14,7 +14,7 @@ if ! command -v promtool >/dev/null; then
   if [ ! -e "$policy" ]; then
     printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy" && made_policy=1
   fi
-  trap '[ -n "$made_policy" ] && rm -f "$policy"' EXIT
+  trap 'if [ -n "$made_policy" ]; then rm -f "$policy"; fi' EXIT
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
 fi
 command -v promtool >/dev/null || { echo "k8s-tools: promtool still missing" >&2; exit 1; }
