@@ -78,7 +78,8 @@ format: install ## ruff: fix what can be fixed and format
 bench: install infra ## Benchmarks (write reports under bench/results/)
 	$(BIN)/python -m bench
 
-k8s-check: install ## Render every kustomize overlay and validate it offline
+k8s-check: install ## Render every kustomize overlay, validate it offline, check and unit-test the alert rules (promtool)
+	@./scripts/k8s-tools.sh
 	$(BIN)/python -m pytest -q deploy/k8s/tests
 
 images: ## Build one image per service and the gateway (needs a container engine)

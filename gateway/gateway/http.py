@@ -7,24 +7,35 @@ Before a worker starts, ``api`` checks the token (``user`` kwarg) and validates 
 query string (``query``) with marshmallow, so nothing invalid reaches an RPC. The method returns the object
 to serialise (dumped through ``response``), a ``(status, object)`` pair, or a werkzeug ``Response``.
 Every answer carries ``X-Request-Id``; every error is ``application/problem+json`` in the caller's language.
+Every request is a SERVER span (continuing the caller's W3C ``traceparent``, or starting a trace) whose ids
+reach every RPC and event it causes, and is counted by route and status (``antre_gateway_http_*``: the
+release-day SLOs and dashboards are built on them, docs/observability.md).
 """
 
 import json
+import time
 from functools import partial
 
 from eventlet.event import Event
 from marshmallow import ValidationError
 from nameko.exceptions import RemoteError
+from opentelemetry.trace import SpanKind
+from prometheus_client import Counter, Histogram
 from werkzeug.wrappers import Response
 
 from antre_common.context import REQUEST_ID_KEY, accept_request_id
 from antre_common.errors import ServiceError, parse_remote
+from antre_common.metrics import metric, service_metric_name
+from antre_common.tracing import TRACEPARENT_KEY, enabled, fresh, http_status, parse, span
 from antre_common.web import HttpEntrypoint, use_problems
 from gateway.auth import TokenVerifier
 from gateway.errors import GatewayError, describe, problem
 
 LANGUAGES = ("id", "en")
 RETRY_UNAVAILABLE_SECONDS = 5  # a part that is down: clients (and the web app) try again after this
+# Latency buckets of the API: the SLO thresholds (2 s for a booking, 0.5 s for what the crowd polls) are edges,
+# so the SLO ratios are exact counts, not interpolations (docs/observability.md).
+HTTP_BUCKETS = (0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30)
 
 
 def language(request):
@@ -128,7 +139,41 @@ class ApiEndpoint(HttpEntrypoint):
             errors = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
             raise GatewayError("VALIDATION_ERROR", errors=errors) from None
 
+    def setup(self):
+        super().setup()
+        service = self.container.service_name
+        # Labelled by route template (never the raw path: codes in paths would make a series per booking).
+        self.requests_total = metric(
+            Counter,
+            service_metric_name(service, "http_requests_total"),
+            "API requests answered, by method, route and HTTP status.",
+            ("method", "route", "status"),
+        )
+        self.request_seconds = metric(
+            Histogram,
+            service_metric_name(service, "http_request_duration_seconds"),
+            "API request latency from receipt to answer, by method and route.",
+            ("method", "route"),
+            buckets=HTTP_BUCKETS,
+        )
+
     def handle_request(self, request):
+        started = time.perf_counter()
+        service = self.container.service_name
+        parent = parse(request.headers.get("traceparent"))
+        if parent is None and not enabled(service):
+            parent = fresh()  # tracing off: no span, but the ids that log lines and other processes carry
+        attributes = {"http.request.method": self.method, "http.route": self.url}
+        with span(
+            service, f"{self.method} {self.url}", parent=parent, kind=SpanKind.SERVER, attributes=attributes
+        ) as tp:
+            response = self._answer(request, tp)
+            http_status(response.status_code)
+        self.requests_total.labels(self.method, self.url, str(response.status_code)).inc()
+        self.request_seconds.labels(self.method, self.url).observe(time.perf_counter() - started)
+        return response
+
+    def _answer(self, request, traceparent):
         request.shallow = False
         request_id = accept_request_id(request.headers.get("X-Request-Id"))
         try:
@@ -139,7 +184,7 @@ class ApiEndpoint(HttpEntrypoint):
                 self,
                 args,
                 kwargs,
-                context_data={REQUEST_ID_KEY: request_id, "language": language(request)},
+                context_data={REQUEST_ID_KEY: request_id, "language": language(request), TRACEPARENT_KEY: traceparent},
                 handle_result=partial(self.handle_result, event),
             )
             result = event.wait()

@@ -6,7 +6,7 @@ import copy
 
 import kubernetes_validate
 import pytest
-from k8s_manifests import K8S, OVERLAYS, of_kind, render
+from k8s_manifests import K8S, OVERLAYS, named, of_kind, render
 from packaging.version import Version
 
 # The oldest Kubernetes Antre supports (README.md) and the newest whose schemas kubernetes-validate ships:
@@ -93,6 +93,33 @@ def check_prometheus_rule(obj):
             assert ("alert" in rule) != ("record" in rule), rule
 
 
+def check_keda_scaled_object(obj):
+    # keda.sh_scaledobjects.yaml: spec.scaleTargetRef.name and spec.triggers are required; each trigger
+    # requires type and metadata. KEDA's own rules: min <= max, a cron trigger needs timezone, start, end and
+    # desiredReplicas; a queue trigger its queue and a target value.
+    required(obj, "spec.scaleTargetRef.name")
+    assert obj["spec"]["scaleTargetRef"].get("kind", "Deployment") == "Deployment"
+    low, high = obj["spec"].get("minReplicaCount", 0), required(obj, "spec.maxReplicaCount")
+    assert isinstance(low, int) and isinstance(high, int) and 0 <= low <= high, obj["metadata"]["name"]
+    for trigger in required(obj, "spec.triggers"):
+        assert trigger.get("type") and isinstance(trigger.get("metadata"), dict), trigger
+        meta = trigger["metadata"]
+        assert all(isinstance(v, str) for v in meta.values()), f"KEDA metadata values are strings: {meta}"
+        if trigger["type"] == "cron":
+            assert {"timezone", "start", "end", "desiredReplicas"} <= set(meta), trigger
+        elif trigger["type"] == "rabbitmq":
+            assert meta.get("queueName") and meta.get("value") and meta.get("mode") == "QueueLength", trigger
+            assert trigger.get("authenticationRef", {}).get("name") or meta.get("hostFromEnv"), trigger
+        elif trigger["type"] == "cpu":
+            assert trigger.get("metricType") == "Utilization" and meta.get("value"), trigger
+
+
+def check_keda_trigger_authentication(obj):
+    # keda.sh_triggerauthentications.yaml: each secretTargetRef requires parameter, name and key.
+    for ref in required(obj, "spec.secretTargetRef"):
+        assert ref.get("parameter") and ref.get("name") and ref.get("key"), ref
+
+
 OPERATOR_KINDS = {
     ("rabbitmq.com/v1beta1", "RabbitmqCluster"): check_rabbitmq_cluster,
     ("postgresql.cnpg.io/v1", "Cluster"): check_cnpg_cluster,
@@ -101,6 +128,8 @@ OPERATOR_KINDS = {
     ("monitoring.coreos.com/v1", "ServiceMonitor"): check_service_monitor,
     ("monitoring.coreos.com/v1", "PodMonitor"): check_pod_monitor,
     ("monitoring.coreos.com/v1", "PrometheusRule"): check_prometheus_rule,
+    ("keda.sh/v1alpha1", "ScaledObject"): check_keda_scaled_object,
+    ("keda.sh/v1alpha1", "TriggerAuthentication"): check_keda_trigger_authentication,
 }
 
 
@@ -162,6 +191,14 @@ def test_operator_checks_reject_missing_required_fields(rendered):
     del tenant["spec"]["pools"][0]["volumesPerServer"]
     with pytest.raises(AssertionError):
         check_minio_tenant(tenant)
+    scaled = copy.deepcopy(named(rendered["prod"], "ScaledObject", "gateway"))
+    del scaled["spec"]["triggers"][1]["metadata"]["timezone"]
+    with pytest.raises(AssertionError):
+        check_keda_scaled_object(scaled)
+    scaled = copy.deepcopy(named(rendered["prod"], "ScaledObject", "gateway"))
+    del scaled["spec"]["scaleTargetRef"]
+    with pytest.raises(AssertionError):
+        check_keda_scaled_object(scaled)
 
 
 def test_the_base_needs_no_operator_so_every_dependency_can_be_swapped():
@@ -172,6 +209,6 @@ def test_the_base_needs_no_operator_so_every_dependency_can_be_swapped():
     assert not [o for o in objects if (o["apiVersion"], o["kind"]) in OPERATOR_KINDS]
     for obj in objects:
         kubernetes_validate.validate(obj, VERSIONS[-1], strict=True)
-    for component in ("rabbitmq", "postgres", "minio", "monitoring"):
+    for component in ("rabbitmq", "postgres", "minio", "monitoring", "keda"):
         text = (K8S / "components" / component / "kustomization.yaml").read_text()
         assert "kind: Component" in text, component

@@ -28,6 +28,7 @@ from antre_common.envelope import make_envelope, utcnow
 from antre_common.errors import ServiceUnavailable
 from antre_common.metrics import metric, service_metric_name
 from antre_common.outbox import OutboxRelay
+from antre_common.tracing import TRACEPARENT_KEY, current_traceparent, instrument_engine
 
 log = logging.getLogger(__name__)
 _patched = False
@@ -174,12 +175,16 @@ class DbHandle:
         request_id = self._worker_ctx.context_data.get(REQUEST_ID_KEY)
         envelope = payload or make_envelope(event_type, data, request_id)
         event_id = envelope.get("event_id") or envelope["id"]
+        # The trace travels inside the stored row (no column, no migration); the relay takes it out again and
+        # sends it as a message header, so what is published is the envelope as built.
+        traceparent = current_traceparent()
+        stored = {**envelope, TRACEPARENT_KEY: traceparent} if traceparent else envelope
         self._events.append(
             {
                 "event_id": event_id,
                 "exchange": exchange,
                 "event_type": event_type,
-                "payload": envelope,
+                "payload": stored,
                 "request_id": request_id,
                 "created_at": utcnow(),
                 "published_at": None,
@@ -241,6 +246,7 @@ class Database(DependencyProvider):
                 raise ServiceUnavailable("database unavailable", service=service, component="database")
 
         self.sessionmaker = sessionmaker(bind=self.engine, expire_on_commit=False)
+        instrument_engine(self.engine, self.container.service_name)
         if self.outbox_model is not None:
             self.relay.register(self.sessionmaker, self.outbox_model)
 

@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 
 from antre_common.context import RequestContext
 from antre_common.metrics import EntrypointMetrics, exposition
+from antre_common.tracing import Tracing
 from antre_common.web import http
 
 CHECK_TIMEOUT = 3.0
@@ -65,6 +66,7 @@ class ServiceBase:
 
     request_context = RequestContext()
     metrics = EntrypointMetrics()
+    tracing = Tracing()
     readiness = Readiness()
 
     @http("GET", "/healthz")

@@ -18,11 +18,13 @@ from nameko.amqp.publish import Publisher
 from nameko.constants import AMQP_URI_CONFIG_KEY, HEADER_PREFIX
 from nameko.extensions import SharedExtension
 from nameko.standalone.events import get_event_exchange
+from opentelemetry.trace import SpanKind
 from prometheus_client import Counter, Gauge
 from sqlalchemy import delete, func, select
 
 from antre_common.envelope import utcnow
 from antre_common.metrics import metric, service_metric_name
+from antre_common.tracing import TRACEPARENT_KEY, parse, span
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +57,11 @@ class OutboxRelay(SharedExtension):
         service = self.container.service_name
         self.published_total = metric(
             Counter, service_metric_name(service, "outbox_published_total"), "Events relayed from the outbox."
+        )
+        self.integration_total = metric(
+            Counter,
+            service_metric_name(service, "outbox_integration_published_total"),
+            "Events relayed to antre.integration, the feed other ministries read (part of outbox_published_total).",
         )
         self.oldest_pending = metric(
             Gauge,
@@ -120,6 +127,7 @@ class OutboxRelay(SharedExtension):
                 self._publish(row)
                 row.published_at = utcnow()
             self.published_total.inc(len(rows))
+            self.integration_total.inc(sum(1 for row in rows if row.exchange == INTEGRATION_EXCHANGE))
             oldest = session.execute(select(func.min(model.created_at)).where(model.published_at.is_(None))).scalar()
             self.oldest_pending.set((utcnow() - oldest).total_seconds() if oldest else 0)
             if time.monotonic() >= self._next_cleanup:
@@ -129,12 +137,30 @@ class OutboxRelay(SharedExtension):
         return len(rows)
 
     def _publish(self, row):
+        payload = dict(row.payload)
+        parent = parse(payload.pop(TRACEPARENT_KEY, None))  # stored by DbHandle.add_event, never published in the body
+        attributes = {"messaging.system": "rabbitmq", "messaging.operation.type": "publish"}
+        attributes["messaging.destination.name"] = row.exchange or f"{self.container.service_name}.events"
+        attributes["messaging.rabbitmq.destination.routing_key"] = row.event_type
+        if parent is None:
+            self._send(row, payload, None)
+            return
+        name = f"publish {row.event_type}"
+        with span(
+            self.container.service_name, name, parent=parent, kind=SpanKind.PRODUCER, attributes=attributes
+        ) as tp:
+            self._send(row, payload, tp)
+
+    def _send(self, row, payload, traceparent):
         headers = {f"{HEADER_PREFIX}.request_id": row.request_id} if row.request_id else {}
         if row.exchange == INTEGRATION_EXCHANGE:
-            # CloudEvents structured mode: the body is the event, typed by its content type.
+            # CloudEvents structured mode: the body is the event, typed by its content type. Other ministries
+            # get the W3C header itself (the AMQP binding of trace context), not nameko's prefixed one.
+            if traceparent:
+                headers[TRACEPARENT_KEY] = traceparent
             exchange = integration_exchange()
             body, extra = (
-                json.dumps(row.payload),
+                json.dumps(payload),
                 {
                     "content_type": "application/cloudevents+json",
                     "content_encoding": "utf-8",
@@ -142,7 +168,9 @@ class OutboxRelay(SharedExtension):
                 },
             )
         else:
-            exchange, body, extra = self.own_exchange, row.payload, {}
+            if traceparent:
+                headers[f"{HEADER_PREFIX}.{TRACEPARENT_KEY}"] = traceparent
+            exchange, body, extra = self.own_exchange, payload, {}
         self.publisher.publish(
             body,
             exchange=exchange,

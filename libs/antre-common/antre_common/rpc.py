@@ -15,9 +15,11 @@ from nameko.constants import HEADER_PREFIX
 from nameko.exceptions import UnknownService
 from nameko.rpc import MethodProxy, RpcProxy
 from nameko.rpc import rpc as nameko_rpc
+from opentelemetry.trace import SpanKind
 
 from antre_common.context import DEADLINE_KEY
 from antre_common.errors import ServiceError, ServiceUnavailable
+from antre_common.tracing import TRACEPARENT_KEY, span
 
 DEFAULT_TIMEOUT = 5.0
 # How long a consumer keeps reference data (offices, services: changed a few times a year) for its messages
@@ -87,7 +89,11 @@ class DeadlineProxy:
                 proxy.worker_ctx, proxy.service_name, method_name, proxy.reply_listener, **options
             )
             method.deadline = time.time() + timeout
-            return call_with_deadline(method, self._service_name, timeout, *args, **kwargs)
+            caller = getattr(proxy.worker_ctx, "service_name", None) or "unknown"
+            attributes = {"rpc.system": "nameko", "rpc.service": self._service_name, "rpc.method": method_name}
+            with span(caller, f"{self._service_name}.{method_name}", kind=SpanKind.CLIENT, attributes=attributes) as tp:
+                method.traceparent = tp
+                return call_with_deadline(method, self._service_name, timeout, *args, **kwargs)
 
         return call
 
@@ -98,10 +104,13 @@ class DeadlineMethodProxy(MethodProxy):
     taken behind the citizen's back (see ``DbHandle.transaction``)."""
 
     deadline = None
+    traceparent = None  # the client span's (antre_common.tracing): the callee's span becomes its child
 
     def get_message_headers(self, worker_ctx):
         headers = super().get_message_headers(worker_ctx)
         headers[f"{HEADER_PREFIX}.{DEADLINE_KEY}"] = self.deadline
+        if self.traceparent:
+            headers[f"{HEADER_PREFIX}.{TRACEPARENT_KEY}"] = self.traceparent
         return headers
 
 
