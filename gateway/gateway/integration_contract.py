@@ -41,7 +41,7 @@ class Contract:
             return (self.dir / "schemas" / name).read_bytes()
         return None
 
-    def asyncapi(self, schema_base="./schemas/"):
+    def asyncapi(self):
         doc = yaml.safe_load((self.dir / "asyncapi.base.yaml").read_text())
         components = doc.setdefault("components", {})
         channels, operations, messages = {}, {}, components.setdefault("messages", {})
@@ -56,13 +56,13 @@ class Contract:
                     "schemaFormat": "application/schema+json;version=draft-2020-12",
                     "schema": {
                         "allOf": [
-                            {"$ref": f"{schema_base}../cloudevent.json"},
+                            {"$ref": "./cloudevent.json"},
                             {
                                 "type": "object",
                                 "properties": {
                                     "type": {"const": ce_type},
                                     "source": {"const": schema.get("x-antre-source", "/antre/scheduling")},
-                                    "data": {"$ref": f"{schema_base}{ce_type}.json"},
+                                    "data": {"$ref": f"./schemas/{ce_type}.json"},
                                 },
                             },
                         ]
@@ -104,6 +104,34 @@ class Contract:
         data = event.get("data")
         found += [f"data: {e.message}" for e in _validator(schema).iter_errors(data)]
         return found
+
+
+NIK = re.compile(r"(?<![0-9])[0-9]{16}(?![0-9])")
+EMAIL = re.compile(r"[^@\s\"]+@[^@\s\"]+\.[a-z]{2,}", re.I)
+PHONE = re.compile(r"(?<![0-9A-Za-z-])(\+62|62|0)8[0-9][0-9 -]{6,14}[0-9](?![0-9])")
+
+
+def personal_data(event):
+    """What in one CloudEvent looks like personal data: a field named after it, or a value shaped like a NIK,
+    an email address or an Indonesian mobile number (anywhere, envelope included)."""
+    found = []
+
+    def walk(value, path):
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if any(word in key.lower() for word in PERSONAL):
+                    found.append(f"{path}{key}: a personal field")
+                walk(item, f"{path}{key}.")
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                walk(item, f"{path}{i}.")
+        elif isinstance(value, str):
+            for kind, pattern in (("NIK", NIK), ("email", EMAIL), ("phone", PHONE)):
+                if pattern.search(value):
+                    found.append(f"{path.rstrip('.')}: looks like a {kind}")
+
+    walk(event, "")
+    return found
 
 
 def _validator(schema):

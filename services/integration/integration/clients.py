@@ -23,7 +23,7 @@ from integration.exceptions import ClientNotFound, ClientRevoked, InvalidClient,
 from integration.models import AccessToken, Client
 
 log = logging.getLogger(__name__)
-TOKEN_PREFIX = "ait_"  # recognisable in a leaked log or a secret scanner
+TOKEN_PREFIX = "ait_"  # noqa: S105 - a prefix, recognisable in a leaked log or by a secret scanner
 
 
 def _hash(value):

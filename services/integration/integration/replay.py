@@ -29,9 +29,7 @@ from integration.models import RetentionMark, StoredEvent
 log = logging.getLogger(__name__)
 
 # The replay's own durable queue on antre.integration: every type, now and to come.
-QUEUE = Queue(
-    "integration.replay", exchange=integration_exchange(), routing_key="id.go.imigrasi.antre.#", durable=True
-)
+QUEUE = Queue("integration.replay", exchange=integration_exchange(), routing_key="id.go.imigrasi.antre.#", durable=True)
 CURSOR = re.compile(r"^([0-9]{1,19})-([0-9]{1,19})$")
 HORIZON = text("(pg_snapshot_xmin(pg_current_snapshot())::text)::bigint")
 PURGE_BATCH = 5000

@@ -12,13 +12,15 @@ revision = "0002_replay"
 down_revision = "0001"
 branch_labels = None
 depends_on = None
+# The writing transaction's id (integration/models.py, replay.py: the order without gaps).
+CURRENT_TX = "(pg_current_xact_id()::text)::bigint"
 
 
 def upgrade():
     op.create_table(
         "stored_event",
         sa.Column("seq", sa.BigInteger(), sa.Identity(always=True), primary_key=True),
-        sa.Column("tx", sa.BigInteger(), nullable=False, server_default=sa.text("(pg_current_xact_id()::text)::bigint")),
+        sa.Column("tx", sa.BigInteger(), nullable=False, server_default=sa.text(CURRENT_TX)),
         sa.Column("event_id", sa.String(100), nullable=False, unique=True),
         sa.Column("type", sa.String(200), nullable=False),
         sa.Column("event", postgresql.JSONB(), nullable=False),

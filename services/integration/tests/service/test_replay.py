@@ -132,4 +132,3 @@ def test_what_is_not_a_cloud_event_is_dropped_not_requeued(container, relay, rpc
     with entrypoint_waiter(container, "on_integration_event"):
         relay.publish(good)
     wait_until(lambda: stored(engine) == 1, 10, what="the good event stored")
-
