@@ -42,6 +42,6 @@ class TokenArgs(Strict):
 
 
 class ReadArgs(Strict):
-    token = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    token = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=4096))
     after = fields.String(load_default=None, allow_none=True, validate=CURSOR)
     limit = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1))
