@@ -11,7 +11,7 @@ PYTEST := $(BIN)/python -m pytest
 SERVICES := identity scheduling documents notification integration
 WEB_STAMP := web/node_modules/.installed-$(shell md5sum web/package-lock.json | cut -c1-12)
 
-.PHONY: help install infra web run migrate test test-unit test-service test-system test-browser lint format bench k8s-check images screenshots clean
+.PHONY: help install infra web run migrate ministry-consumer test test-unit test-service test-system test-browser lint format bench k8s-check images screenshots clean
 
 help: ## List every target with what it does
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  \033[1m%-14s\033[0m %s\n", $$1, $$2}'
@@ -36,6 +36,9 @@ $(WEB_STAMP): web/package-lock.json
 
 run: install infra web ## Run the whole suite locally (S3, SMTP sink, migrations, services, gateway); Ctrl-C stops it
 	$(BIN)/python -m antre_dev.stack
+
+ministry-consumer: install ## The reference consumer of antre.integration against make run (tools/ministry_consumer)
+	$(BIN)/python -m ministry_consumer $(ARGS)
 
 migrate: install infra ## Create the databases and run every service's migrations (DATABASE_URL prefix from ANTRE_PG_URL)
 	@for s in $(SERVICES); do \
