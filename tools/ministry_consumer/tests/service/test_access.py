@@ -80,3 +80,16 @@ def test_a_ministry_reads_its_own_queue_and_nothing_else(broker, consumer_proces
     admin.revoke("kemenkes", broker.vhost)
     with pytest.raises((ProbableAuthenticationError, ProbableAccessDeniedError)):
         pika.BlockingConnection(pika.URLParameters(url))
+
+
+def test_kubernetes_gives_a_ministry_the_same_permissions_as_this_script():
+    from pathlib import Path
+
+    import yaml
+
+    from antre_dev.ministry_access import permissions, topic_permissions
+
+    path = Path(__file__).resolve().parents[4] / "deploy/k8s/components/ministries/ministry-bps.yaml"
+    objects = {o["kind"]: o for o in yaml.safe_load_all(path.read_text())}
+    assert objects["Permission"]["spec"]["permissions"] == permissions("bps")
+    assert objects["TopicPermission"]["spec"]["permissions"] == topic_permissions()
