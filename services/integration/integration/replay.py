@@ -15,13 +15,15 @@ before the retention mark (the purge removed it: 410 CURSOR_EXPIRED) or was neve
 
 import logging
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from kombu import Queue
+from prometheus_client import Counter, Gauge
 from sqlalchemy import delete, func, literal, select, text, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from antre_common.envelope import utcnow
+from antre_common.metrics import metric
 from antre_common.outbox import integration_exchange
 from integration.exceptions import CursorExpired, CursorNotFound
 from integration.models import RetentionMark, StoredEvent
@@ -33,6 +35,9 @@ QUEUE = Queue("integration.replay", exchange=integration_exchange(), routing_key
 CURSOR = re.compile(r"^([0-9]{1,19})-([0-9]{1,19})$")
 HORIZON = text("(pg_snapshot_xmin(pg_current_snapshot())::text)::bigint")
 PURGE_BATCH = 5000
+STORED = metric(Counter, "antre_integration_replay_events_total", "CloudEvents received, by outcome.", ("outcome",))
+# Time from publish (the CloudEvent's time) to stored: a growing value means the replay lags behind.
+LAG = metric(Gauge, "antre_integration_replay_lag_seconds", "Age of the newest CloudEvent when it was stored.")
 
 
 def cursor_of(tx, seq):
@@ -59,7 +64,13 @@ class Replay:
                 .values(event_id=event["id"], type=event["type"], event=event, received_at=utcnow())
                 .on_conflict_do_nothing(index_elements=["event_id"])
             )
-            return session.execute(stmt).rowcount == 1
+            stored = session.execute(stmt).rowcount == 1
+        STORED.labels("stored" if stored else "duplicate").inc()
+        try:
+            LAG.set(max(0.0, (utcnow() - datetime.fromisoformat(event["time"])).total_seconds()))
+        except (TypeError, ValueError):
+            pass  # a time that is not ISO 8601 is the contract test's concern, not the store's
+        return stored
 
     def read(self, after, limit):
         """``{events, next}``: up to ``limit`` events after the cursor ``after`` (None: from the oldest kept),

@@ -17,7 +17,7 @@ from integration.clients import Clients
 from integration.dependencies import Runtime
 from integration.exceptions import ValidationError
 from integration.models import OutboxEvent, ProcessedEvent
-from integration.replay import QUEUE, Replay
+from integration.replay import QUEUE, STORED, Replay
 from integration.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -38,6 +38,7 @@ class IntegrationService(ServiceBase):
         errors = schemas.CloudEvent().validate(body) if isinstance(body, dict) else {"_": ["not an object"]}
         if errors:
             log.warning("not a CloudEvent on antre.integration; dropped", extra={"fields": sorted(errors)})
+            STORED.labels("dropped").inc()
             return False
         return self._replay().store(body)
 
