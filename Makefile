@@ -5,13 +5,13 @@ SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
-PACKAGES := libs/antre-common services/identity services/scheduling services/documents services/notification gateway tools/antre_dev
+PACKAGES := libs/antre-common services/identity services/scheduling services/documents services/notification services/integration gateway tools/antre_dev tools/ministry_consumer
 STAMP := $(VENV)/.installed-$(shell cat constraints.txt requirements-dev.txt $(addsuffix /pyproject.toml,$(PACKAGES)) | md5sum | cut -c1-12)
 PYTEST := $(BIN)/python -m pytest
-SERVICES := identity scheduling documents notification
+SERVICES := identity scheduling documents notification integration
 WEB_STAMP := web/node_modules/.installed-$(shell md5sum web/package-lock.json | cut -c1-12)
 
-.PHONY: help install infra web run migrate test test-unit test-service test-system test-browser test-chaos lint format bench k8s-check images screenshots clean
+.PHONY: help install infra web run migrate ministry-consumer test test-unit test-service test-system test-browser test-chaos lint format bench k8s-check images screenshots clean
 
 help: ## List every target with what it does
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  \033[1m%-14s\033[0m %s\n", $$1, $$2}'
@@ -36,6 +36,9 @@ $(WEB_STAMP): web/package-lock.json
 
 run: install infra web ## Run the whole suite locally (S3, SMTP sink, migrations, services, gateway); Ctrl-C stops it
 	$(BIN)/python -m antre_dev.stack
+
+ministry-consumer: install ## The reference consumer of antre.integration against make run (tools/ministry_consumer)
+	$(BIN)/python -m ministry_consumer $(ARGS)
 
 migrate: install infra ## Create the databases and run every service's migrations (DATABASE_URL prefix from ANTRE_PG_URL)
 	@for s in $(SERVICES); do \

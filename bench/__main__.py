@@ -23,6 +23,7 @@ BENCHMARKS = (
     "scheduling_flash_crowd",
     "messages_verify",
     "two_stacks",
+    "integration_replay",
 )
 
 

@@ -139,6 +139,36 @@ ERRORS = {
         "Langkah ini tidak dapat dilakukan pada status antrean saat ini.",
         "This step is not possible in the ticket's current state.",
     ),
+    # integration: other ministries' clients, tokens and the replay of antre.integration
+    "INVALID_CLIENT": (401, "Client ID atau secret salah.", "Unknown client id or wrong secret."),
+    "CLIENT_REVOKED": (
+        401,
+        "Akses klien integrasi ini telah dicabut. Hubungi tim Antre.",
+        "This integration client was revoked. Contact the Antre team.",
+    ),
+    "CLIENT_NOT_FOUND": (404, "Klien integrasi tidak ditemukan.", "No such integration client."),
+    "UNSUPPORTED_GRANT_TYPE": (
+        400,
+        "Hanya grant_type=client_credentials yang didukung.",
+        "Only grant_type=client_credentials is supported.",
+    ),
+    "INVALID_TOKEN": (
+        401,
+        "Token integrasi tidak ada, tidak dikenal, atau kedaluwarsa. Minta token baru di /api/v1/auth/token.",
+        "The integration token is missing, unknown or expired. Get a new one from /api/v1/auth/token.",
+    ),
+    "CURSOR_NOT_FOUND": (
+        404,
+        "Kursor ini tidak pernah diberikan oleh Antre. Gunakan nilai next dari jawaban sebelumnya.",
+        "Antre never handed out this cursor. Use the next value of a previous answer.",
+    ),
+    "CURSOR_EXPIRED": (
+        410,
+        "Kursor ini lebih lama dari masa simpan; sebagian peristiwa sesudahnya sudah dihapus. Mulai lagi tanpa "
+        "after (dari peristiwa tertua yang masih disimpan) dan cocokkan data Anda dengan peristiwa itu.",
+        "This cursor is older than the retention period; some events after it were deleted. Start again "
+        "without after (from the oldest event kept) and reconcile your data with those events.",
+    ),
     # documents: uploads and review
     "EMPTY_FILE": (400, "Berkas kosong.", "The file is empty."),
     "UNSUPPORTED_FILE_TYPE": (

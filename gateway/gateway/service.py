@@ -6,6 +6,7 @@ from gateway.routes.catalogue import CatalogueRoutes
 from gateway.routes.documents import DocumentRoutes
 from gateway.routes.identity import IdentityRoutes
 from gateway.routes.insight import InsightRoutes
+from gateway.routes.integration import IntegrationRoutes
 from gateway.routes.messages import MessageRoutes
 from gateway.routes.operations import OperationsRoutes
 from gateway.routes.status import StatusRoutes
@@ -21,6 +22,7 @@ class GatewayService(
     InsightRoutes,
     DocumentRoutes,
     MessageRoutes,
+    IntegrationRoutes,
     WebRoutes,
     ServiceBase,
 ):

@@ -8,6 +8,7 @@ PARTS = {
     "scheduling": "Jadwal dan pemesanan",
     "documents": "Dokumen",
     "notification": "Pemberitahuan (email/SMS)",
+    "integration": "Data untuk kementerian lain",
 }
 REFRESH_MS = 15000
 

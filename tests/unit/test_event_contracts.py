@@ -17,6 +17,8 @@ from documents import events as documents_events
 from documents.schemas import BookingCreatedData, ReviewArgs
 from documents.service import DocumentsService
 from identity import events as identity_events
+from integration.schemas import BookingNoShow
+from integration.service import IntegrationService
 from notification.schemas import EVENT_DATA
 from notification.service import NotificationService
 from scheduling import bookings, catalogue, operations
@@ -108,7 +110,7 @@ def subscriptions(service_cls):
     return found
 
 
-@pytest.mark.parametrize("receiver", [NotificationService, DocumentsService, SchedulingService])
+@pytest.mark.parametrize("receiver", [NotificationService, DocumentsService, SchedulingService, IntegrationService])
 def test_receivers_subscribe_only_to_events_a_sender_builds(receiver):
     assert subscriptions(receiver) - set(SENT) == set()
 
@@ -118,6 +120,11 @@ def test_notification_accepts_what_the_sender_sends_and_asks_for_nothing_more(ev
     schema = EVENT_DATA[event_type]()
     assert schema.validate(BY_TYPE[event_type]) == {}
     assert set(schema.fields) <= set(BY_TYPE[event_type])
+
+
+def test_integration_accepts_the_no_show_and_asks_for_nothing_more():
+    assert BookingNoShow().validate(BY_TYPE["booking_no_show"]) == {}
+    assert set(BookingNoShow().fields) <= set(BY_TYPE["booking_no_show"])
 
 
 def test_documents_accepts_booking_created_and_get_booking_as_scheduling_sends_them():

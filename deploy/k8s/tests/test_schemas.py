@@ -120,6 +120,69 @@ def check_keda_trigger_authentication(obj):
         assert ref.get("parameter") and ref.get("name") and ref.get("key"), ref
 
 
+# The RabbitMQ Messaging Topology Operator (rabbitmq.com/v1beta1; its CRDs: users, permissions,
+# topicpermissions, exchanges, queues, bindings). Every kind requires spec.rabbitmqClusterReference (name, or
+# connectionSecret); the rest below is what each CRD marks required, plus what Antre relies on.
+def cluster_reference(obj):
+    reference = required(obj, "spec.rabbitmqClusterReference")
+    assert reference.get("name") or reference.get("connectionSecret"), obj["metadata"]["name"]
+
+
+def ministry_of(obj):
+    return required(obj, "metadata.labels")["antre.imigrasi.go.id/ministry"]
+
+
+def check_topology_user(obj):
+    cluster_reference(obj)
+    assert obj["metadata"]["name"] == f"ministry-{ministry_of(obj)}"
+    assert not obj["spec"].get("tags"), "a ministry's user has no management tags"
+
+
+def check_topology_permission(obj):
+    # permissions.{configure,write,read} are strings; exactly one of user / userReference.
+    cluster_reference(obj)
+    required(obj, "spec.vhost")
+    assert bool(obj["spec"].get("user")) != bool(obj["spec"].get("userReference")), "user or userReference"
+    name = ministry_of(obj)
+    own = rf"^ministry\.{name}\..*"
+    permissions = required(obj, "spec.permissions")
+    assert permissions["configure"] == own and permissions["write"] == own, permissions
+    assert permissions["read"] == rf"^(ministry\.{name}\..*|antre\.integration)$", permissions
+
+
+def check_topology_topic_permission(obj):
+    # permissions.exchange is required.
+    cluster_reference(obj)
+    required(obj, "spec.vhost")
+    assert bool(obj["spec"].get("user")) != bool(obj["spec"].get("userReference")), "user or userReference"
+    permissions = required(obj, "spec.permissions")
+    assert permissions["exchange"] == "antre.integration" and permissions["write"] == "^$", permissions
+    assert permissions["read"].startswith(r"^id\.go\.imigrasi\.antre"), permissions
+
+
+def check_topology_exchange(obj):
+    cluster_reference(obj)
+    assert required(obj, "spec.name").startswith(f"ministry.{ministry_of(obj)}.")
+    assert obj["spec"].get("type", "direct") in ("direct", "fanout", "topic", "headers")
+
+
+def check_topology_queue(obj):
+    # spec.name is required; the type and arguments cannot change once declared (the operator refuses it).
+    cluster_reference(obj)
+    assert required(obj, "spec.name").startswith(f"ministry.{ministry_of(obj)}.")
+    assert obj["spec"].get("type") == "quorum" and obj["spec"].get("durable") is True, obj["spec"]
+    for value in (obj["spec"].get("arguments") or {}).values():
+        assert isinstance(value, (str, int, bool)), value
+
+
+def check_topology_binding(obj):
+    cluster_reference(obj)
+    source, destination = required(obj, "spec.source"), required(obj, "spec.destination")
+    assert obj["spec"].get("destinationType") in ("queue", "exchange"), obj["spec"]
+    assert destination.startswith(f"ministry.{ministry_of(obj)}.")
+    assert source in ("antre.integration", f"ministry.{ministry_of(obj)}.dlx"), source
+
+
 OPERATOR_KINDS = {
     ("rabbitmq.com/v1beta1", "RabbitmqCluster"): check_rabbitmq_cluster,
     ("postgresql.cnpg.io/v1", "Cluster"): check_cnpg_cluster,
@@ -130,6 +193,12 @@ OPERATOR_KINDS = {
     ("monitoring.coreos.com/v1", "PrometheusRule"): check_prometheus_rule,
     ("keda.sh/v1alpha1", "ScaledObject"): check_keda_scaled_object,
     ("keda.sh/v1alpha1", "TriggerAuthentication"): check_keda_trigger_authentication,
+    ("rabbitmq.com/v1beta1", "User"): check_topology_user,
+    ("rabbitmq.com/v1beta1", "Permission"): check_topology_permission,
+    ("rabbitmq.com/v1beta1", "TopicPermission"): check_topology_topic_permission,
+    ("rabbitmq.com/v1beta1", "Exchange"): check_topology_exchange,
+    ("rabbitmq.com/v1beta1", "Queue"): check_topology_queue,
+    ("rabbitmq.com/v1beta1", "Binding"): check_topology_binding,
 }
 
 
@@ -187,6 +256,14 @@ def test_operator_checks_reject_missing_required_fields(rendered):
     del cluster["spec"]["instances"]
     with pytest.raises(AssertionError):
         check_cnpg_cluster(cluster)
+    permission = copy.deepcopy(of_kind(rendered["prod"], "Permission")[0])
+    permission["spec"]["permissions"]["read"] = ".*"
+    with pytest.raises(AssertionError):
+        check_topology_permission(permission)
+    queue = copy.deepcopy(of_kind(rendered["prod"], "Queue")[0])
+    del queue["spec"]["rabbitmqClusterReference"]
+    with pytest.raises(AssertionError):
+        check_topology_queue(queue)
     tenant = copy.deepcopy(of_kind(rendered["prod"], "Tenant")[0])
     del tenant["spec"]["pools"][0]["volumesPerServer"]
     with pytest.raises(AssertionError):
@@ -209,6 +286,6 @@ def test_the_base_needs_no_operator_so_every_dependency_can_be_swapped():
     assert not [o for o in objects if (o["apiVersion"], o["kind"]) in OPERATOR_KINDS]
     for obj in objects:
         kubernetes_validate.validate(obj, VERSIONS[-1], strict=True)
-    for component in ("rabbitmq", "postgres", "minio", "monitoring", "keda"):
+    for component in ("rabbitmq", "postgres", "minio", "monitoring", "keda", "ministries"):
         text = (K8S / "components" / component / "kustomization.yaml").read_text()
         assert "kind: Component" in text, component

@@ -14,7 +14,7 @@ from gateway.schemas import StatusResponse
 
 log = logging.getLogger(__name__)
 
-SERVICES = ("identity", "scheduling", "documents", "notification")
+SERVICES = ("identity", "scheduling", "documents", "notification", "integration")
 PING_TIMEOUT = 2.0
 
 
@@ -23,6 +23,7 @@ class StatusRoutes:
     scheduling = ServiceRpc("scheduling")
     documents = ServiceRpc("documents")
     notification = ServiceRpc("notification")
+    integration = ServiceRpc("integration")
     api_spec = ApiSpec()
 
     @api("GET", "/api/v1/status", response=StatusResponse(), tags=["status"])

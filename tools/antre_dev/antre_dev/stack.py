@@ -23,7 +23,7 @@ from antre_common.migrations import drop_database, ensure_database, upgrade
 from antre_dev.keys import dev_keys
 
 ROOT = Path(__file__).resolve().parents[3]
-SERVICES = ("identity", "scheduling", "documents", "notification")
+SERVICES = ("identity", "scheduling", "documents", "notification", "integration")
 BIN = Path(sys.executable).parent
 
 DEV_ADMIN_EMAIL = "admin@antre.local"
@@ -87,7 +87,7 @@ class StackConfig:
     db_prefix: str = "antre"
     drop_databases: bool = False
     gateway_port: int = 8000
-    service_ports: dict = field(default_factory=lambda: dict(zip(SERVICES, range(8001, 8005))))
+    service_ports: dict = field(default_factory=lambda: dict(zip(SERVICES, range(8001, 8006))))
     s3_port: int = 9000
     s3_internal_ports: tuple = (9333, 9340, 8889)  # master, volume, filer
     smtp_port: int = 1025
@@ -103,7 +103,7 @@ class StackConfig:
             amqp_uri=e.get("AMQP_URI", cls.amqp_uri),
             pg_url=e.get("ANTRE_PG_URL", cls.pg_url),
             gateway_port=int(e.get("GATEWAY_PORT", 8000)),
-            service_ports={s: int(e.get(f"{s.upper()}_PORT", p)) for s, p in zip(SERVICES, range(8001, 8005))},
+            service_ports={s: int(e.get(f"{s.upper()}_PORT", p)) for s, p in zip(SERVICES, range(8001, 8006))},
             s3_port=int(e.get("S3_PORT", 9000)),
             smtp_port=int(e.get("SMTP_PORT", 1025)),
         )

@@ -19,6 +19,7 @@ export const catalogue = {
     "status.what.scheduling": "Jadwal, pemesanan, dan antrean di kantor.",
     "status.what.documents": "Unggah dan pemeriksaan dokumen.",
     "status.what.notification": "Email dan SMS (kode verifikasi, bukti pemesanan, pengingat).",
+    "status.what.integration": "Data pemesanan tanpa data pribadi untuk kementerian dan lembaga lain.",
   },
   en: {
     "status.title": "Antre service status",
@@ -39,5 +40,6 @@ export const catalogue = {
     "status.what.scheduling": "Schedules, bookings and the office queue.",
     "status.what.documents": "Uploading and reviewing documents.",
     "status.what.notification": "Email and SMS (verification codes, booking receipts, reminders).",
+    "status.what.integration": "Booking data without personal data for other ministries and agencies.",
   },
 };
