@@ -5,10 +5,10 @@ SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
-PACKAGES := libs/antre-common services/identity services/scheduling services/documents services/notification gateway tools/antre_dev
+PACKAGES := libs/antre-common services/identity services/scheduling services/documents services/notification services/payment gateway tools/antre_dev
 STAMP := $(VENV)/.installed-$(shell cat constraints.txt requirements-dev.txt $(addsuffix /pyproject.toml,$(PACKAGES)) | md5sum | cut -c1-12)
 PYTEST := $(BIN)/python -m pytest
-SERVICES := identity scheduling documents notification
+SERVICES := identity scheduling documents notification payment
 WEB_STAMP := web/node_modules/.installed-$(shell md5sum web/package-lock.json | cut -c1-12)
 
 .PHONY: help install infra web run migrate test test-unit test-service test-system test-browser lint format bench k8s-check images screenshots clean

@@ -8,6 +8,7 @@ from gateway.routes.identity import IdentityRoutes
 from gateway.routes.insight import InsightRoutes
 from gateway.routes.messages import MessageRoutes
 from gateway.routes.operations import OperationsRoutes
+from gateway.routes.payments import PaymentRoutes
 from gateway.routes.status import StatusRoutes
 from gateway.routes.web import WebRoutes
 
@@ -21,6 +22,7 @@ class GatewayService(
     InsightRoutes,
     DocumentRoutes,
     MessageRoutes,
+    PaymentRoutes,
     WebRoutes,
     ServiceBase,
 ):

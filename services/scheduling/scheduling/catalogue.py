@@ -37,6 +37,7 @@ def load(session, data=None):
     defaults = data.get("defaults", {})
     for svc in data["services"]:
         values = {k: svc[k] for k in ("code", "name", "name_en", "duration_minutes", "required_documents")}
+        values["prepaid"] = bool(svc.get("prepaid", False))
         stmt = insert(Service).values(**values)
         session.execute(stmt.on_conflict_do_update(index_elements=["code"], set_=values))
     for office in data["offices"]:
@@ -110,6 +111,7 @@ def service_dto(service):
         "name_en": service.name_en,
         "duration_minutes": service.duration_minutes,
         "required_documents": service.required_documents,
+        "prepaid": bool(service.prepaid),
     }
 
 
