@@ -140,7 +140,9 @@ def one_seat_slots(scheduling, office_code="MKS", minutes=20):
     the day after tomorrow on (so a short hold never meets the slot's start)."""
     scheduling.update_capacity(office_code, {"counters": 1, "slot_minutes": 60, "online_share": minutes / 60})
     slots = scheduling.get_availability({"office_code": office_code, "service_code": "paspor_elektronik"})
-    later = [s for s in slots if s["remaining"] > 0 and (datetime.fromisoformat(s["start"]) - datetime.now(UTC)).days >= 1]
+    later = [
+        s for s in slots if s["remaining"] > 0 and (datetime.fromisoformat(s["start"]) - datetime.now(UTC)).days >= 1
+    ]
     assert later
     return later
 
@@ -150,7 +152,9 @@ def citizen():
 
 
 def book(scheduling, slot, person=None, service_code="paspor_elektronik"):
-    return scheduling.create_booking({**(person or citizen()), "slot_id": slot["slot_id"], "service_code": service_code})
+    return scheduling.create_booking(
+        {**(person or citizen()), "slot_id": slot["slot_id"], "service_code": service_code}
+    )
 
 
 # -- payment as a real process, to be killed ----------------------------------------------------------------
@@ -172,7 +176,13 @@ class PaymentProcess:
         }
         log = open(self.log_path, "ab")  # noqa: SIM115 - the process writes it until killed
         self.proc = subprocess.Popen(
-            [str(Path(sys.executable).parent / "nameko"), "run", "--config", "config.yaml", "payment.service:PaymentService"],
+            [
+                str(Path(sys.executable).parent / "nameko"),
+                "run",
+                "--config",
+                "config.yaml",
+                "payment.service:PaymentService",
+            ],
             cwd=PAYMENT_DIR,
             env=env,
             stdout=log,

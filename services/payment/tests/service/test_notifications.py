@@ -45,7 +45,7 @@ def test_every_bad_notification_has_its_code_and_changes_nothing(rpc, engine):
     body, good_signature = notification(bill)
     assert error_code(rpc.channel_notification, body, None) == "PAYMENT_SIGNATURE_INVALID"  # missing
     assert error_code(rpc.channel_notification, body, "sha256=" + "0" * 64) == "PAYMENT_SIGNATURE_INVALID"
-    assert error_code(rpc.channel_notification, *notification(bill, secret="not-the-channel-key")) == (
+    assert error_code(rpc.channel_notification, *notification(bill, secret="not-the-channel-key"))  # noqa: S106 == (
         "PAYMENT_SIGNATURE_INVALID"
     )
     tampered = notification(bill, amount=1)[0]  # another body under the first body's signature
