@@ -45,9 +45,8 @@ def test_every_bad_notification_has_its_code_and_changes_nothing(rpc, engine):
     body, good_signature = notification(bill)
     assert error_code(rpc.channel_notification, body, None) == "PAYMENT_SIGNATURE_INVALID"  # missing
     assert error_code(rpc.channel_notification, body, "sha256=" + "0" * 64) == "PAYMENT_SIGNATURE_INVALID"
-    assert error_code(rpc.channel_notification, *notification(bill, secret="not-the-channel-key"))  # noqa: S106 == (
-        "PAYMENT_SIGNATURE_INVALID"
-    )
+    wrong_key = notification(bill, secret="not-the-channel-key")  # noqa: S106 - a made-up key
+    assert error_code(rpc.channel_notification, *wrong_key) == "PAYMENT_SIGNATURE_INVALID"
     tampered = notification(bill, amount=1)[0]  # another body under the first body's signature
     assert error_code(rpc.channel_notification, tampered, good_signature) == "PAYMENT_SIGNATURE_INVALID"
     stale = notification(bill, timestamp=1_700_000_000)
