@@ -296,7 +296,8 @@ class Bills:
     # -- reconciliation -----------------------------------------------------------------------------------------
 
     def reconcile(self, day, settlements):
-        """Compare the payments we received on ``day`` (UTC) with the channel's settlements; keep the report."""
+        """Compare the payments we received on ``day`` (UTC) with the channel's settlements; keep the report
+        once the day is over (today's is made on every ask)."""
         start = datetime(day.year, day.month, day.day, tzinfo=utcnow().tzinfo)
         with self.db.transaction() as session:
             rows = session.execute(
@@ -315,6 +316,8 @@ class Bills:
                 for p, code, refunded in rows
             ]
             report = reconcile.compare(day, ours, settlements)
+            if day >= self.now().date():
+                return report
             stmt = insert(Reconciliation).values(day=day, report=report, created_at=self.now())
             session.execute(stmt.on_conflict_do_update(index_elements=["day"], set_={"report": report}))
         return report
