@@ -117,7 +117,8 @@ def as_json(data):
 SENT = {
     ("identity", "user_registered"): identity_events.user_registered(USER),
     ("identity", "otp_requested"): identity_events.otp_requested(USER, "sms", "verify", "482913", NOW),
-    ("scheduling", "booking_created"): scheduling_events.booking_created(VIEW),
+    # A booking of a service with a fee: every field a free one has, and its payment.
+    ("scheduling", "booking_created"): scheduling_events.booking_created(bookings.booking_dto(PAID_BOOKING, TZ)),
     ("scheduling", "booking_cancelled"): scheduling_events.booking_cancelled(BOOKING, VIEW["date"], "citizen"),
     ("scheduling", "booking_rescheduled"): scheduling_events.booking_rescheduled(BOOKING, OLD_SLOT, NEW_SLOT),
     ("scheduling", "reminder_due"): scheduling_events.reminder_due(BOOKING, TZ, NOW),
@@ -227,6 +228,11 @@ def test_notification_doubles_send_what_the_senders_send():
         "your_turn": "ticket_called",
         "document_rejected": "document_reviewed",
         "no_show": "booking_no_show",
+        "payment_due": "booking_created",
+        "payment_reminder": "payment_reminder_due",
+        "payment_receipt": "payment_received",
+        "booking_expired": "booking_expired",
+        "payment_refunded": "payment_refunded",
     }
     for message_type, data in templates.EVENT_DATA.items():
         sent_nothing_more(data, message_events[message_type])
