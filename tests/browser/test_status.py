@@ -8,6 +8,7 @@ PARTS = {
     "scheduling": "Jadwal dan pemesanan",
     "documents": "Dokumen",
     "notification": "Pemberitahuan (email/SMS)",
+    "payment": "Pembayaran biaya paspor (PNBP)",
 }
 REFRESH_MS = 15000
 

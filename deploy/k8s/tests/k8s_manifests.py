@@ -10,7 +10,14 @@ import yaml
 K8S = Path(__file__).resolve().parents[1]
 REPO = K8S.parents[1]
 OVERLAYS = sorted(p.name for p in (K8S / "overlays").iterdir() if (p / "kustomization.yaml").exists())
-PROCESSES = {"gateway": 8000, "identity": 8001, "scheduling": 8002, "documents": 8003, "notification": 8004, "payment": 8005}
+PROCESSES = {
+    "gateway": 8000,
+    "identity": 8001,
+    "scheduling": 8002,
+    "documents": 8003,
+    "notification": 8004,
+    "payment": 8005,
+}
 DB_SERVICES = ("identity", "scheduling", "documents", "notification", "payment")
 # Where each process's package lives (its Dockerfile and config.yaml beside it).
 PROCESS_DIRS = {name: REPO / ("gateway" if name == "gateway" else f"services/{name}") for name in PROCESSES}

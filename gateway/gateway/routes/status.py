@@ -14,7 +14,7 @@ from gateway.schemas import StatusResponse
 
 log = logging.getLogger(__name__)
 
-SERVICES = ("identity", "scheduling", "documents", "notification")
+SERVICES = ("identity", "scheduling", "documents", "notification", "payment")  # payment: PaymentRoutes
 PING_TIMEOUT = 2.0
 
 

@@ -19,6 +19,7 @@ export const catalogue = {
     "status.what.scheduling": "Jadwal, pemesanan, dan antrean di kantor.",
     "status.what.documents": "Unggah dan pemeriksaan dokumen.",
     "status.what.notification": "Email dan SMS (kode verifikasi, bukti pemesanan, pengingat).",
+    "status.what.payment": "Kode billing dan konfirmasi pembayaran biaya paspor (PNBP).",
   },
   en: {
     "status.title": "Antre service status",
@@ -39,5 +40,6 @@ export const catalogue = {
     "status.what.scheduling": "Schedules, bookings and the office queue.",
     "status.what.documents": "Uploading and reviewing documents.",
     "status.what.notification": "Email and SMS (verification codes, booking receipts, reminders).",
+    "status.what.payment": "Billing codes and confirmation of passport fee (PNBP) payments.",
   },
 };
