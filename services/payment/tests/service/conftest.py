@@ -12,13 +12,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from nameko.exceptions import RemoteError
 from nameko.standalone.rpc import ClusterRpcProxy
 from nameko.testing.utils import find_free_port, get_extension
 from sqlalchemy import create_engine, text
 
-from antre_common.errors import parse_remote
-from antre_common.testing import wait_until
+from antre_common.testing import error_code, wait_until  # noqa: F401 - error_code: for the tests
 from payment.channel import sign
 from payment.service import PaymentService
 
@@ -58,14 +56,6 @@ def payment(container_factory, config):
 def rpc(config, payment):
     with ClusterRpcProxy(config, timeout=30) as proxy:
         yield proxy.payment
-
-
-def error_code(call, *args, **kwargs):
-    with pytest.raises(RemoteError) as info:
-        call(*args, **kwargs)
-    doc = parse_remote(info.value.value)
-    assert doc is not None, info.value
-    return doc["code"]
 
 
 def notification(bill, transaction_id=None, amount=None, secret=SECRET, timestamp=None, billing_code=None):

@@ -6,17 +6,13 @@ runs as a database role that may insert into the outbox but not mark it publishe
 then killed, the deadline passes, and a new process with the normal role publishes what the dead one
 committed."""
 
-import uuid
-
 import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
 from nameko.testing.utils import get_extension
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ProgrammingError
 
 from antre_common.outbox import OutboxRelay
-from antre_common.testing import wait_until
+from antre_common.testing import RelayLessRole, wait_until
 from payment.service import PaymentService
 
 from .conftest import book, notification, one_seat_slots, rows
@@ -25,18 +21,8 @@ from .conftest import book, notification, one_seat_slots, rows
 @pytest.fixture
 def relay_less_url(config, engine):
     """DATABASE_URL of a role that can write the outbox but not mark it published."""
-    role = f"antre_pay_norelay_{uuid.uuid4().hex[:8]}"
-    database = make_url(config["DATABASE_URL"]).database
-    with engine.begin() as db:
-        db.execute(text(f"CREATE ROLE {role} LOGIN"))
-        db.execute(text(f'GRANT CONNECT ON DATABASE "{database}" TO {role}'))
-        db.execute(text(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}"))
-        db.execute(text(f"REVOKE UPDATE, DELETE ON outbox FROM {role}"))
-    yield make_url(config["DATABASE_URL"]).set(username=role).render_as_string(hide_password=False)
-    with engine.begin() as db:
-        db.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = :r"), {"r": role})
-        db.execute(text(f"DROP OWNED BY {role}"))
-        db.execute(text(f"DROP ROLE {role}"))
+    with RelayLessRole(engine, config["DATABASE_URL"]) as url:
+        yield url
 
 
 def test_a_payment_committed_before_a_crash_confirms_the_booking_after_the_deadline(
