@@ -58,16 +58,33 @@ def test_a_booking_expires_exactly_at_its_deadline_and_its_seat_is_bookable_agai
     assert again["status"] == "awaiting_payment" and again["slot_id"] == slot["slot_id"]
 
 
-def test_cancelling_a_paid_booking_refunds_it_once(payment, rpc, scheduling, engine):
-    slot = one_seat_slots(scheduling)[0]
-    person = citizen()
-    booking = book(scheduling, slot, person)
-    rpc.channel_notification(*notification(booking["payment"]))
-    wait_until(lambda: scheduling.get_booking(booking["reservation_code"])["status"] == "confirmed", 10, what="paid")
-    scheduling.cancel_booking({"reservation_code": booking["reservation_code"], "user_id": person["user_id"]})
-    wait_until(lambda: rpc.get_bill(booking["booking_id"])["status"] == "refunded", 10, what="the refund")
-    assert [r["reason"] for r in rows(engine, "SELECT reason FROM refund")] == ["cancelled"]
-    assert len(outbox(engine, "payment_refunded")) == 1
+def test_cancelling_refunds_a_paid_booking_once_and_closes_an_unpaid_bill(payment, rpc, scheduling, engine):
+    slots = one_seat_slots(scheduling)
+    people = [citizen() for _ in range(3)]
+    by_citizen, by_office, unpaid = (book(scheduling, slot, person) for slot, person in zip(slots, people))
+    for paid in (by_citizen, by_office):
+        rpc.channel_notification(*notification(paid["payment"]))
+        wait_until(
+            lambda b=paid: scheduling.get_booking(b["reservation_code"])["status"] == "confirmed", 10, what="paid"
+        )
+    scheduling.cancel_booking({"reservation_code": by_citizen["reservation_code"], "user_id": people[0]["user_id"]})
+    scheduling.cancel_booking({"reservation_code": by_office["reservation_code"], "user_id": None, "reason": "office"})
+    scheduling.cancel_booking({"reservation_code": unpaid["reservation_code"], "user_id": people[2]["user_id"]})
+    for b in (by_citizen, by_office):
+        wait_until(lambda b=b: rpc.get_bill(b["booking_id"])["status"] == "refunded", 10, what="the refund")
+    wait_until(lambda: rpc.get_bill(unpaid["booking_id"])["status"] == "expired", 10, what="the unpaid bill closed")
+    refunds = rows(engine, "SELECT b.booking_id::text, r.reason FROM refund r JOIN bill b ON b.id = r.bill_id")
+    assert sorted((r["booking_id"], r["reason"]) for r in refunds) == sorted(
+        [(by_citizen["booking_id"], "cancelled"), (by_office["booking_id"], "cancelled_by_office")]
+    )
+    assert len(outbox(engine, "payment_refunded")) == 2
+
+
+def test_a_service_with_a_fee_is_not_booked_while_payment_is_down_and_a_free_one_is(scheduling, scheduling_engine):
+    slots = one_seat_slots(scheduling)
+    assert error_code(book, scheduling, slots[0]) == "SERVICE_UNAVAILABLE"  # no payment process in this test
+    assert rows(scheduling_engine, "SELECT * FROM booking") == []  # nothing held, no seat taken
+    assert book(scheduling, slots[0], service_code="paspor_baru")["status"] == "confirmed"
 
 
 def _seconds(n):
