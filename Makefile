@@ -5,10 +5,10 @@ SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
-PACKAGES := libs/antre-common services/identity services/scheduling services/documents services/notification services/integration gateway tools/antre_dev tools/ministry_consumer
+PACKAGES := libs/antre-common services/identity services/scheduling services/documents services/notification services/payment services/integration gateway tools/antre_dev tools/ministry_consumer
 STAMP := $(VENV)/.installed-$(shell cat constraints.txt requirements-dev.txt $(addsuffix /pyproject.toml,$(PACKAGES)) | md5sum | cut -c1-12)
 PYTEST := $(BIN)/python -m pytest
-SERVICES := identity scheduling documents notification integration
+SERVICES := identity scheduling documents notification payment integration
 WEB_STAMP := web/node_modules/.installed-$(shell md5sum web/package-lock.json | cut -c1-12)
 
 .PHONY: help install infra web run migrate ministry-consumer test test-unit test-service test-system test-browser test-chaos lint format bench k8s-check images screenshots clean

@@ -34,6 +34,7 @@ apply_secret antre-documents --from-literal=AMQP_URI="$amqp" \
 apply_secret antre-notification --from-literal=AMQP_URI="$amqp" --from-literal=SMTP_PASSWORD="$(rand 32 20)" \
   --from-literal=CHECK_CODE_KEY="$(key32)" --from-literal=MESSAGE_KEYS="m1:$(key32)"
 apply_secret antre-integration --from-literal=AMQP_URI="$amqp"
+apply_secret antre-payment --from-literal=AMQP_URI="$amqp" --from-literal=PAYMENT_CHANNEL_SECRETS="k1:$(key32)"
 printf 'export MINIO_ROOT_USER=%s\nexport MINIO_ROOT_PASSWORD=%s\n' root "$(rand 48 40)" > "$tmp/config.env"
 apply_secret antre-minio-env --from-file=config.env="$tmp/config.env"
 apply_secret antre-minio-documents --from-literal=CONSOLE_ACCESS_KEY="$s3_key" \

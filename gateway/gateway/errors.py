@@ -191,6 +191,39 @@ ERRORS = {
         "Pemesanan sudah berakhir; dokumen tidak dapat diunggah lagi.",
         "The booking has ended; documents can no longer be uploaded.",
     ),
+    # payment: fees (PNBP), the payment channel's notifications, refunds
+    "PAYMENT_SIGNATURE_INVALID": (
+        401,
+        "Tanda tangan notifikasi pembayaran tidak sah.",
+        "The payment notification's signature is missing or invalid.",
+    ),
+    "PAYMENT_TIMESTAMP_OUT_OF_WINDOW": (
+        401,
+        "Waktu tanda tangan notifikasi di luar batas; tanda tangani ulang dan kirim lagi.",
+        "The notification was signed outside the time window; sign it again and resend.",
+    ),
+    "BILL_NOT_FOUND": (404, "Kode billing tidak ditemukan.", "No bill has this billing code."),
+    "PAYMENT_AMOUNT_MISMATCH": (
+        422,
+        "Jumlah pembayaran tidak sama dengan tagihan; tagihan dibayar penuh dan tepat.",
+        "The amount differs from the bill; a bill is paid in full, exactly.",
+    ),
+    "PAYMENT_TRANSACTION_CONFLICT": (
+        409,
+        "ID transaksi ini sudah dipakai untuk tagihan atau jumlah lain.",
+        "This transaction id was already used for another bill or amount.",
+    ),
+    "SERVICE_HAS_NO_FEE": (
+        409,
+        "Layanan ini tidak dibayar sebelum kedatangan.",
+        "This service is not paid before the visit.",
+    ),
+    "ALREADY_REFUNDED": (409, "Pembayaran tagihan ini sudah dikembalikan.", "This bill was refunded already."),
+    "BILL_NOT_PAID": (
+        409,
+        "Tagihan ini belum dibayar, jadi tidak ada yang dikembalikan.",
+        "Nothing was paid on this bill, so there is nothing to refund.",
+    ),
 }
 
 

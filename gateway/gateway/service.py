@@ -9,6 +9,7 @@ from gateway.routes.insight import InsightRoutes
 from gateway.routes.integration import IntegrationRoutes
 from gateway.routes.messages import MessageRoutes
 from gateway.routes.operations import OperationsRoutes
+from gateway.routes.payments import PaymentRoutes
 from gateway.routes.status import StatusRoutes
 from gateway.routes.web import WebRoutes
 
@@ -23,6 +24,7 @@ class GatewayService(
     DocumentRoutes,
     MessageRoutes,
     IntegrationRoutes,
+    PaymentRoutes,
     WebRoutes,
     ServiceBase,
 ):

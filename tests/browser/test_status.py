@@ -9,6 +9,7 @@ PARTS = {
     "documents": "Dokumen",
     "notification": "Pemberitahuan (email/SMS)",
     "integration": "Data untuk kementerian lain",
+    "payment": "Pembayaran biaya paspor (PNBP)",
 }
 REFRESH_MS = 15000
 

@@ -1,5 +1,5 @@
-"""The system tier: the whole suite as real processes (SeaweedFS, SMTP sink, four services, gateway) on free
-ports, with its own RabbitMQ vhost and databases, started once per test session."""
+"""The system tier: the whole suite as real processes (SeaweedFS, SMTP sink, the development bank, five
+services, gateway) on free ports, with its own RabbitMQ vhost and databases, started once per test session."""
 
 import json
 

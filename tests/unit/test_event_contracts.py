@@ -21,6 +21,9 @@ from integration.schemas import BookingNoShow
 from integration.service import IntegrationService
 from notification.schemas import EVENT_DATA
 from notification.service import NotificationService
+from payment import events as payment_events
+from payment.schemas import BookingData as PaymentBookingData
+from payment.service import PaymentService
 from scheduling import bookings, catalogue, operations
 from scheduling import events as scheduling_events
 from scheduling.service import SchedulingService
@@ -50,7 +53,37 @@ BOOKING = SimpleNamespace(
     status="confirmed",
     reschedule_count=0,
     created_at=NOW,
+    billing_code=None,
+    fee_amount=None,
+    payment_expires_at=None,
+    receipt_number=None,
 )
+PAID_BOOKING = SimpleNamespace(
+    **dict(
+        vars(BOOKING),
+        id=_id(7),
+        service_code="paspor_elektronik",
+        status="awaiting_payment",
+        billing_code="123456789012340",
+        fee_amount=650000,
+        payment_expires_at=NOW + timedelta(hours=2),
+    )
+)
+BILL = SimpleNamespace(
+    booking_id=PAID_BOOKING.id,
+    reservation_code=PAID_BOOKING.reservation_code,
+    user_id=PAID_BOOKING.user_id,
+    billing_code=PAID_BOOKING.billing_code,
+    amount=650000,
+    currency="IDR",
+    office_code="JKS",
+    service_code="paspor_elektronik",
+    receipt_number="ANT261201K7QDM2XP",
+    paid_at=NOW,
+    expires_at=NOW + timedelta(hours=2),
+    closed_reason="deadline",
+)
+REFUND = SimpleNamespace(id=_id(8), transaction_id="TX-1", amount=650000, reason="bill_expired", created_at=NOW)
 TICKET = SimpleNamespace(
     id=_id(4),
     ticket_number="B001",
@@ -86,7 +119,8 @@ def as_json(data):
 SENT = {
     ("identity", "user_registered"): identity_events.user_registered(USER),
     ("identity", "otp_requested"): identity_events.otp_requested(USER, "sms", "verify", "482913", NOW),
-    ("scheduling", "booking_created"): scheduling_events.booking_created(VIEW),
+    # A booking of a service with a fee: every field a free one has, and its payment.
+    ("scheduling", "booking_created"): scheduling_events.booking_created(bookings.booking_dto(PAID_BOOKING, TZ)),
     ("scheduling", "booking_cancelled"): scheduling_events.booking_cancelled(BOOKING, VIEW["date"], "citizen"),
     ("scheduling", "booking_rescheduled"): scheduling_events.booking_rescheduled(BOOKING, OLD_SLOT, NEW_SLOT),
     ("scheduling", "reminder_due"): scheduling_events.reminder_due(BOOKING, TZ, NOW),
@@ -95,6 +129,12 @@ SENT = {
     ("scheduling", "ticket_called"): scheduling_events.ticket_called(TICKET, "3", BOOKING),
     ("scheduling", "ticket_completed"): scheduling_events.ticket_completed(TICKET, BOOKING)[0],
     ("scheduling", "availability_changed"): scheduling_events.availability_changed("JKS", [NOW.date()]),
+    ("scheduling", "booking_expired"): scheduling_events.booking_expired(PAID_BOOKING, VIEW["date"], "unpaid"),
+    ("payment", "payment_received"): payment_events.payment_received(BILL),
+    ("payment", "payment_refunded"): payment_events.payment_refunded(BILL, REFUND),
+    ("payment", "bill_expired"): payment_events.bill_expired(BILL),
+    ("payment", "bill_extended"): payment_events.bill_extended(BILL),
+    ("payment", "payment_reminder_due"): payment_events.payment_reminder_due(BILL),
     ("documents", "document_uploaded"): documents_events.document_uploaded(DOCUMENT),
     ("documents", "document_reviewed"): documents_events.document_reviewed(DOCUMENT, DOCUMENTS_BOOKING),
 }
@@ -110,7 +150,9 @@ def subscriptions(service_cls):
     return found
 
 
-@pytest.mark.parametrize("receiver", [NotificationService, DocumentsService, SchedulingService, IntegrationService])
+@pytest.mark.parametrize(
+    "receiver", [NotificationService, DocumentsService, SchedulingService, PaymentService, IntegrationService]
+)
 def test_receivers_subscribe_only_to_events_a_sender_builds(receiver):
     assert subscriptions(receiver) - set(SENT) == set()
 
@@ -133,6 +175,34 @@ def test_documents_accepts_booking_created_and_get_booking_as_scheduling_sends_t
         assert schema.validate(data) == {}
     assert set(schema.fields) <= set(BY_TYPE["booking_created"]) | set(VIEW)
     assert BY_TYPE["booking_rescheduled"]["new_slot"]["date"]  # documents moves its visit date with it
+
+
+def test_a_booking_with_a_fee_tells_its_bill_to_notification_and_payment():
+    created = as_json(scheduling_events.booking_created(bookings.booking_dto(PAID_BOOKING, TZ)))
+    assert created["status"] == "awaiting_payment" and created["payment"]["billing_code"] == BILL.billing_code
+    assert set(created["payment"]) == {"billing_code", "amount", "currency", "expires_at"}
+    for event_type in ("booking_created", "booking_cancelled"):
+        assert PaymentBookingData().validate(BY_TYPE[event_type]) == {}
+
+
+def test_scheduling_reads_what_payment_sends():
+    from scheduling import schemas
+
+    for schema, event_type in (
+        (schemas.PaymentReceived, "payment_received"),
+        (schemas.BillExpired, "bill_expired"),
+        (schemas.BillExtended, "bill_extended"),
+    ):
+        assert schema().validate(BY_TYPE[event_type]) == {}
+        assert set(schema().fields) <= set(BY_TYPE[event_type])
+
+
+def test_payment_events_for_the_ministry_of_finance_carry_nothing_personal():
+    for data in (
+        payment_events.payment_received_integration(BILL),
+        payment_events.payment_refunded_integration(BILL, REFUND),
+    ):
+        assert not {"user_id", "reservation_code", "nik", "email", "phone", "full_name"} & set(data)
 
 
 def sent_nothing_more(double, event_type):
@@ -167,6 +237,11 @@ def test_notification_doubles_send_what_the_senders_send():
         "your_turn": "ticket_called",
         "document_rejected": "document_reviewed",
         "no_show": "booking_no_show",
+        "payment_due": "booking_created",
+        "payment_reminder": "payment_reminder_due",
+        "payment_receipt": "payment_received",
+        "booking_expired": "booking_expired",
+        "payment_refunded": "payment_refunded",
     }
     for message_type, data in templates.EVENT_DATA.items():
         sent_nothing_more(data, message_events[message_type])
@@ -193,7 +268,7 @@ def test_the_documents_double_of_scheduling_answers_as_scheduling_does():
 
 def _service_row():
     svc = CATALOGUE["services"][0]
-    return {k: svc.get(k) for k in ("code", "name", "name_en", "duration_minutes", "required_documents")}
+    return {k: svc.get(k) for k in ("code", "name", "name_en", "duration_minutes", "required_documents", "prepaid")}
 
 
 def _office_answer():

@@ -14,6 +14,7 @@ import yaml
 
 from gateway.integration_contract import PERSONAL, TYPE, Contract, personal_data
 from integration import events as integration_events
+from payment import events as payment_events
 from scheduling import events as scheduling_events
 from scheduling import operations
 
@@ -42,6 +43,8 @@ SAMPLES = {
     "id.go.imigrasi.antre.ticket.issued.v1": scheduling_events.ticket_issued(operations.ticket_dto(S.TICKET)),
     "id.go.imigrasi.antre.ticket.completed.v1": scheduling_events.ticket_completed(S.TICKET, BOOKING)[1],
     integration_events.DAILY_STATS: integration_events.daily_stats(S.NOW.date(), "JKS", "paspor_baru", 12, 9, 2, 431.6),
+    "id.go.imigrasi.antre.payment.received.v1": payment_events.payment_received_integration(S.BILL),
+    "id.go.imigrasi.antre.payment.refunded.v1": payment_events.payment_refunded_integration(S.BILL, S.REFUND),
 }
 
 

@@ -16,9 +16,10 @@ PROCESSES = {
     "scheduling": 8002,
     "documents": 8003,
     "notification": 8004,
-    "integration": 8005,
+    "payment": 8005,
+    "integration": 8006,
 }
-DB_SERVICES = ("identity", "scheduling", "documents", "notification", "integration")
+DB_SERVICES = ("identity", "scheduling", "documents", "notification", "payment", "integration")
 # Where each process's package lives (its Dockerfile and config.yaml beside it).
 PROCESS_DIRS = {name: REPO / ("gateway" if name == "gateway" else f"services/{name}") for name in PROCESSES}
 

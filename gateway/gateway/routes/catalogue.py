@@ -37,8 +37,9 @@ class CatalogueRoutes:
 
     @api("GET", "/api/v1/services", response=Service(many=True), tags=["catalogue"])
     def list_services(self, request):
-        """Passport services with their duration and required documents."""
-        return self.scheduling.list_services()
+        """Passport services with their duration, required documents and fee (null: paid at the office)."""
+        fees = self.fees_by_service()  # PaymentRoutes
+        return [dict(s, fee=fees.get(s["code"]) if s.get("prepaid") else None) for s in self.scheduling.list_services()]
 
     @api(
         "GET",

@@ -14,7 +14,7 @@ from gateway.schemas import StatusResponse
 
 log = logging.getLogger(__name__)
 
-SERVICES = ("identity", "scheduling", "documents", "notification", "integration")
+SERVICES = ("identity", "scheduling", "documents", "notification", "payment", "integration")  # payment: PaymentRoutes
 PING_TIMEOUT = 2.0
 
 

@@ -2,6 +2,8 @@
 
 from marshmallow import RAISE, Schema, fields, validate
 
+from gateway.schemas.payments import BookingPayment
+
 
 class BookingRequest(Schema):
     class Meta:
@@ -23,7 +25,19 @@ class Booking(Schema):
     reservation_code = fields.String(required=True)
     status = fields.String(
         required=True,
-        metadata={"enum": ["confirmed", "checked_in", "called", "serving", "completed", "cancelled", "no_show"]},
+        metadata={
+            "enum": [
+                "awaiting_payment",
+                "confirmed",
+                "checked_in",
+                "called",
+                "serving",
+                "completed",
+                "cancelled",
+                "no_show",
+                "expired",
+            ]
+        },
     )
     office_code = fields.String(required=True)
     service_code = fields.String(required=True)
@@ -33,3 +47,4 @@ class Booking(Schema):
     end = fields.String(required=True)
     reschedule_count = fields.Integer()
     created_at = fields.String(required=True)
+    payment = fields.Nested(BookingPayment, metadata={"description": "a service with a fee (PNBP)"})

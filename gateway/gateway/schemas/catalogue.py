@@ -3,6 +3,7 @@
 from marshmallow import Schema, fields, validate
 
 from antre_common.schemas import Strict
+from gateway.schemas.payments import Fee
 
 CODE = validate.Regexp(r"^[A-Za-z0-9_-]{1,40}$")
 
@@ -55,6 +56,8 @@ class Service(Schema):
     name_en = fields.String()
     duration_minutes = fields.Integer(required=True)
     required_documents = fields.List(fields.Nested(RequiredDocument), required=True)
+    prepaid = fields.Boolean(metadata={"description": "the fee is paid before the visit, with a billing code"})
+    fee = fields.Nested(Fee, allow_none=True)
 
 
 class AvailabilityQuery(Strict):

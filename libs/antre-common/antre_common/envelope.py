@@ -29,3 +29,16 @@ def make_envelope(event_type, data, request_id=None, *, event_id=None, occurred_
         "request_id": request_id,
         "data": data,
     }
+
+
+def cloud_event(source, ce_type, data):
+    """An event for other ministries (``antre.integration``): CloudEvents 1.0 JSON, spec/EVENTS.md."""
+    return {
+        "specversion": "1.0",
+        "id": str(uuid.uuid4()),
+        "source": source,
+        "type": ce_type,
+        "time": utcnow().isoformat(),
+        "datacontenttype": "application/json",
+        "data": data,
+    }

@@ -237,3 +237,53 @@ def smtp_sink(tmp_path):
     sink = SmtpSink(tmp_path / "mail").start()
     yield sink
     sink.stop()
+
+
+def error_code(call, *args, **kwargs):
+    """The stable code of the ServiceError an RPC raised (fails the test when it succeeded)::
+
+    assert error_code(proxy.scheduling.create_booking, booking) == "SLOT_FULL"
+    """
+    from nameko.exceptions import RemoteError
+
+    from antre_common.errors import parse_remote
+
+    with pytest.raises(RemoteError) as info:
+        call(*args, **kwargs)
+    doc = parse_remote(info.value.value)
+    assert doc is not None, info.value
+    return doc["code"]
+
+
+class RelayLessRole:
+    """A database role that may write the outbox but not mark it published: a process running as it commits
+    changes with their events and then cannot relay them, as if it died between the two steps::
+
+        with RelayLessRole(engine, config["DATABASE_URL"]) as url:
+            doomed = container_factory(MyService, dict(config, DATABASE_URL=url))
+    """
+
+    def __init__(self, engine, database_url):
+        from sqlalchemy import text
+
+        self.text = text
+        self.engine = engine
+        self.database_url = database_url
+        self.role = f"antre_norelay_{uuid.uuid4().hex[:8]}"
+
+    def __enter__(self):
+        text, role = self.text, self.role
+        database = make_url(self.database_url).database
+        with self.engine.begin() as db:
+            db.execute(text(f"CREATE ROLE {role} LOGIN"))
+            db.execute(text(f'GRANT CONNECT ON DATABASE "{database}" TO {role}'))
+            db.execute(text(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}"))
+            db.execute(text(f"REVOKE UPDATE, DELETE ON outbox FROM {role}"))
+        return make_url(self.database_url).set(username=role).render_as_string(hide_password=False)
+
+    def __exit__(self, *exc):
+        text, role = self.text, self.role
+        with self.engine.begin() as db:
+            db.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = :r"), {"r": role})
+            db.execute(text(f"DROP OWNED BY {role}"))
+            db.execute(text(f"DROP ROLE {role}"))

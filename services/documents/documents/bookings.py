@@ -14,7 +14,7 @@ from documents.exceptions import NotFound, ServiceUnavailable
 from documents.models import Booking, ChecklistItem, Document
 from documents.schemas import BookingCreatedData, RequiredDocumentSchema
 
-ENDED = ("cancelled", "completed", "no_show")
+ENDED = ("cancelled", "completed", "no_show", "expired")  # expired: unpaid at the fee deadline
 CONSUMER = "documents"
 
 

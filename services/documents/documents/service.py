@@ -90,6 +90,11 @@ class DocumentsService(ServiceBase):
     def on_booking_rescheduled(self, envelope):
         self.bookings.on_booking_rescheduled(envelope)
 
+    @event_handler("scheduling", "booking_expired")
+    def on_booking_expired(self, envelope):
+        """Unpaid at the fee deadline: the booking ended like a cancelled one."""
+        self.bookings.on_booking_ended(envelope, "expired")
+
     @event_handler("scheduling", "booking_no_show")
     def on_booking_no_show(self, envelope):
         self.bookings.on_booking_ended(envelope, "no_show")

@@ -2,9 +2,7 @@
 antre.integration (no personal data: counts and means per office, service and day). Like every event,
 written to the outbox in the transaction that decided it (stats.py)."""
 
-import uuid
-
-from antre_common.envelope import utcnow
+from antre_common import envelope
 from antre_common.outbox import INTEGRATION_EXCHANGE
 
 SOURCE = "/antre/integration"
@@ -12,15 +10,7 @@ DAILY_STATS = "id.go.imigrasi.antre.stats.daily.v1"
 
 
 def cloud_event(ce_type, data):
-    return {
-        "specversion": "1.0",
-        "id": str(uuid.uuid4()),
-        "source": SOURCE,
-        "type": ce_type,
-        "time": utcnow().isoformat(),
-        "datacontenttype": "application/json",
-        "data": data,
-    }
+    return envelope.cloud_event(SOURCE, ce_type, data)
 
 
 def daily_stats(day, office_code, service_code, bookings, served, no_shows, mean_wait_seconds):

@@ -143,6 +143,8 @@ class Dispatcher:
         booking = store.booking(self.db.session, item["booking_id"]) if item["booking_id"] else None
         if item["message_type"] == "reminder" and (booking or {}).get("status") in ("cancelled", "no_show"):
             return Outcome("skipped", "booking no longer active")
+        if item["message_type"] == "payment_reminder" and (booking or {}).get("status") != "awaiting_payment":
+            return Outcome("skipped", "paid, expired or cancelled already")
         user_id = item["user_id"] or (booking or {}).get("user_id")
         if not user_id:
             raise TemporaryFailure("booking not known yet")  # its booking_created may still be on its way

@@ -22,6 +22,12 @@ MESSAGE_CHANNELS = {
     "your_turn": (SMS, EMAIL),
     "document_rejected": (EMAIL,),
     "no_show": (EMAIL,),
+    # Fees (PNBP): what to pay and by when, a reminder before the deadline, the receipt, the expiry, a refund.
+    "payment_due": (EMAIL, SMS),
+    "payment_reminder": (EMAIL, SMS),
+    "payment_receipt": (EMAIL, SMS),
+    "booking_expired": (EMAIL, SMS),
+    "payment_refunded": (EMAIL,),
 }
 MESSAGE_TYPES = tuple(MESSAGE_CHANNELS)
 
@@ -36,6 +42,10 @@ EVENT_MESSAGES = {
     ("scheduling", "ticket_called"): "your_turn",
     ("scheduling", "booking_no_show"): "no_show",
     ("documents", "document_reviewed"): "document_rejected",
+    ("scheduling", "booking_expired"): "booking_expired",
+    ("payment", "payment_reminder_due"): "payment_reminder",
+    ("payment", "payment_received"): "payment_receipt",
+    ("payment", "payment_refunded"): "payment_refunded",
 }
 
 
@@ -54,6 +64,8 @@ def plan(event_type, data):
         return None
     if message_type == "document_rejected" and data.get("decision") != "rejected":
         return None
+    if message_type == "booking_confirmed" and data.get("status") == "awaiting_payment":
+        message_type = "payment_due"  # a service with a fee: how to pay and by when, not "confirmed" yet
     user_id, booking_id = data.get("user_id"), data.get("booking_id")
     if message_type == "your_turn" and not (user_id or booking_id):
         return None  # a walk-in ticket: the board in the hall calls them, there is nobody to text
@@ -93,8 +105,12 @@ def booking_facts(event_type, data):
             "service_code": data.get("service_code"),
             "date": data.get("date"),
             "start": data.get("start"),
-            "status": "confirmed",
+            "status": data.get("status") or "confirmed",
         }
+    if event_type == "payment_received":
+        return {"booking_id": str(data["booking_id"]), "status": "confirmed"}
+    if event_type == "booking_expired":
+        return {"booking_id": str(data["booking_id"]), "status": "expired"}
     if event_type == "booking_rescheduled":
         new = new_slot(data)
         return {"booking_id": str(data["booking_id"]), **new, "status": "confirmed"}

@@ -74,6 +74,34 @@ class DocumentReviewed(Lenient):
     reason = fields.String(load_default=None, allow_none=True)
 
 
+class BookingExpired(Lenient):
+    booking_id = fields.UUID(required=True)
+    reservation_code = fields.String(required=True)
+    user_id = fields.UUID(required=True)
+
+
+class PaymentReminderDue(Lenient):
+    booking_id = fields.UUID(required=True)
+    user_id = fields.UUID(required=True)
+    billing_code = fields.String(required=True)
+    amount = fields.Integer(required=True)
+    expires_at = fields.AwareDateTime(required=True)
+
+
+class PaymentReceived(Lenient):
+    booking_id = fields.UUID(required=True)
+    user_id = fields.UUID(required=True)
+    amount = fields.Integer(required=True)
+    receipt_number = fields.String(required=True)
+
+
+class PaymentRefunded(Lenient):
+    booking_id = fields.UUID(required=True)
+    user_id = fields.UUID(required=True)
+    amount = fields.Integer(required=True)
+    reason = fields.String(load_default=None)
+
+
 EVENT_DATA = {
     "user_registered": UserRegistered,
     "otp_requested": OtpRequested,
@@ -84,6 +112,10 @@ EVENT_DATA = {
     "ticket_called": TicketCalled,
     "booking_no_show": BookingNoShow,
     "document_reviewed": DocumentReviewed,
+    "booking_expired": BookingExpired,
+    "payment_reminder_due": PaymentReminderDue,
+    "payment_received": PaymentReceived,
+    "payment_refunded": PaymentRefunded,
 }
 
 

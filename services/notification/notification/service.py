@@ -84,6 +84,24 @@ class NotificationService(ServiceBase):
     def on_booking_no_show(self, envelope):
         self._deliver(envelope)
 
+    @event_handler("scheduling", "booking_expired")
+    def on_booking_expired(self, envelope):
+        self._deliver(envelope)
+
+    # -- payment (fees) --------------------------------------------------------------------------------------
+
+    @event_handler("payment", "payment_reminder_due")
+    def on_payment_reminder_due(self, envelope):
+        self._deliver(envelope)
+
+    @event_handler("payment", "payment_received")
+    def on_payment_received(self, envelope):
+        self._deliver(envelope)
+
+    @event_handler("payment", "payment_refunded")
+    def on_payment_refunded(self, envelope):
+        self._deliver(envelope)
+
     # -- documents -----------------------------------------------------------------------------------------
 
     @event_handler("documents", "document_reviewed")

@@ -91,6 +91,13 @@ def local_slot(day, start, timezone, language):
     return date_text, time_text
 
 
+def rupiah(amount, language):
+    """Rp650.000 (Indonesian groups thousands with dots) / IDR 650,000; None without an amount."""
+    if amount is None:
+        return None
+    return f"Rp{int(amount):,}".replace(",", ".") if language == "id" else f"IDR {int(amount):,}"
+
+
 def build_context(
     message_type, data, contact, *, booking=None, office=None, service=None, now=None, check_code=None, check_url=None
 ):
@@ -114,6 +121,9 @@ def build_context(
         expires = datetime.fromisoformat(str(data["expires_at"]))
         valid_minutes = max(1, math.ceil((expires - now).total_seconds() / 60))
     documents = [d.get("name") or d.get("type") for d in (service or {}).get("required_documents", [])]
+    payment = data.get("payment") or data  # booking_created carries {payment: …}; payment's events are flat
+    deadline = payment.get("expires_at") if message_type in ("payment_due", "payment_reminder") else None
+    deadline_date, deadline_time = local_slot(None, deadline, timezone, language) if deadline else (None, None)
     return {
         "language": language,
         "full_name": contact.get("full_name") or "",
@@ -137,6 +147,11 @@ def build_context(
         "ticket_number": data.get("ticket_number"),
         "counter": data.get("counter"),
         "doc_type": data.get("doc_type"),
+        "billing_code": payment.get("billing_code"),
+        "amount_text": rupiah(payment.get("amount"), language),
+        "deadline_text": f"{deadline_date} {deadline_time}" if deadline else None,
+        "deadline_time": deadline_time,
+        "receipt_number": data.get("receipt_number"),
         "qr_attached": False,
         "check_code": check_code,
         "check_url": check_url,

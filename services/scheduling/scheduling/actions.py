@@ -11,16 +11,17 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from antre_common.envelope import utcnow
-from scheduling import availability, bookings, capacity, catalogue, insight, operations, qr
+from scheduling import availability, bookings, capacity, catalogue, insight, operations, payments, qr
 from scheduling.exceptions import ValidationError
 
 
 class Scheduling:
-    def __init__(self, db, settings, cache, now=utcnow):
+    def __init__(self, db, settings, cache, now=utcnow, payment=None):
         self.db = db
         self.settings = settings
         self.cache = cache
         self.now = now
+        self.payment = payment  # payment's RPC proxy: bills of services with a fee (payments.py)
 
     def _write(self, work):
         """``work(session)`` → ``(result, changed)`` in one transaction; after the commit, the cache drops each
@@ -94,6 +95,7 @@ class Scheduling:
     def create_booking(self, b):
         args = {"user_id": str(b["user_id"]), "person_ref": b["person_ref"], "slot_id": str(b["slot_id"])}
         service = self.get_service(b["service_code"])
+        bill = payments.bill_for(self.db.session, self.payment, service, args["user_id"], args["slot_id"])
 
         def work(session):
             result = bookings.idempotent(
@@ -102,7 +104,14 @@ class Scheduling:
                 b["idempotency_key"],
                 dict(args, service_code=service["code"]),
                 lambda: bookings.create(
-                    session, self.db, self.now(), **args, service=service, timezone_of=self._timezone
+                    session,
+                    self.db,
+                    self.now(),
+                    **args,
+                    service=service,
+                    timezone_of=self._timezone,
+                    booking_id=bill and bill["booking_id"],
+                    bill=bill,
                 ),
             )
             return result, [(result["office_code"], [result["date"]])]

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from antre_common import reservation_code as codes
 from antre_common.idempotency import IdempotencyRecords, request_hash
-from scheduling import events
+from scheduling import events, fees
 from scheduling.exceptions import (
     AlreadyBooked,
     BookingNotActive,
@@ -52,6 +52,7 @@ def booking_dto(booking, timezone):
         "end": end.isoformat(),
         "reschedule_count": booking.reschedule_count,
         "created_at": booking.created_at.isoformat(),
+        **fees.view(booking),
     }
 
 
@@ -140,9 +141,10 @@ _BOOK = text(
         RETURNING id, office_code, start_at, end_at
     )
     INSERT INTO booking (id, reservation_code, user_id, person_ref, office_code, service_code, slot_id,
-                         start_at, end_at, minutes, status, reschedule_count, created_at, updated_at)
+                         start_at, end_at, minutes, status, reschedule_count, created_at, updated_at,
+                         billing_code, fee_amount, payment_expires_at)
     SELECT CAST(:id AS uuid), :code, CAST(:user_id AS uuid), :person_ref, office_code, :service_code, id,
-           start_at, end_at, :minutes, 'confirmed', 0, :now, :now
+           start_at, end_at, :minutes, :status, 0, :now, :now, :billing_code, :fee_amount, :payment_expires_at
     FROM seat
     RETURNING office_code, start_at, end_at
     """
@@ -153,13 +155,15 @@ class CodeCollision(Exception):
     """The new reservation code exists already (about one in 2^40 per booking): the transaction is retried."""
 
 
-def create(session, db, now, *, user_id, person_ref, slot_id, service, timezone_of):
-    """``service`` is the catalogue entry (``code``, ``duration_minutes``); ``timezone_of(office_code)``.
+def create(session, db, now, *, user_id, person_ref, slot_id, service, timezone_of, booking_id=None, bill=None):
+    """``service`` is the catalogue entry (``code``, ``duration_minutes``); ``timezone_of(office_code)``; ``bill``
+    (with its ``booking_id``): the service has a fee, the booking awaits its payment (``payments.bill_for``).
 
     Raises ``CodeCollision`` after which the caller retries in a new transaction (``retry_code_collision``)."""
     minutes = service["duration_minutes"]
     params = {
-        "id": str(uuid.uuid4()),
+        **fees.columns(bill),
+        "id": booking_id or str(uuid.uuid4()),
         "code": codes.new_code(),
         "user_id": user_id,
         "person_ref": person_ref,
@@ -188,9 +192,12 @@ def create(session, db, now, *, user_id, person_ref, slot_id, service, timezone_
         slot_id=slot_id,
         start_at=row.start_at,
         end_at=row.end_at,
-        status="confirmed",
+        status=params["status"],
         reschedule_count=0,
         created_at=now,
+        billing_code=params["billing_code"],
+        fee_amount=params["fee_amount"],
+        payment_expires_at=params["payment_expires_at"],
     )
     tz = timezone_of(row.office_code)
     result = booking_dto(booking, tz)
@@ -260,7 +267,7 @@ def cancel(session, db, settings, now, *, reservation_code, user_id, reason="cit
     if booking.status == "cancelled":
         # A retry (the answer to the first cancel was lost): the same answer again, nothing changes.
         return dto(session, booking)
-    if booking.status != "confirmed":
+    if booking.status not in ("confirmed", "awaiting_payment"):
         raise BookingNotActive("only a confirmed booking can be cancelled", status=booking.status)
     if now >= booking.start_at - timedelta(minutes=settings.cancel_cutoff_minutes):
         raise CancelTooLate("the slot has started", cutoff_minutes=settings.cancel_cutoff_minutes)

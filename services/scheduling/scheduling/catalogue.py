@@ -45,6 +45,7 @@ def load(session, data=None):
     services = {s.code: s for s in session.scalars(select(Service))}
     for svc in data["services"]:
         values = {k: svc[k] for k in ("code", "name", "name_en", "duration_minutes", "required_documents")}
+        values["prepaid"] = bool(svc.get("prepaid", False))
         _insert_or_update(session, Service, services.get(svc["code"]), values)
     offices = {o.code: o for o in session.scalars(select(Office))}
     for office in data["offices"]:
@@ -127,6 +128,7 @@ def service_dto(service):
         "name_en": service.name_en,
         "duration_minutes": service.duration_minutes,
         "required_documents": service.required_documents,
+        "prepaid": bool(service.prepaid),
     }
 
 

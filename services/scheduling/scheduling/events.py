@@ -6,10 +6,9 @@ Booking events also leave the suite on ``antre.integration`` as CloudEvents 1.0,
 anything personal: other ministries get the booking id, office, service and times only.
 """
 
-import uuid
 from zoneinfo import ZoneInfo
 
-from antre_common.envelope import utcnow
+from antre_common import envelope
 from antre_common.outbox import INTEGRATION_EXCHANGE
 
 SOURCE = "/antre/scheduling"
@@ -26,15 +25,7 @@ AVAILABILITY_CHANGED = "availability_changed"
 
 
 def cloud_event(ce_type, data):
-    return {
-        "specversion": "1.0",
-        "id": str(uuid.uuid4()),
-        "source": SOURCE,
-        "type": ce_type,
-        "time": utcnow().isoformat(),
-        "datacontenttype": "application/json",
-        "data": data,
-    }
+    return envelope.cloud_event(SOURCE, ce_type, data)
 
 
 def emit(db, event_type, data, integration=None):
@@ -52,11 +43,21 @@ def availability_changed(office_code, dates=None):
 def booking_created(view):
     """``view``: the booking as ``bookings.booking_dto`` shows it."""
     keys = ("booking_id", "reservation_code", "user_id", "office_code", "service_code", "date", "start", "end")
-    return {k: view[k] for k in keys} | {"slot_id": view["slot_id"]}
+    # status and payment: a booking with a fee awaits its payment (billing code, amount, deadline to tell).
+    return (
+        {k: view[k] for k in keys}
+        | {"slot_id": view["slot_id"], "status": view["status"]}
+        | ({"payment": view["payment"]} if "payment" in view else {})
+    )
 
 
 def booking_cancelled(booking, date, reason):
     return _about(booking) | {"date": date, "reason": reason}
+
+
+def booking_expired(booking, date, reason):
+    """Awaiting payment at the deadline (``reason`` unpaid): the seat is free again; the citizen is told."""
+    return _about(booking) | {"date": date, "reason": reason, "service_code": booking.service_code}
 
 
 def booking_rescheduled(booking, old_slot, new_slot):

@@ -3,6 +3,7 @@
 from datetime import date, datetime
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -52,6 +53,8 @@ class Service(Base):
     name_en: Mapped[str] = mapped_column(String(200))
     duration_minutes: Mapped[int] = mapped_column(Integer)
     required_documents: Mapped[list] = mapped_column(JSONB)
+    # Billed before the visit (PNBP): booked as awaiting_payment until paid (payment's fee table says how much).
+    prepaid: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
 
 
 class Closure(Base):
@@ -97,7 +100,7 @@ class Booking(Base):
             "person_ref",
             "service_code",
             unique=True,
-            postgresql_where=text("status IN ('confirmed', 'checked_in', 'called', 'serving')"),
+            postgresql_where=text("status IN ('awaiting_payment', 'confirmed', 'checked_in', 'called', 'serving')"),
         ),
         Index("ix_booking_user", "user_id"),
         Index("ix_booking_slot", "slot_id"),
@@ -118,6 +121,11 @@ class Booking(Base):
     reschedule_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     cancel_reason: Mapped[str | None] = mapped_column(String(40))
     reminder_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # A service with a fee: its bill as payment made it (scheduling/payments.py); None for free services.
+    billing_code: Mapped[str | None] = mapped_column(String(15))
+    fee_amount: Mapped[int | None] = mapped_column(BigInteger)
+    payment_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    receipt_number: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 

@@ -2,7 +2,7 @@
 
 from marshmallow import ValidationError, fields, validate, validates
 
-from antre_common.schemas import Strict
+from antre_common.schemas import Lenient, Strict
 from scheduling.capacity import validate_opening_hours
 from scheduling.operations import PRIORITIES
 
@@ -69,3 +69,19 @@ class TicketStep(Strict):
     ticket_id = fields.UUID(required=True)
     action = fields.String(required=True, validate=validate.OneOf(["start", "complete", "no_show"]))
     office_code = fields.String(load_default=None, allow_none=True)  # the staff's office; None for admins
+
+
+class PaymentReceived(Lenient):
+    """payment's ``payment_received``."""
+
+    booking_id = fields.String(required=True)
+    receipt_number = fields.String(required=True)
+
+
+class BillExpired(Lenient):
+    booking_id = fields.String(required=True)
+
+
+class BillExtended(Lenient):
+    booking_id = fields.String(required=True)
+    expires_at = fields.AwareDateTime(required=True)

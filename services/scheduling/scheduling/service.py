@@ -6,12 +6,13 @@ from nameko.events import BROADCAST, event_handler
 from antre_common.db import Database
 from antre_common.errors import load
 from antre_common.health import ServiceBase
-from antre_common.rpc import rpc
+from antre_common.rpc import ServiceRpc, rpc
 from antre_common.timer import every
 from scheduling import read_cache, schemas
 from scheduling.actions import Scheduling
 from scheduling.dependencies import ReadCacheProvider, SchedulingRuntime
 from scheduling.models import OutboxEvent, ProcessedEvent
+from scheduling.payments import Payments
 from scheduling.settings import Settings
 
 AVAILABILITY_QUERY = schemas.AvailabilityQuery()  # built once: the read path is the hot one
@@ -24,9 +25,11 @@ class SchedulingService(ServiceBase):
     runtime = SchedulingRuntime()
     cache = ReadCacheProvider()
 
+    payment = ServiceRpc("payment")  # only for services with a fee (payments.py)
+
     @property
     def scheduling(self):
-        return Scheduling(self.db, self.runtime.settings, self.cache)
+        return Scheduling(self.db, self.runtime.settings, self.cache, payment=self.payment)
 
     # -- catalogue ------------------------------------------------------------------------------------------
 
@@ -129,6 +132,20 @@ class SchedulingService(ServiceBase):
     @every(Settings, "no_show_sweep_seconds")
     def mark_no_shows(self):
         return self.scheduling.mark_no_shows()
+
+    # -- payment's verdicts on bills (payments.py) ---------------------------------------------------------------
+
+    @event_handler("payment", "payment_received")
+    def on_payment_received(self, envelope):
+        Payments(self.db, self.cache).on_payment_received(envelope)
+
+    @event_handler("payment", "bill_expired")
+    def on_bill_expired(self, envelope):
+        Payments(self.db, self.cache).on_bill_expired(envelope)
+
+    @event_handler("payment", "bill_extended")
+    def on_bill_extended(self, envelope):
+        Payments(self.db, self.cache).on_bill_extended(envelope)
 
     # -- cache coherence: every replica drops its cached days when seats change anywhere (broadcast: one queue
     # per process) -------------------------------------------------------------------------------------------

@@ -9,7 +9,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 
 def dev_keys(directory):
-    """``{JWT_PRIVATE_KEY, JWT_PUBLIC_KEY, DATA_KEYS, DOCUMENTS_KEYS, LOOKUP_KEY, CHECK_CODE_KEY, MESSAGE_KEYS}``
+    """``{JWT_PRIVATE_KEY, JWT_PUBLIC_KEY, DATA_KEYS, DOCUMENTS_KEYS, LOOKUP_KEY, CHECK_CODE_KEY, MESSAGE_KEYS,
+    PAYMENT_CHANNEL_SECRETS}``
     for a development stack, stable across restarts."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
@@ -45,6 +46,10 @@ def dev_keys(directory):
     if not check_code_path.exists():
         check_code_path.write_text(base64.urlsafe_b64encode(os.urandom(32)).decode())
         os.chmod(check_code_path, 0o600)
+    channel_path = directory / "payment_channel_key"  # the development bank's HMAC key (payment verifies it)
+    if not channel_path.exists():
+        channel_path.write_text("bank1:" + base64.urlsafe_b64encode(os.urandom(32)).decode())
+        os.chmod(channel_path, 0o600)
     if not lookup_path.exists():
         lookup_path.write_text(base64.urlsafe_b64encode(os.urandom(32)).decode())
         os.chmod(lookup_path, 0o600)
@@ -56,4 +61,5 @@ def dev_keys(directory):
         "LOOKUP_KEY": lookup_path.read_text().strip(),
         "CHECK_CODE_KEY": check_code_path.read_text().strip(),
         "MESSAGE_KEYS": message_path.read_text().strip(),
+        "PAYMENT_CHANNEL_SECRETS": channel_path.read_text().strip(),
     }

@@ -1,6 +1,7 @@
-"""The whole suite on one machine: object storage, an SMTP sink, the databases and migrations, the four
-services and the gateway, each as its own process. ``make run`` uses it; so do the system tests and the
-benchmarks (with free ports, their own vhost and their own databases, so they never touch a dev stack).
+"""The whole suite on one machine: object storage, an SMTP sink, the development bank, the databases and
+migrations, the five services and the gateway, each as its own process. ``make run`` uses it; so do the
+system tests and the benchmarks (with free ports, their own vhost and their own databases, so they never
+touch a dev stack).
 
     python -m antre_dev.stack          # foreground; Ctrl-C stops everything
 """
@@ -23,7 +24,7 @@ from antre_common.migrations import drop_database, ensure_database, upgrade
 from antre_dev.keys import dev_keys
 
 ROOT = Path(__file__).resolve().parents[3]
-SERVICES = ("identity", "scheduling", "documents", "notification", "integration")
+SERVICES = ("identity", "scheduling", "documents", "notification", "payment", "integration")
 BIN = Path(sys.executable).parent
 
 DEV_ADMIN_EMAIL = "admin@antre.local"
@@ -87,12 +88,14 @@ class StackConfig:
     db_prefix: str = "antre"
     drop_databases: bool = False
     gateway_port: int = 8000
-    service_ports: dict = field(default_factory=lambda: dict(zip(SERVICES, range(8001, 8006))))
+    service_ports: dict = field(default_factory=lambda: dict(zip(SERVICES, range(8001, 8001 + len(SERVICES)))))
     s3_port: int = 9000
     s3_internal_ports: tuple = (9333, 9340, 8889)  # master, volume, filer
     smtp_port: int = 1025
+    bank_port: int = 8011
     start_s3: bool = True
     start_smtp: bool = True
+    start_bank: bool = True
     env: dict = field(default_factory=dict)
 
     @classmethod
@@ -103,9 +106,12 @@ class StackConfig:
             amqp_uri=e.get("AMQP_URI", cls.amqp_uri),
             pg_url=e.get("ANTRE_PG_URL", cls.pg_url),
             gateway_port=int(e.get("GATEWAY_PORT", 8000)),
-            service_ports={s: int(e.get(f"{s.upper()}_PORT", p)) for s, p in zip(SERVICES, range(8001, 8006))},
+            service_ports={
+                s: int(e.get(f"{s.upper()}_PORT", p)) for s, p in zip(SERVICES, range(8001, 8001 + len(SERVICES)))
+            },
             s3_port=int(e.get("S3_PORT", 9000)),
             smtp_port=int(e.get("SMTP_PORT", 1025)),
+            bank_port=int(e.get("BANK_PORT", 8011)),
         )
 
     @classmethod
@@ -121,6 +127,7 @@ class StackConfig:
             s3_port=free_port(plus_grpc=True),
             s3_internal_ports=(free_port(True), free_port(True), free_port(True)),
             smtp_port=free_port(),
+            bank_port=free_port(),
         )
         for key, value in overrides.items():
             setattr(cfg, key, value)
@@ -138,6 +145,10 @@ class StackConfig:
     @property
     def mail_dir(self):
         return self.var / "mail"
+
+    @property
+    def bank_url(self):
+        return f"http://127.0.0.1:{self.bank_port}"
 
     @property
     def gateway_url(self):
@@ -210,6 +221,18 @@ class Stack:
     def stop_smtp(self):
         self.stop_process("smtp")
 
+    def start_bank(self):
+        """The development payment channel (antre_dev.bank): pays bills and notifies the gateway, signed."""
+        c = self.config
+        secrets = self.env()["PAYMENT_CHANNEL_SECRETS"]
+        self._spawn(
+            "bank",
+            [str(BIN / "python"), "-m", "antre_dev.bank", "--port", str(c.bank_port), "--gateway", c.gateway_url,
+             "--secrets", secrets],
+            port=c.bank_port,
+        )  # fmt: skip
+        wait_for(lambda: requests.get(f"{c.bank_url}/healthz", timeout=1).ok, 20, "the development bank")
+
     def prepare_vhost(self):
         c = self.config
         if c.vhost:
@@ -241,6 +264,7 @@ class Stack:
             "SMTP_PORT": str(c.smtp_port),
             "SMS_OUTBOX_PATH": str(c.var / "sms" / "messages.jsonl"),
             "CHECK_URL": f"http://127.0.0.1:{c.gateway_port}/check",  # where messages say to check their code
+            "PAYMENT_CHANNEL_SETTLEMENT_URL": f"{c.bank_url}/settlements",
             "ANTRE_ADMIN_EMAIL": os.environ.get("ANTRE_ADMIN_EMAIL", DEV_ADMIN_EMAIL),
             "ANTRE_ADMIN_PASSWORD": os.environ.get("ANTRE_ADMIN_PASSWORD", DEV_ADMIN_PASSWORD),
             **keys,
@@ -301,6 +325,9 @@ class Stack:
             self.start_smtp()
         say("creating databases and running migrations")
         self.prepare_databases()
+        if c.start_bank:
+            say(f"starting the development bank on :{c.bank_port}")
+            self.start_bank()
         say("starting the services and the gateway")
         for name in (*SERVICES, "gateway"):
             self.start_service(name, wait=False)
@@ -320,8 +347,8 @@ class Stack:
             proc.wait()
 
     def stop(self):
-        replicas = [key for key in self.procs if key not in (*SERVICES, "gateway", "smtp", "s3")]
-        for name in ("gateway", *replicas, *SERVICES, "smtp", "s3"):
+        replicas = [key for key in self.procs if key not in (*SERVICES, "gateway", "bank", "smtp", "s3")]
+        for name in ("bank", "gateway", *replicas, *SERVICES, "smtp", "s3"):
             self.stop_process(name)
         c = self.config
         if c.drop_databases:
@@ -360,6 +387,7 @@ def main():
             print(f"  {name:<14} {config.url_of(name)}   (/healthz /readyz /metrics)")
         print(f"  S3             http://127.0.0.1:{config.s3_port}   (data in {config.var / 's3'})")
         print(f"  SMTP sink      127.0.0.1:{config.smtp_port}   (mail in {config.mail_dir})")
+        print(f"  bank           {config.bank_url}   (POST /pay {{billing_code}}: pays and notifies, signed)")
         print(f"  logs           {stack.logs}")
         print(f"  admin          {env['ANTRE_ADMIN_EMAIL']} / {env['ANTRE_ADMIN_PASSWORD']} (development default)")
         print("Ctrl-C stops everything.", flush=True)

@@ -9,6 +9,7 @@ import {
   getServices, getService, getOffices, getOffice, serviceName, documentName, draft, setDraft, clearDraft,
   availability, saveBooking, savedBookings,
 } from "./data.js";
+import { rupiah } from "./payment.js";
 
 function failed(main, title, err) {
   const saved = err.code === "NETWORK" && Object.keys(savedBookings()).length > 0;
@@ -168,6 +169,7 @@ export async function checkPage() {
       row(t("check.date"), formatDate(d.date), `/book/${d.service}/${d.office}`),
       row(t("check.time"), `${formatTime(d.slot.start, tz)} – ${formatTime(d.slot.end, tz)}`, `/book/${d.service}/${d.office}/${d.date}`),
     ),
+    service.fee ? notice(t("pay.checkNotice", { amount: rupiah(service.fee.amount) }), "warn") : null,
     h("h2", null, t("check.rulesTitle")),
     h("ul", null, ["check.rule1", "check.rule2", "check.rule3", "check.rule4"].map((k) => h("li", null, t(k)))),
     h("h2", null, t("check.docsTitle")),

@@ -8,11 +8,12 @@ import * as session from "../lib/session.js";
 import { page, needLogin, retryButton } from "./main.js";
 import { getOffice, getOffices, getService, serviceName, savedBookings, saveBooking, availability } from "./data.js";
 import { slotChoices } from "./book.js";
+import { awaitingPanel, expiredNotice, receiptItem } from "./payment.js";
 
 const ACTIVE = ["confirmed", "checked_in", "called", "serving"];
 
 export function statusTag(status) {
-  const kind = { confirmed: "ok", completed: "ok", checked_in: "wait", called: "wait", serving: "wait", cancelled: "bad", no_show: "bad" }[status] || "";
+  const kind = { confirmed: "ok", completed: "ok", checked_in: "wait", called: "wait", serving: "wait", awaiting_payment: "wait", cancelled: "bad", no_show: "bad", expired: "bad" }[status] || "";
   return h("span", { class: `tag ${kind}` }, t(`status.${status}`));
 }
 
@@ -112,9 +113,12 @@ export async function bookingPage(rawCode) {
   const isNew = param("new") === "1";
   if (isNew) history.replaceState(null, "", `/bookings/${code}`); // a reload is not a second "booked!"
   const startsIn = new Date(booking.start) - Date.now();
-  show(main, isNew ? t("booking.doneTitle") : t("booking.title"),
+  const awaiting = booking.status === "awaiting_payment";
+  show(main, isNew ? t(awaiting ? "pay.heldTitle" : "booking.doneTitle") : t("booking.title"),
     offline ? notice(t("offline"), "warn") : null,
-    isNew ? notice(t("booking.done"), "ok") : null,
+    isNew ? notice(t(awaiting ? "pay.held" : "booking.done"), awaiting ? "warn" : "ok") : null,
+    expiredNotice(booking),
+    awaiting && !offline ? awaitingPanel(booking, office, () => bookingPage(code)) : null,
     h("div", { class: "panel" },
       h("p", null, t("booking.code")),
       h("span", { class: "code", "aria-hidden": "true" }, code),
@@ -128,8 +132,13 @@ export async function bookingPage(rawCode) {
       item(t("check.office"), [office.name, h("br"), h("span", { class: "muted" }, office.address)]),
       item(t("check.date"), formatDate(booking.date)),
       item(t("check.time"), `${formatTime(booking.start, tz)} – ${formatTime(booking.end, tz)}`),
+      receiptItem(booking),
     ),
     booking.ticket ? ticketPanel(booking.ticket) : null,
+    awaiting ? [
+      h("h2", null, t("booking.changeTitle")),
+      h("p", null, h("a", { class: "button secondary", href: `/bookings/${code}/cancel` }, t("booking.cancel"))),
+    ] : null,
     active && booking.status === "confirmed" ? [
       h("h2", null, t("booking.nextTitle")),
       h("ol", null, ["booking.next1", "booking.next2", "booking.next3"].map((k) => h("li", null, t(k)))),

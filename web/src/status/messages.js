@@ -20,6 +20,7 @@ export const catalogue = {
     "status.what.documents": "Unggah dan pemeriksaan dokumen.",
     "status.what.notification": "Email dan SMS (kode verifikasi, bukti pemesanan, pengingat).",
     "status.what.integration": "Data pemesanan tanpa data pribadi untuk kementerian dan lembaga lain.",
+    "status.what.payment": "Kode billing dan konfirmasi pembayaran biaya paspor (PNBP).",
   },
   en: {
     "status.title": "Antre service status",
@@ -41,5 +42,6 @@ export const catalogue = {
     "status.what.documents": "Uploading and reviewing documents.",
     "status.what.notification": "Email and SMS (verification codes, booking receipts, reminders).",
     "status.what.integration": "Booking data without personal data for other ministries and agencies.",
+    "status.what.payment": "Billing codes and confirmation of passport fee (PNBP) payments.",
   },
 };

@@ -42,6 +42,10 @@ BOOKING = {
     "start": "09:30",
 }
 ABOUT_BOOKING = {k: BOOKING[k] for k in ("booking_id", "reservation_code", "user_id", "office_code")}
+PAYMENT = {"billing_code": "812345678901234", "amount": 650000, "currency": "IDR",
+           "expires_at": (NOW + timedelta(hours=2)).isoformat()}  # fmt: skip
+PAYMENT_FACTS = {k: PAYMENT[k] for k in ("billing_code", "amount", "currency")}  # no deadline once settled
+WHOSE = {k: BOOKING[k] for k in ("booking_id", "reservation_code", "user_id")}
 EVENT_DATA = {
     "otp": {"user_id": CONTACT["user_id"], "channel": "email", "purpose": "verify", "otp": "482913",
             "expires_at": (NOW + timedelta(minutes=10)).isoformat()},
@@ -57,6 +61,12 @@ EVENT_DATA = {
     "document_rejected": {"document_id": "d0c00000-0000-4000-8000-000000000001", "booking_id": BOOKING["booking_id"],
                           "decision": "rejected", "reason": "the photo is blurred", "doc_type": "kk"},
     "no_show": {"booking_id": BOOKING["booking_id"], "user_id": CONTACT["user_id"], "office_code": "MKS"},
+    # Fees: as scheduling and payment send them (tests/unit/test_event_contracts.py checks it).
+    "payment_due": {**BOOKING, "status": "awaiting_payment", "payment": PAYMENT},
+    "payment_reminder": {**WHOSE, **PAYMENT},
+    "payment_receipt": {**WHOSE, **PAYMENT_FACTS, "receipt_number": "ANT261201K7QDM2XP", "paid_at": NOW.isoformat()},
+    "booking_expired": {**ABOUT_BOOKING, "date": BOOKING["date"], "reason": "unpaid", "service_code": "paspor_baru"},
+    "payment_refunded": {**WHOSE, **PAYMENT_FACTS, "reason": "bill_expired"},
 }  # fmt: skip
 
 # What each message must say, by language ({lang: [text, ...]}), on every channel.
@@ -82,7 +92,16 @@ ESSENTIALS = {
     "your_turn": {"id": ["A-042", "loket 7"], "en": ["A-042", "counter 7"]},
     "document_rejected": {"id": ["the photo is blurred", "kk", "ANT-7KQ2XM"], "en": ["the photo is blurred", "kk"]},
     "no_show": {"id": ["ANT-7KQ2XM"], "en": ["ANT-7KQ2XM"]},
-}
+    # The deadline in the office's time zone (03:00 UTC + 2 h = 13:00 WITA).
+    "payment_due": {"id": ["812345678901234", "Rp650.000", "13:00 WITA", "ANT-7KQ2XM"],
+                    "en": ["812345678901234", "IDR 650,000", "13:00 WITA", "ANT-7KQ2XM"]},
+    "payment_reminder": {"id": ["812345678901234", "Rp650.000", "13:00 WITA"],
+                         "en": ["812345678901234", "IDR 650,000", "13:00 WITA"]},
+    "payment_receipt": {"id": ["ANT261201K7QDM2XP", "Rp650.000", "ANT-7KQ2XM"],
+                        "en": ["ANT261201K7QDM2XP", "IDR 650,000", "ANT-7KQ2XM"]},
+    "booking_expired": {"id": ["ANT-7KQ2XM", "berakhir"], "en": ["ANT-7KQ2XM", "ended"]},
+    "payment_refunded": {"id": ["Rp650.000", "ANT-7KQ2XM"], "en": ["IDR 650,000", "ANT-7KQ2XM"]},
+}  # fmt: skip
 # Only in the mail (the SMS is short): address, documents, what to do.
 EMAIL_ESSENTIALS = {
     "booking_confirmed": {
@@ -93,6 +112,9 @@ EMAIL_ESSENTIALS = {
     "reminder": {"id": ["Jl. Perintis Kemerdekaan Km. 13", "Kartu Keluarga"], "en": ["Kartu Keluarga"]},
     "document_rejected": {"id": ["unggah ulang"], "en": ["upload a correct"]},
     "no_show": {"id": ["pesan jadwal baru"], "en": ["book a new time"]},
+    "payment_due": {"id": ["Cara membayar", "Kantor Imigrasi Kelas I TPI Makassar"], "en": ["How to pay"]},
+    "payment_reminder": {"id": ["kursinya dilepas"], "en": ["the seat goes to someone else"]},
+    "payment_receipt": {"id": ["812345678901234"], "en": ["812345678901234"]},
 }
 WARNING = {
     "id": "Antre tidak pernah meminta uang",
@@ -105,7 +127,7 @@ renderer = Renderer()
 
 def render(message_type, channel, language):
     contact = dict(CONTACT, language=language)
-    needs_booking = message_type in ("reminder", "your_turn", "document_rejected", "no_show")
+    needs_booking = message_type in ("reminder", "your_turn", "document_rejected", "no_show", "payment_reminder")
     context = build_context(
         message_type,
         EVENT_DATA[message_type],

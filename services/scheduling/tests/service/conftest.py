@@ -4,13 +4,11 @@ import json
 import uuid
 
 import pytest
-from nameko.exceptions import RemoteError
 from nameko.standalone.rpc import ClusterRpcProxy
 from nameko.testing.utils import get_extension
 from sqlalchemy import create_engine, text
 
-from antre_common.errors import parse_remote
-from antre_common.testing import wait_until
+from antre_common.testing import error_code, wait_until  # noqa: F401 - error_code: for the tests
 from scheduling.service import SchedulingRuntime, SchedulingService
 
 
@@ -43,15 +41,6 @@ def wait_until_released(container, timeout=20):
 def rpc(config, container):
     with ClusterRpcProxy(config, timeout=60) as proxy:
         yield proxy.scheduling
-
-
-def error_code(call, *args, **kwargs):
-    """The stable code of the ServiceError a call raised (fails the test when it succeeded)."""
-    with pytest.raises(RemoteError) as info:
-        call(*args, **kwargs)
-    doc = parse_remote(info.value.value)
-    assert doc is not None, info.value
-    return doc["code"]
 
 
 def citizen():

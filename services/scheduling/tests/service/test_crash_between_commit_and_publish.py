@@ -8,17 +8,16 @@ relays what the dead one committed."""
 
 import json
 import time
-import uuid
 
 import pytest
 from kombu import Connection, Exchange, Queue
 from nameko.standalone.rpc import ClusterRpcProxy
 from nameko.testing.utils import get_extension
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ProgrammingError
 
 from antre_common.outbox import OutboxRelay
+from antre_common.testing import RelayLessRole
 from scheduling.service import SchedulingService
 
 from .conftest import bookable_slot, citizen, wait_until_released
@@ -38,18 +37,8 @@ def drain(queue, timeout):
 @pytest.fixture
 def relay_less_url(config, engine):
     """DATABASE_URL of a role that can write the outbox but not mark it published."""
-    role = f"antre_norelay_{uuid.uuid4().hex[:8]}"
-    database = make_url(config["DATABASE_URL"]).database
-    with engine.begin() as db:
-        db.execute(text(f"CREATE ROLE {role} LOGIN"))
-        db.execute(text(f'GRANT CONNECT ON DATABASE "{database}" TO {role}'))
-        db.execute(text(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}"))
-        db.execute(text(f"REVOKE UPDATE, DELETE ON outbox FROM {role}"))
-    yield make_url(config["DATABASE_URL"]).set(username=role).render_as_string(hide_password=False)
-    with engine.begin() as db:
-        db.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = :r"), {"r": role})
-        db.execute(text(f"DROP OWNED BY {role}"))
-        db.execute(text(f"DROP ROLE {role}"))
+    with RelayLessRole(engine, config["DATABASE_URL"]) as url:
+        yield url
 
 
 def test_event_committed_before_a_crash_arrives_once(container_factory, config, relay_less_url, engine):

@@ -109,5 +109,7 @@ def test_catalogue_data_has_offices_in_every_time_zone_and_the_passport_services
     assert {o["timezone"] for o in data["offices"]} == {"Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura"}
     assert len({o["code"] for o in data["offices"]}) == len(data["offices"])
     assert {s["code"] for s in data["services"]} == {"paspor_baru", "paspor_penggantian", "paspor_hilang",
-                                                     "paspor_rusak"}  # fmt: skip
+                                                     "paspor_rusak", "paspor_elektronik"}  # fmt: skip
+    # Only the electronic passport is billed before the visit (its fee: payment's fees.yaml); the rest as before.
+    assert {s["code"] for s in data["services"] if s.get("prepaid")} == {"paspor_elektronik"}
     assert capacity.validate_opening_hours(data["defaults"]["opening_hours"]) == []
