@@ -223,10 +223,10 @@ class Database(DependencyProvider):
             config["DATABASE_URL"],
             poolclass=metered_pool(self.container.service_name),
             pool_size=int(config.get("DB_POOL_SIZE", 5)),
-            max_overflow=int(config.get("DB_MAX_OVERFLOW", 10)),
+            max_overflow=int(config.get("DB_MAX_OVERFLOW", 15)),
             # Well inside the callers' RPC deadline (5 s): a worker that cannot get a connection answers 503
             # SERVICE_UNAVAILABLE while its caller still listens, instead of a timeout after it gave up.
-            pool_timeout=float(config.get("DB_POOL_TIMEOUT", 2)),
+            pool_timeout=float(config.get("DB_POOL_TIMEOUT", 3)),
         )
         in_use = metric(
             Gauge,
