@@ -160,6 +160,12 @@ ERRORS = {
         "Pemesanan sudah berakhir; dokumen tidak dapat diunggah lagi.",
         "The booking has ended; documents can no longer be uploaded.",
     ),
+    # documents' internal upload endpoint without a valid, unused grant (only a broken gateway sees it)
+    "UPLOAD_GRANT_INVALID": (
+        403,
+        "Izin unggah tidak berlaku. Silakan unggah berkas sekali lagi.",
+        "The upload permission is not valid. Please upload the file again.",
+    ),
 }
 
 
