@@ -11,19 +11,29 @@ here, since only documents can decrypt a file.
 
 import base64
 import json
+import time
 import uuid
 
 import urllib3
 from nameko.dependency_providers import Config
+from prometheus_client import Histogram
 from werkzeug.exceptions import ClientDisconnected
 from werkzeug.wrappers import Response
 
+from antre_common.metrics import metric
 from antre_common.rpc import ServiceRpc
 from gateway.errors import GatewayError
 from gateway.http import api
 from gateway.schemas.documents import Checklist, Document, ReviewRequest, UploadForm
 
 MB = 1024 * 1024
+UPLOAD_STAGES = metric(
+    Histogram,
+    "antre_gateway_upload_stage_seconds",
+    "An upload at the gateway: grant (the RPC to documents), stream (the body to documents and its answer).",
+    ("stage",),
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
 FORM_OVERHEAD = 64 * 1024  # multipart boundaries and the doc_type field around the file
 
 
@@ -115,8 +125,14 @@ class DocumentRoutes:
         limit = max_bytes + FORM_OVERHEAD
         if request.content_length is not None and request.content_length > limit:
             raise GatewayError("PAYLOAD_TOO_LARGE", max_bytes=max_bytes)  # before reading the body or asking
+        started = time.perf_counter()
         grant = self.documents.upload_grant(code, principal(user))
-        return self._stream_to_documents(request, grant, limit, timeout)
+        granted = time.perf_counter()
+        UPLOAD_STAGES.labels("grant").observe(granted - started)
+        try:
+            return self._stream_to_documents(request, grant, limit, timeout)
+        finally:
+            UPLOAD_STAGES.labels("stream").observe(time.perf_counter() - granted)
 
     @api("GET", "/api/v1/bookings/<code>/documents", response=Checklist(), auth=True, tags=["documents"])
     def document_checklist(self, request, code, user):

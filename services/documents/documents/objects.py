@@ -16,11 +16,13 @@ from documents.exceptions import NotFound, ServiceUnavailable
 
 log = logging.getLogger(__name__)
 PRESIGN_TTL = timedelta(minutes=5)
+PUT_BLOCK = 256 * 1024  # what a streamed PUT holds at a time (urllib3 would send a file 16 KiB a time)
 
 
 def _s3_code(body):
     match = re.search(rb"<Code>([^<]{1,64})</Code>", body or b"")
     return match.group(1).decode() if match else "unknown"
+
 
 UNREACHABLE = (MinioException, urllib3.exceptions.HTTPError, OSError)
 
@@ -61,7 +63,7 @@ class ObjectStore:
             response = self.storage.http.urlopen(
                 "PUT",
                 url,
-                body=stream,
+                body=iter(lambda: stream.read(PUT_BLOCK), b""),
                 headers={"Content-Length": str(length), "Content-Type": "application/octet-stream"},
                 retries=False,  # a streamed body is not sent twice; the caller's retry is the upload again
                 preload_content=True,

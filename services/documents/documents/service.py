@@ -42,7 +42,7 @@ class DocumentsService(ServiceBase):
     def retention(self):
         return Retention(self.db, self.bookings, ObjectStore(self.storage))
 
-    # -- RPC and the internal upload endpoint (the gateway's documents routes) -----------------------------------------------------------------
+    # -- RPC and the internal upload endpoint (the gateway's documents routes) -------------------------------
 
     @rpc
     def checklist(self, reservation_code, principal):

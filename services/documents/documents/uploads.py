@@ -11,6 +11,7 @@ removed only after the commit, so a failure half-way leaves nothing new and lose
 import base64
 import json
 import logging
+import time
 import uuid
 
 from eventlet import tpool
@@ -41,6 +42,14 @@ log = logging.getLogger(__name__)
 UPLOADS = metric(
     Counter, "antre_documents_uploads_total", "Uploads by outcome: stored, replayed, or the error code.", ("outcome",)
 )
+STAGES = metric(
+    Histogram,
+    "antre_documents_upload_stage_seconds",
+    "Time in each stage of a streamed upload: grant (redeem, booking), receive (read, encrypt), judge "
+    "(type, parse), store (S3 put), commit (row, event, old object removed).",
+    ("stage",),
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
 UPLOAD_BYTES = metric(
     Histogram,
     "antre_documents_upload_bytes",
@@ -61,6 +70,18 @@ def document_view(doc):
         "uploaded_at": doc.uploaded_at.isoformat() if doc.uploaded_at else None,
         "reviewed_at": doc.reviewed_at.isoformat() if doc.reviewed_at else None,
     }
+
+
+class Stages:
+    """Observes the time since the last stage ended into ``STAGES``."""
+
+    def __init__(self):
+        self.last = time.perf_counter()
+
+    def done(self, stage):
+        now = time.perf_counter()
+        STAGES.labels(stage).observe(now - self.last)
+        self.last = now
 
 
 class Uploads:
@@ -117,6 +138,7 @@ class Uploads:
         return Response(json.dumps(doc), status=200, content_type="application/json")
 
     def _receive(self, request, booking_id, chunks):
+        clock = Stages()
         grant = self.grants.redeem(request.headers.get("X-Upload-Grant"), booking_id)
         session = self.db.session
         booking = self._open_booking(session, grant["p"], grant["r"])
@@ -133,19 +155,24 @@ class Uploads:
             spools.append(intake.SealedSpool(self.keyring, object_key, self.spool_memory_bytes, self.spool_dir))
             return spools[-1]
 
+        clock.done("grant")
         try:
             form = intake.read_form(chunks, boundary, self.max_bytes, new_spool)
+            clock.done("receive")
             spool = self._judge_form(form, session, booking)
             current = self._current(session, booking, form.doc_type)
             if current is not None and current.sha256 == spool.sha256 and current.status != "rejected":
                 return document_view(current), "replayed"  # a retried upload: same answer, nothing new stored
             session.rollback()  # end the read transaction before the slow write
+            clock.done("judge")
             self.store.put_stream(object_key, spool.stream(), spool.length)
+            clock.done("store")
         finally:
             for spool in spools:
                 spool.close()
         checked = {"content_type": spool.content_type, "size": spool.size, "sha256": spool.sha256}
         doc = self._commit(principal, booking_id, form.doc_type, document_id, object_key, spool.key_id, checked)
+        clock.done("commit")
         return doc, "stored"
 
     def _judge_form(self, form, session, booking):

@@ -72,9 +72,7 @@ def test_a_grant_opens_one_upload_and_only_for_its_booking(client, scheduling, b
 
 def test_expired_forged_or_missing_grants_are_refused_and_store_nothing(client, booking, minio, config, db):
     ring = Keyring(config["DOCUMENTS_KEYS"]).ring
-    principal_booking = SimpleNamespace(
-        booking_id=booking["booking_id"], reservation_code=booking["reservation_code"]
-    )
+    principal_booking = SimpleNamespace(booking_id=booking["booking_id"], reservation_code=booking["reservation_code"])
     expired = Grants(None, ring, -60).issue(OWNER, principal_booking)  # signed with the real key, but old
     assert refused_for(client, {"booking_id": booking["booking_id"], "grant": expired}) == "expired"
 
