@@ -4,10 +4,11 @@ Memory per upload is a few chunks plus the spool's in-memory part (``DOCUMENTS_S
 that the spool is an unlinked temporary file. The spool holds the object exactly as it will be stored
 (``crypto.frame``, nonce, AES-256-GCM ciphertext, tag), never the plaintext: the judge reads the plaintext
 back through ``PlainView`` (AES-CTR at the right counter, decrypting only what the parsers read), and the
-store is sent the spool itself, streamed.
+store is sent the spool itself, streamed, while the judge reads it.
 """
 
 import hashlib
+import os
 import tempfile
 
 from werkzeug.exceptions import ClientDisconnected
@@ -23,41 +24,63 @@ WINDOW = 64 * 1024  # PlainView decrypts in windows of this size
 
 class SealedSpool:
     """The object being written: ``write`` plaintext pieces, then ``seal``; ``size`` and ``sha256`` are the
-    plaintext's. ``stream()`` gives the object from its start, ``length`` its size."""
+    plaintext's, ``length`` the object's. ``pread`` reads the object at an offset without a shared position,
+    so the judge (in a thread) and the S3 PUT (in a green thread) read it at the same time."""
 
     def __init__(self, keyring, object_key, memory_bytes, spool_dir=None):
         self.keyring = keyring
         self.key_id, header, self.nonce, self._encryptor = keyring.sealer(object_key)
-        self.file = tempfile.SpooledTemporaryFile(max_size=memory_bytes, dir=spool_dir)
-        self.file.write(header + self.nonce)
-        self.offset = len(header) + len(self.nonce)
+        self.memory_bytes, self.spool_dir = memory_bytes, spool_dir
+        self._memory, self._file = bytearray(), None
+        self.length = 0
+        self._append(header + self.nonce)
+        self.offset = self.length
         self.size = 0
         self._sha = hashlib.sha256()
-        self.length = None
         self.content_type = None  # set once judged
+
+    def _append(self, data):
+        if self._file is None and self.length + len(data) > self.memory_bytes:
+            self._file = tempfile.TemporaryFile(dir=self.spool_dir)  # unlinked at once (O_TMPFILE)
+            self._file.write(self._memory)
+            self._memory = bytearray()
+        if self._file is None:
+            self._memory += data
+        else:
+            self._file.write(data)
+        self.length += len(data)
 
     def write(self, data):
         self.size += len(data)
         self._sha.update(data)
-        self.file.write(self._encryptor.update(data))
+        self._append(self._encryptor.update(data))
 
     def seal(self):
-        self.file.write(self._encryptor.finalize() + self._encryptor.tag)
-        self.length = self.file.tell()
+        self._append(self._encryptor.finalize() + self._encryptor.tag)
+        if self._file is not None:
+            self._file.flush()
 
     @property
     def sha256(self):
         return self._sha.hexdigest()
 
+    def pread(self, offset, n):
+        if self._file is None:
+            return bytes(self._memory[offset : offset + n])
+        return os.pread(self._file.fileno(), n, offset)
+
     def plaintext(self):
         return PlainView(self)
 
-    def stream(self):
-        self.file.seek(0)
-        return self.file
+    def blocks(self, size=256 * 1024):
+        """The sealed object, a block at a time (what the S3 PUT sends)."""
+        for offset in range(0, self.length, size):
+            yield self.pread(offset, size)
 
     def close(self):
-        self.file.close()
+        if self._file is not None:
+            self._file.close()
+        self._memory = bytearray()
 
 
 class PlainView:
@@ -84,9 +107,7 @@ class PlainView:
 
     def _window(self, start):
         if self._start != start:
-            f = self.spool.file
-            f.seek(self.spool.offset + start)
-            data = f.read(min(WINDOW, self.spool.size - start))
+            data = self.spool.pread(self.spool.offset + start, min(WINDOW, self.spool.size - start))
             self._plain = self.spool.keyring.keystream_at(self.spool.key_id, self.spool.nonce, start).update(data)
             self._start = start
         return self._plain

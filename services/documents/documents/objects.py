@@ -16,7 +16,6 @@ from documents.exceptions import NotFound, ServiceUnavailable
 
 log = logging.getLogger(__name__)
 PRESIGN_TTL = timedelta(minutes=5)
-PUT_BLOCK = 256 * 1024  # what a streamed PUT holds at a time (urllib3 would send a file 16 KiB a time)
 
 
 def _s3_code(body):
@@ -52,8 +51,8 @@ class ObjectStore:
 
         self._call("put", put)
 
-    def put_stream(self, key, stream, length):
-        """Writes ``length`` bytes read from the file ``stream`` in one PUT, a block at a time: the minio
+    def put_stream(self, key, blocks, length):
+        """Writes ``length`` bytes, given as an iterable of ``blocks``, in one PUT as they come: the minio
         client reads a whole part (5 MiB or the object) into memory and hashes it to sign it, so the object
         goes through a presigned URL made locally (query-string SigV4, payload unsigned) on the same pool."""
 
@@ -63,7 +62,7 @@ class ObjectStore:
             response = self.storage.http.urlopen(
                 "PUT",
                 url,
-                body=iter(lambda: stream.read(PUT_BLOCK), b""),
+                body=blocks,
                 headers={"Content-Length": str(length), "Content-Type": "application/octet-stream"},
                 retries=False,  # a streamed body is not sent twice; the caller's retry is the upload again
                 preload_content=True,

@@ -3,9 +3,10 @@
 An upload comes in two steps (grants.py): the gateway asks for a grant (the caller's right to upload now),
 then streams the multipart body to documents' internal HTTP endpoint with it; the file never travels
 through RabbitMQ, and it is encrypted as it arrives into a bounded spool (intake.py). Order: the grant and
-the booking, the body read and encrypted, the form and content checked, the object written, then the row
-and its event committed; if the commit fails the object is removed again, and the replaced object is
-removed only after the commit, so a failure half-way leaves nothing new and loses nothing old.
+the booking, the body read and encrypted, the form checked, the content judged while the encrypted object
+is written (removed again if the judge refuses it), then the row and its event committed; if the commit
+fails the object is removed again, and the replaced object is removed only after the commit, so a failure
+half-way leaves nothing new and loses nothing old.
 """
 
 import base64
@@ -14,6 +15,7 @@ import logging
 import time
 import uuid
 
+import eventlet
 from eventlet import tpool
 from prometheus_client import Counter, Histogram
 from sqlalchemy import select
@@ -29,6 +31,7 @@ from documents.exceptions import (
     BookingClosed,
     Conflict,
     DocTypeNotOnChecklist,
+    EmptyFile,
     NotFound,
     PayloadTooLarge,
     ServiceUnavailable,
@@ -46,7 +49,8 @@ STAGES = metric(
     Histogram,
     "antre_documents_upload_stage_seconds",
     "Time in each stage of a streamed upload: grant (redeem, booking), receive (read, encrypt), judge "
-    "(type, parse), store (S3 put), commit (row, event, old object removed).",
+    "(type, parse, replay check; the S3 PUT runs meanwhile), store (what is left of the PUT), commit (row, "
+    "event, old object removed).",
     ("stage",),
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
@@ -159,13 +163,25 @@ class Uploads:
         try:
             form = intake.read_form(chunks, boundary, self.max_bytes, new_spool)
             clock.done("receive")
-            spool = self._judge_form(form, session, booking)
-            current = self._current(session, booking, form.doc_type)
-            if current is not None and current.sha256 == spool.sha256 and current.status != "rejected":
-                return document_view(current), "replayed"  # a retried upload: same answer, nothing new stored
-            session.rollback()  # end the read transaction before the slow write
+            spool = self._check_form(form, session, booking)
+            spool.seal()
+            session.rollback()  # no transaction open during the slow part
+            # The encrypted object goes to the store while the judge reads it (each at its own offset); a
+            # refused or replayed file's object is removed again before the answer.
+            put = eventlet.spawn(self.store.put_stream, object_key, spool.blocks(), spool.length)
+            try:
+                # Decoding a large image takes a while: in a real thread, other workers and the PUT carry on.
+                spool.content_type = tpool.execute(files.judge, spool.plaintext(), spool.size)
+                current = self._current(session, booking, form.doc_type)
+                session.rollback()
+            except BaseException:
+                self._abandon(put, object_key)
+                raise
             clock.done("judge")
-            self.store.put_stream(object_key, spool.stream(), spool.length)
+            if current is not None and current.sha256 == spool.sha256 and current.status != "rejected":
+                self._abandon(put, object_key)
+                return document_view(current), "replayed"  # a retried upload: same answer, nothing new stored
+            put.wait()
             clock.done("store")
         finally:
             for spool in spools:
@@ -175,8 +191,17 @@ class Uploads:
         clock.done("commit")
         return doc, "stored"
 
-    def _judge_form(self, form, session, booking):
-        """The form's checks in the order of the single-message upload: size, fields, checklist, content."""
+    def _abandon(self, put, object_key):
+        """The PUT of an object that will not be kept: wait for it, then remove what it wrote."""
+        try:
+            put.wait()
+        except Exception:  # noqa: BLE001 - it wrote nothing; the first error is the one to report
+            return
+        self.store.remove_quietly(object_key)
+
+    def _check_form(self, form, session, booking):
+        """The form's checks in the order of the single-message upload: size, fields, checklist; the content
+        is judged after (``files.judge``)."""
         if form.too_large:
             raise PayloadTooLarge("the file is too large", max_bytes=self.max_bytes)
         errors = dict(form.errors)
@@ -192,11 +217,9 @@ class Uploads:
             raise DocTypeNotOnChecklist(
                 "this service does not ask for that document", errors={"doc_type": ["not on the checklist"]}
             )
-        spool = form.file
-        spool.seal()
-        # Decoding a large image takes a while: in a real thread, other workers and the heartbeat carry on.
-        spool.content_type = tpool.execute(files.judge, spool.plaintext(), spool.size)
-        return spool
+        if not form.file.size:
+            raise EmptyFile("the file is empty")  # before anything is written
+        return form.file
 
     def _commit(self, principal, booking_id, doc_type, document_id, object_key, key_id, checked):
         """The row and its event for an object already written; the object goes again if this fails, the
