@@ -93,8 +93,8 @@ TIMERS = {  # (process, metric, label): what it times, per upload
     (DOC, DOC_ENTRY, 'entrypoint="receive_upload"'): "  documents: upload endpoint",
     (DOC, DOC_STAGE, 'stage="grant"'): "    redeem grant, read booking",
     (DOC, DOC_STAGE, 'stage="receive"'): "    receive, parse form, encrypt",
-    (DOC, DOC_STAGE, 'stage="judge"'): "    judge (libmagic, pypdf), replay check",
-    (DOC, DOC_STAGE, 'stage="store"'): "    S3 PUT (streamed)",
+    (DOC, DOC_STAGE, 'stage="judge"'): "    judge (libmagic, pypdf), replay check; the S3 PUT starts",
+    (DOC, DOC_STAGE, 'stage="store"'): "    S3 PUT (streamed): what is left after the judge",
     (DOC, DOC_STAGE, 'stage="commit"'): "    commit row + event, remove old object",
 }
 
@@ -264,8 +264,8 @@ def report(rows, profiles, load_before, load_after):
             f"({total:.0f} ms mean, against {by[False, c]['mean_ms']:.0f} ms for the direct put): "
             f"documents {documents:.0f} ms (redeem grant and booking {stages['redeem grant, read booking']:.0f}, "
             f"receive and encrypt {stages['receive, parse form, encrypt']:.0f}, "
-            f"judge {stages['judge (libmagic, pypdf), replay check']:.0f}, "
-            f"S3 PUT {stages['S3 PUT (streamed)']:.0f}, "
+            f"judge {stages['judge (libmagic, pypdf), replay check; the S3 PUT starts']:.0f}, "
+            f"the rest of the S3 PUT {stages['S3 PUT (streamed): what is left after the judge']:.0f}, "
             f"commit and old object {stages['commit row + event, remove old object']:.0f}); "
             f"grant RPC {grant:.0f} (handler {stages['documents: grant RPC handler']:.0f}); "
             f"the hop gateway → documents {hop:.0f}; the gateway's own work {own:.0f}; "
@@ -278,8 +278,8 @@ def report(rows, profiles, load_before, load_after):
         "",
         "MB = MiB. The gateway path does much more than the direct put: the access token, a grant RPC to "
         "documents (booking, owner, open), the body streamed gateway → documents over HTTP, multipart parsing, "
-        "AES-256-GCM into a spool as it arrives, SHA-256, type detection by content, a parse (pypdf), the S3 "
-        "PUT streamed from the spool, a PostgreSQL transaction with the outbox event and the grant's row, and "
+        "AES-256-GCM into a spool as it arrives, SHA-256, type detection by content and a parse (pypdf) while "
+        "the S3 PUT streams the spool, a PostgreSQL transaction with the outbox event and the grant's row, and "
         "removal of the replaced object (each booking cycles through its checklist's types, so most uploads "
         "replace one). No file travels through RabbitMQ any more.",
         "",
