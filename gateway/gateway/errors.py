@@ -224,6 +224,12 @@ ERRORS = {
         "Tagihan ini belum dibayar, jadi tidak ada yang dikembalikan.",
         "Nothing was paid on this bill, so there is nothing to refund.",
     ),
+    # documents' internal upload endpoint without a valid, unused grant (only a broken gateway sees it)
+    "UPLOAD_GRANT_INVALID": (
+        403,
+        "Izin unggah tidak berlaku. Silakan unggah berkas sekali lagi.",
+        "The upload permission is not valid. Please upload the file again.",
+    ),
 }
 
 

@@ -211,12 +211,16 @@ def test_only_the_gateway_is_reachable_from_outside(rendered, overlay):
             if selects(policy["spec"]["podSelector"], labels):
                 for rule in policy["spec"].get("ingress", []):
                     for peer in rule.get("from", [{}]):
-                        sources.add(
-                            peer.get("namespaceSelector", {})
-                            .get("matchLabels", {})
-                            .get("kubernetes.io/metadata.name", "?")
-                        )
-        expected = {"monitoring", "ingress-nginx"} if name == "gateway" else {"monitoring"}
+                        namespace = peer.get("namespaceSelector", {}).get("matchLabels", {})
+                        pods = peer.get("podSelector", {}).get("matchLabels", {})
+                        if namespace or not pods:
+                            sources.add(namespace.get("kubernetes.io/metadata.name", "?"))
+                        else:  # pods of this namespace: Antre's own, by name
+                            sources.add("pod/" + pods.get("app.kubernetes.io/name", "?"))
+        expected = {
+            "gateway": {"monitoring", "ingress-nginx"},
+            "documents": {"monitoring", "pod/gateway"},  # the upload stream (documents-from-gateway)
+        }.get(name, {"monitoring"})
         assert sources == expected, f"{name} accepts traffic from {sources}"
 
 

@@ -1,25 +1,39 @@
 """Documents: the checklist of a booking, uploads, downloads and staff review.
 
 Uploads are multipart (``doc_type``, ``file``). The gateway caps the size before it reads the body (the
-Content-Length, then a stream limit for chunked bodies), and sends the bytes to documents by RPC as base64
-(JSON over AMQP; ~6.7 MB for the 5 MB cap). Documents judges the content, encrypts it and decides access;
-downloads stream back through here, since only documents can decrypt a file.
+Content-Length, then a count for chunked bodies), asks documents for an upload grant (RPC: the booking,
+the caller's right, the booking still open), then streams the body as it comes, a chunk at a time, to
+documents' internal endpoint (``DOCUMENTS_UPLOAD_URL``) with the grant; the file never travels through
+RabbitMQ and neither process holds it whole. Documents reads the form, judges the content, encrypts it
+and stores it; its answer is the document or an error code of the table. Downloads stream back through
+here, since only documents can decrypt a file.
 """
 
 import base64
+import json
+import time
 import uuid
 
-from marshmallow import ValidationError
+import urllib3
 from nameko.dependency_providers import Config
-from werkzeug.exceptions import RequestEntityTooLarge
+from prometheus_client import Histogram
+from werkzeug.exceptions import ClientDisconnected
 from werkzeug.wrappers import Response
 
+from antre_common.metrics import metric
 from antre_common.rpc import ServiceRpc
 from gateway.errors import GatewayError
 from gateway.http import api
 from gateway.schemas.documents import Checklist, Document, ReviewRequest, UploadForm
 
 MB = 1024 * 1024
+UPLOAD_STAGES = metric(
+    Histogram,
+    "antre_gateway_upload_stage_seconds",
+    "An upload at the gateway: grant (the RPC to documents), stream (the body to documents and its answer).",
+    ("stage",),
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
 FORM_OVERHEAD = 64 * 1024  # multipart boundaries and the doc_type field around the file
 
 
@@ -35,34 +49,43 @@ def document_id_or_404(document_id):
         raise GatewayError("NOT_FOUND") from None
 
 
-def read_upload(request, max_bytes):
-    """``(doc_type, bytes)`` from the multipart body, refusing an oversize body before reading it."""
-    if request.mimetype != "multipart/form-data":
-        raise GatewayError("UNSUPPORTED_MEDIA_TYPE")
-    limit = max_bytes + FORM_OVERHEAD
+def body_chunks(request, limit, chunk=64 * 1024):
+    """The request body as it arrives, refusing a body over ``limit`` before reading it (Content-Length) or
+    as soon as the count passes it (chunked)."""
     if request.content_length is not None and request.content_length > limit:
-        raise GatewayError("PAYLOAD_TOO_LARGE", max_bytes=max_bytes)
-    request.max_content_length = limit  # a chunked body stops here too
+        raise GatewayError("PAYLOAD_TOO_LARGE", max_bytes=limit - FORM_OVERHEAD)
+    if request.content_length is None:
+        # eventlet's input decodes a chunked body and ends at its last chunk; werkzeug reads it only if told.
+        request.environ["wsgi.input_terminated"] = True
+    stream, total = request.stream, 0
+    while True:
+        try:
+            data = stream.read(chunk)
+        except (ClientDisconnected, OSError, ValueError):
+            raise GatewayError("VALIDATION_ERROR", errors={"file": ["the upload was cut short"]}) from None
+        if not data:
+            return
+        total += len(data)
+        if total > limit:
+            raise GatewayError("PAYLOAD_TOO_LARGE", max_bytes=limit - FORM_OVERHEAD)
+        yield data
+
+
+def documents_answer(response):
+    """The document documents stored, or its error as the gateway's (the table gives the status)."""
     try:
-        form, files = request.form, request.files
-    except RequestEntityTooLarge:
-        raise GatewayError("PAYLOAD_TOO_LARGE", max_bytes=max_bytes) from None
-    extra = set(form) - {"doc_type"} | set(files) - {"file"}
-    errors = {name: ["unknown field"] for name in extra}
-    if "file" not in files:
-        errors["file"] = ["missing"]
-    try:
-        doc_type = UploadForm().load({k: form[k] for k in form if k == "doc_type"})["doc_type"]
-    except ValidationError as exc:
-        errors.update(exc.messages)
-    if errors:
-        raise GatewayError("VALIDATION_ERROR", errors=errors)
-    content = files["file"].stream.read(max_bytes + 1)
-    if len(content) > max_bytes:
-        raise GatewayError("PAYLOAD_TOO_LARGE", max_bytes=max_bytes)
-    if not content:
-        raise GatewayError("EMPTY_FILE")
-    return doc_type, content
+        doc = json.loads(response.data)
+    except ValueError:
+        doc = None
+    if response.status == 200 and isinstance(doc, dict):
+        return doc
+    if isinstance(doc, dict) and isinstance(doc.get("code"), str):
+        raise GatewayError(doc["code"], errors=doc.get("errors"), **(doc.get("params") or {}))
+    raise GatewayError("INTERNAL")
+
+
+# One pool per process for the streams to documents: never retried (a body is read once), connect quickly.
+UPLOAD_POOL = urllib3.PoolManager(maxsize=20, block=False, retries=False)
 
 
 class DocumentRoutes:
@@ -73,15 +96,43 @@ class DocumentRoutes:
         config = self.documents_config
         return int(config.get("DOCUMENTS_MAX_BYTES") or 5 * MB), float(config.get("UPLOAD_RPC_TIMEOUT_SECONDS") or 30)
 
+    def _stream_to_documents(self, request, grant, limit, timeout):
+        url = self.documents_config.get("DOCUMENTS_UPLOAD_URL") or "http://127.0.0.1:8003"
+        headers = {"Content-Type": request.headers["Content-Type"], "X-Upload-Grant": grant["grant"]}
+        if request.content_length is not None:
+            headers["Content-Length"] = str(request.content_length)
+        try:
+            response = UPLOAD_POOL.urlopen(
+                "POST",
+                f"{url.rstrip('/')}/internal/v1/bookings/{grant['booking_id']}/documents",
+                body=body_chunks(request, limit),
+                headers=headers,
+                chunked=request.content_length is None,
+                timeout=urllib3.Timeout(connect=2.0, read=timeout),
+            )
+        except urllib3.exceptions.HTTPError:
+            raise GatewayError("SERVICE_UNAVAILABLE", service="documents") from None
+        return documents_answer(response)
+
     @api("POST", "/api/v1/bookings/<code>/documents", form=UploadForm(), response=Document(), status=201, auth=True,
          tags=["documents"])  # fmt: skip
     def upload_document(self, request, code, user):
         """Upload one document of the booking's checklist (multipart ``doc_type`` and ``file``; PDF, JPEG or
         PNG by content; the same type again replaces the earlier file). Only the booking's owner."""
         max_bytes, timeout = self._upload_limits()
-        doc_type, content = read_upload(request, max_bytes)
-        encoded = base64.b64encode(content).decode()
-        return self.documents.upload(code, doc_type, encoded, principal(user), timeout=timeout)
+        if request.mimetype != "multipart/form-data":
+            raise GatewayError("UNSUPPORTED_MEDIA_TYPE")
+        limit = max_bytes + FORM_OVERHEAD
+        if request.content_length is not None and request.content_length > limit:
+            raise GatewayError("PAYLOAD_TOO_LARGE", max_bytes=max_bytes)  # before reading the body or asking
+        started = time.perf_counter()
+        grant = self.documents.upload_grant(code, principal(user))
+        granted = time.perf_counter()
+        UPLOAD_STAGES.labels("grant").observe(granted - started)
+        try:
+            return self._stream_to_documents(request, grant, limit, timeout)
+        finally:
+            UPLOAD_STAGES.labels("stream").observe(time.perf_counter() - granted)
 
     @api("GET", "/api/v1/bookings/<code>/documents", response=Checklist(), auth=True, tags=["documents"])
     def document_checklist(self, request, code, user):

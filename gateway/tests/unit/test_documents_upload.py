@@ -1,4 +1,5 @@
-"""The gateway's side of an upload: the size cap holds before the body is read, the form is validated."""
+"""The gateway's side of an upload: the size cap holds before the body is read and while it streams to
+documents (the form and the file are judged there: services/documents/tests/unit/test_intake.py)."""
 
 import io
 
@@ -7,22 +8,23 @@ from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
 from gateway.errors import GatewayError
-from gateway.routes.documents import document_id_or_404, read_upload
+from gateway.routes.documents import body_chunks, document_id_or_404
 
 
 def request(data=None, content_type=None, **kwargs):
     return Request(EnvironBuilder(method="POST", data=data, content_type=content_type, **kwargs).get_environ())
 
 
-def code_of(req, max_bytes=1000):
+def code_of(req, limit=1000):
     with pytest.raises(GatewayError) as exc:
-        read_upload(req, max_bytes)
+        b"".join(body_chunks(req, limit))
     return exc.value.code, exc.value.errors
 
 
-def test_a_good_form_gives_its_type_and_bytes():
+def test_a_body_within_the_limit_is_passed_on_as_it_comes():
     req = request({"doc_type": "ktp", "file": (io.BytesIO(b"%PDF-1.4 ..."), "scan.pdf", "application/pdf")})
-    assert read_upload(req, 1000) == ("ktp", b"%PDF-1.4 ...")
+    body = b"".join(body_chunks(req, 1000, chunk=16))
+    assert b"%PDF-1.4 ..." in body and len(body) == req.content_length
 
 
 def test_an_announced_oversize_body_is_refused_without_reading_it():
@@ -35,21 +37,19 @@ def test_an_announced_oversize_body_is_refused_without_reading_it():
     assert code_of(Request(environ))[0] == "PAYLOAD_TOO_LARGE"
 
 
-def test_a_file_over_the_cap_inside_an_allowed_body_is_refused():
-    req = request({"doc_type": "ktp", "file": (io.BytesIO(b"x" * 1001), "a.pdf")})
-    assert code_of(req)[0] == "PAYLOAD_TOO_LARGE"
+def test_a_chunked_body_is_counted_and_stopped_past_the_limit():
+    environ = EnvironBuilder(method="POST", content_type="multipart/form-data; boundary=x").get_environ()
+    environ.pop("CONTENT_LENGTH", None)
+    environ.update({"HTTP_TRANSFER_ENCODING": "chunked", "wsgi.input": io.BytesIO(b"x" * 1001)})
+    assert code_of(Request(environ))[0] == "PAYLOAD_TOO_LARGE"
+    environ.update({"wsgi.input": io.BytesIO(b"x" * 1000)})
+    assert b"".join(body_chunks(Request(environ), 1000)) == b"x" * 1000
 
 
-def test_form_mistakes_are_validation_errors_naming_the_field():
-    code, errors = code_of(request({"doc_type": "ktp"}, content_type="multipart/form-data"))
-    assert (code, list(errors)) == ("VALIDATION_ERROR", ["file"])
-    code, errors = code_of(request({"doc_type": "KTP!", "file": (io.BytesIO(b"x"), "a"), "name": "x"}))
-    assert code == "VALIDATION_ERROR" and set(errors) == {"doc_type", "name"}
-    assert code_of(request({"doc_type": "ktp", "file": (io.BytesIO(b""), "a")}))[0] == "EMPTY_FILE"
-
-
-def test_only_multipart_is_an_upload():
-    assert code_of(request(b'{"doc_type": "ktp"}', content_type="application/json"))[0] == "UNSUPPORTED_MEDIA_TYPE"
+def test_a_body_cut_short_is_a_validation_error():
+    environ = EnvironBuilder(method="POST", content_type="multipart/form-data; boundary=x").get_environ()
+    environ.update({"CONTENT_LENGTH": "500", "wsgi.input": io.BytesIO(b"x" * 100)})
+    assert code_of(Request(environ)) == ("VALIDATION_ERROR", {"file": ["the upload was cut short"]})
 
 
 def test_a_document_id_that_is_not_a_uuid_is_simply_not_found():

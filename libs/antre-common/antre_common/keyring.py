@@ -7,9 +7,12 @@ seals and opens with a key id and the associated data that binds a ciphertext to
 
 import base64
 import binascii
+import hashlib
+import hmac
 import os
 
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 NONCE_BYTES = 12
@@ -31,6 +34,7 @@ def decode_key(value, kid):
 class KeyRing:
     def __init__(self, spec, setting="DATA_KEYS"):
         self.keys = {}
+        self._raw = {}  # for the streaming forms below, which AESGCM does not offer
         for item in (spec or "").split(","):
             item = item.strip()
             if not item:
@@ -42,6 +46,7 @@ class KeyRing:
             if len(raw) != 32:
                 raise KeyRingError(f"{setting}: key {kid!r} must be 32 bytes")
             self.keys[kid] = AESGCM(raw)
+            self._raw[kid] = raw
         if not self.keys:
             raise KeyRingError(f"{setting} is empty")
         self.current = next(iter(self.keys))
@@ -56,6 +61,31 @@ class KeyRing:
         if kid not in self.keys:
             raise KeyRingError(f"no key {kid} configured")
         return self.keys[kid].decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], aad)
+
+    def sealer(self, aad: bytes):
+        """``(kid, nonce, encryptor)`` for a plaintext too large to hold: feed ``encryptor.update``, then
+        ``finalize()`` and ``.tag``. ``nonce + ciphertext + tag`` is exactly what ``seal`` makes, so ``open``
+        (and ``opener``) read it."""
+        nonce = os.urandom(NONCE_BYTES)
+        encryptor = Cipher(algorithms.AES(self._raw[self.current]), modes.GCM(nonce)).encryptor()
+        encryptor.authenticate_additional_data(aad)
+        return self.current, nonce, encryptor
+
+    def keystream_at(self, kid, nonce: bytes, offset: int):
+        """A CTR decryptor positioned at plaintext byte ``offset`` of a GCM ciphertext (96-bit nonce: block i
+        uses counter ``nonce || i + 2``). It does not authenticate: only for reading back a ciphertext this
+        process wrote itself, never one that came from elsewhere."""
+        block, skip = divmod(offset, 16)
+        counter = nonce + (block + 2).to_bytes(4, "big")
+        decryptor = Cipher(algorithms.AES(self._raw[kid]), modes.CTR(counter)).decryptor()
+        decryptor.update(bytes(skip))
+        return decryptor
+
+    def mac_key(self, kid, purpose: bytes):
+        """A key for HMAC derived from key ``kid`` for one purpose (never the encryption key itself)."""
+        if kid not in self._raw:
+            raise KeyRingError(f"no key {kid} configured")
+        return hmac.new(self._raw[kid], b"antre key for " + purpose, hashlib.sha256).digest()
 
 
 __all__ = ["InvalidTag", "KeyRing", "KeyRingError", "NONCE_BYTES"]

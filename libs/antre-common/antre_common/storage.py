@@ -10,12 +10,16 @@ from minio import Minio
 from nameko.extensions import DependencyProvider
 
 
-def make_client(config):
-    http = urllib3.PoolManager(
+def make_http(config):
+    return urllib3.PoolManager(
         timeout=urllib3.Timeout(connect=2.0, read=float(config.get("S3_READ_TIMEOUT_SECONDS", 30))),
         retries=urllib3.Retry(total=1, backoff_factor=0.2, status_forcelist=(502, 503, 504)),
         maxsize=int(config.get("S3_POOL_SIZE", 20)),
     )
+
+
+def make_client(config, http=None):
+    http = http or make_http(config)
     return Minio(
         config["S3_ENDPOINT"],
         access_key=config["S3_ACCESS_KEY"],
@@ -27,12 +31,14 @@ def make_client(config):
 
 
 class Storage(DependencyProvider):
-    """``self.storage.client`` is a minio client; ``self.storage.bucket`` the service's bucket."""
+    """``self.storage.client`` is a minio client; ``self.storage.bucket`` the service's bucket; ``self.storage.http``
+    the client's connection pool, for a request the client cannot stream (a presigned PUT of a file)."""
 
     readiness_name = "storage"
 
     def setup(self):
-        self.client = make_client(self.container.config)
+        self.http = make_http(self.container.config)
+        self.client = make_client(self.container.config, self.http)
         self.bucket = self.container.config["S3_BUCKET"]
         self._bucket_checked = False
 

@@ -16,6 +16,11 @@ MAGIC = b"ANTRDOC1"
 CryptoError = KeyRingError  # a configuration problem with DOCUMENTS_KEYS, or a blob no configured key opens
 
 
+def frame(kid):
+    """What comes before the nonce in an object: the magic and the key id."""
+    return b"".join((MAGIC, bytes([len(kid.encode())]), kid.encode()))
+
+
 class Keyring:
     """The files' key ring (``antre_common.keyring``) and the object's frame around its ciphertext."""
 
@@ -25,7 +30,17 @@ class Keyring:
 
     def encrypt(self, plaintext, associated):
         kid, sealed = self.ring.seal(plaintext, associated.encode())
-        return kid, b"".join((MAGIC, bytes([len(kid.encode())]), kid.encode(), sealed))
+        return kid, frame(kid) + sealed
+
+    def sealer(self, associated):
+        """For a file that arrives in pieces: ``(kid, header, nonce, encryptor)``. The object is
+        ``header + nonce + encryptor.update(…)… + finalize() + tag``, the same bytes ``encrypt`` makes."""
+        kid, nonce, encryptor = self.ring.sealer(associated.encode())
+        return kid, frame(kid), nonce, encryptor
+
+    def keystream_at(self, kid, nonce, offset):
+        """Reads back (unauthenticated) a ciphertext this process is writing: see ``KeyRing.keystream_at``."""
+        return self.ring.keystream_at(kid, nonce, offset)
 
     def decrypt(self, blob, associated):
         if not blob.startswith(MAGIC):

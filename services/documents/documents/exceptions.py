@@ -32,3 +32,7 @@ class DocTypeNotOnChecklist(ServiceError):
 
 class BookingClosed(ServiceError):
     code = "BOOKING_CLOSED"  # 409: cancelled, completed or no-show; uploads are over
+
+
+class UploadGrantInvalid(ServiceError):
+    code = "UPLOAD_GRANT_INVALID"  # 403: the internal upload endpoint got no valid, unused grant for this booking

@@ -33,44 +33,56 @@ class CheckedFile:
 
 def check(content, max_bytes):
     """The file as accepted, or one of the upload errors."""
-    if not content:
-        raise EmptyFile("the file is empty")
     if len(content) > max_bytes:
         raise PayloadTooLarge("the file is too large", max_bytes=max_bytes)
-    content_type = magic.from_buffer(content[:65536], mime=True)
-    if content_type not in ACCEPTED:
-        raise UnsupportedFileType("only PDF, JPEG and PNG files are accepted", detected=content_type)
-    _parse(content, content_type)
+    content_type = judge(io.BytesIO(content), len(content))
     return CheckedFile(content, content_type, len(content), hashlib.sha256(content).hexdigest())
 
 
-def _parse(content, content_type):
+def judge(stream, size):
+    """The content type of the file readable (and seekable) as ``stream``, ``size`` bytes long, or one of
+    the upload errors. Reads what the parsers need, not necessarily all of it into memory at once (a PDF
+    is read from its trailer; an image is decoded, which holds its pixels, bounded by ``MAX_PIXELS``)."""
+    if not size:
+        raise EmptyFile("the file is empty")
+    stream.seek(0)
+    content_type = magic.from_buffer(stream.read(65536), mime=True)
+    if content_type not in ACCEPTED:
+        raise UnsupportedFileType("only PDF, JPEG and PNG files are accepted", detected=content_type)
+    stream.seek(0)
+    _parse(stream, size, content_type)
+    return content_type
+
+
+def _parse(stream, size, content_type):
     try:
         if content_type == "application/pdf":
-            _parse_pdf(content)
+            _parse_pdf(stream, size)
         else:
-            _parse_image(content, "JPEG" if content_type == "image/jpeg" else "PNG")
+            _parse_image(stream, "JPEG" if content_type == "image/jpeg" else "PNG")
     except DocumentUnreadable:
         raise
     except Exception as exc:  # noqa: BLE001 - parsers raise many kinds; all mean "cannot be read"
         raise DocumentUnreadable("the file cannot be read", reason=type(exc).__name__) from None
 
 
-def _parse_pdf(content):
+def _parse_pdf(stream, size):
     # pypdf repairs small defects (strict=False), but a file cut short has lost its trailer: refuse it.
-    if b"%%EOF" not in content[-1024:]:
+    stream.seek(max(size - 1024, 0))
+    if b"%%EOF" not in stream.read(1024):
         raise DocumentUnreadable("the PDF is incomplete", reason="no end-of-file marker")
-    reader = PdfReader(io.BytesIO(content), strict=False)
+    stream.seek(0)
+    reader = PdfReader(stream, strict=False)
     if reader.is_encrypted:
         raise DocumentUnreadable("the PDF is password-protected", reason="encrypted")
     if len(reader.pages) < 1:
         raise DocumentUnreadable("the PDF has no pages", reason="no pages")
 
 
-def _parse_image(content, expected_format):
+def _parse_image(stream, expected_format):
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
-        with Image.open(io.BytesIO(content), formats=[expected_format]) as image:
+        with Image.open(stream, formats=[expected_format]) as image:
             if image.width * image.height > MAX_PIXELS:
                 raise DocumentUnreadable("the image is too large", reason="too many pixels")
             image.load()  # decodes every pixel: a truncated image fails here, not at the officer's desk

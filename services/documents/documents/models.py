@@ -66,3 +66,13 @@ class Document(Base):
     uploaded_at = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
     reviewed_by: Mapped[str | None] = mapped_column(String(64))
     reviewed_at = mapped_column(DateTime(timezone=True))
+
+
+class UploadGrant(Base):
+    """A redeemed upload grant (grants.py): its id is written when the internal upload endpoint takes it, so
+    a second use fails on the key; rows go once they have expired (the retention timer)."""
+
+    __tablename__ = "upload_grant"
+
+    grant_id: Mapped[str] = mapped_column(Uuid(as_uuid=False), primary_key=True)
+    expires_at = mapped_column(DateTime(timezone=True), nullable=False, index=True)

@@ -6,6 +6,8 @@ the citizen can retry, never a half-done upload.
 
 import io
 import logging
+import re
+from datetime import timedelta
 
 import urllib3
 from minio.error import MinioException, S3Error
@@ -13,6 +15,14 @@ from minio.error import MinioException, S3Error
 from documents.exceptions import NotFound, ServiceUnavailable
 
 log = logging.getLogger(__name__)
+PRESIGN_TTL = timedelta(minutes=5)
+
+
+def _s3_code(body):
+    match = re.search(rb"<Code>([^<]{1,64})</Code>", body or b"")
+    return match.group(1).decode() if match else "unknown"
+
+
 UNREACHABLE = (MinioException, urllib3.exceptions.HTTPError, OSError)
 
 
@@ -38,6 +48,29 @@ class ObjectStore:
             self.storage.client.put_object(
                 self.storage.bucket, key, io.BytesIO(blob), len(blob), content_type="application/octet-stream"
             )
+
+        self._call("put", put)
+
+    def put_stream(self, key, blocks, length):
+        """Writes ``length`` bytes, given as an iterable of ``blocks``, in one PUT as they come: the minio
+        client reads a whole part (5 MiB or the object) into memory and hashes it to sign it, so the object
+        goes through a presigned URL made locally (query-string SigV4, payload unsigned) on the same pool."""
+
+        def put():
+            self.storage.ensure_bucket()
+            url = self.storage.client.presigned_put_object(self.storage.bucket, key, expires=PRESIGN_TTL)
+            response = self.storage.http.urlopen(
+                "PUT",
+                url,
+                body=blocks,
+                headers={"Content-Length": str(length), "Content-Type": "application/octet-stream"},
+                retries=False,  # a streamed body is not sent twice; the caller's retry is the upload again
+                preload_content=True,
+            )
+            if response.status != 200:
+                code = _s3_code(response.data)
+                log.warning("object store refused put: %s", code, extra={"op": "put", "s3_code": code})
+                raise ServiceUnavailable("object store error", service="storage")
 
         self._call("put", put)
 

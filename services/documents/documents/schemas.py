@@ -22,11 +22,10 @@ class ChecklistArgs(Strict):
     principal = fields.Nested(PrincipalSchema, required=True)
 
 
-class UploadArgs(Strict):
-    reservation_code = fields.String(required=True, validate=RESERVATION_CODE)
+class UploadForm(Strict):
+    """The non-file field of the multipart upload streamed to the internal endpoint (intake.py)."""
+
     doc_type = fields.String(required=True, validate=DOC_TYPE)
-    content_b64 = fields.String(required=True)
-    principal = fields.Nested(PrincipalSchema, required=True)
 
 
 class DocumentArgs(Strict):

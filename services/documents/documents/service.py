@@ -10,12 +10,13 @@ from antre_common.health import ServiceBase
 from antre_common.rpc import REFERENCE_SECONDS, ServiceRpc, rpc
 from antre_common.storage import Storage
 from antre_common.timer import every
+from antre_common.web import http
 from documents.bookings import Bookings
 from documents.dependencies import DocumentsKeys
 from documents.models import OutboxEvent, ProcessedEvent
 from documents.objects import ObjectStore
 from documents.retention import Retention
-from documents.schemas import ChecklistArgs, DocumentArgs, ReviewArgs, UploadArgs
+from documents.schemas import ChecklistArgs, DocumentArgs, ReviewArgs
 from documents.settings import Settings
 from documents.uploads import Uploads
 
@@ -35,13 +36,13 @@ class DocumentsService(ServiceBase):
     @property
     def uploads(self):
         store = ObjectStore(self.storage)
-        return Uploads(self.db, self.bookings, store, self.keys.keyring, max_bytes=self.keys.settings.max_bytes)
+        return Uploads(self.db, self.bookings, store, self.keys.keyring, settings=self.keys.settings)
 
     @property
     def retention(self):
         return Retention(self.db, self.bookings, ObjectStore(self.storage))
 
-    # -- RPC (the gateway's documents routes) -----------------------------------------------------------------
+    # -- RPC and the internal upload endpoint (the gateway's documents routes) -------------------------------
 
     @rpc
     def checklist(self, reservation_code, principal):
@@ -49,18 +50,16 @@ class DocumentsService(ServiceBase):
         return self.uploads.checklist(args["principal"], args["reservation_code"])
 
     @rpc
-    def upload(self, reservation_code, doc_type, content_b64, principal):
-        """Idempotent: the same file again for the same type returns the stored document."""
-        args = load(
-            UploadArgs(),
-            {
-                "reservation_code": reservation_code,
-                "doc_type": doc_type,
-                "content_b64": content_b64,
-                "principal": principal,
-            },
-        )
-        return self.uploads.upload(args["principal"], args["reservation_code"], args["doc_type"], args["content_b64"])
+    def upload_grant(self, reservation_code, principal):
+        """Step 1 of an upload: a short-lived, single-use grant to stream the file to ``receive_upload``."""
+        args = load(ChecklistArgs(), {"reservation_code": reservation_code, "principal": principal})
+        return self.uploads.grant(args["principal"], args["reservation_code"])
+
+    @http("POST", "/internal/v1/bookings/<booking_id>/documents")
+    def receive_upload(self, request, booking_id):
+        """Step 2, from the gateway only (NetworkPolicy): the multipart body, streamed, with ``X-Upload-Grant``.
+        Idempotent: the same file again for the same type returns the stored document."""
+        return self.uploads.receive(request, booking_id)
 
     @rpc
     def get_content(self, document_id, principal):
@@ -108,4 +107,5 @@ class DocumentsService(ServiceBase):
 
     @every(Settings, "retention_sweep_seconds")
     def purge_expired(self):
+        self.uploads.grants.purge(utcnow())
         return self.retention.sweep(utcnow(), self.keys.settings.retention_days)

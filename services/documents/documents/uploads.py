@@ -1,31 +1,58 @@
 """A booking's documents: the checklist, uploads, serving a file, and the office's review.
 
-Order of an upload: check everything, write the encrypted object, then commit the row and its event; if the
-commit fails the object is removed again, and the replaced object is removed only after the commit, so a
-failure half-way leaves nothing new and loses nothing old.
+An upload comes in two steps (grants.py): the gateway asks for a grant (the caller's right to upload now),
+then streams the multipart body to documents' internal HTTP endpoint with it; the file never travels
+through RabbitMQ, and it is encrypted as it arrives into a bounded spool (intake.py). Order: the grant and
+the booking, the body read and encrypted, the form checked, the content judged while the encrypted object
+is written (removed again if the judge refuses it), then the row and its event committed; if the commit
+fails the object is removed again, and the replaced object is removed only after the commit, so a failure
+half-way leaves nothing new and loses nothing old.
 """
 
 import base64
-import binascii
+import json
 import logging
+import time
 import uuid
 
+import eventlet
 from eventlet import tpool
 from prometheus_client import Counter, Histogram
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from werkzeug.wrappers import Response
 
 from antre_common.envelope import utcnow
-from antre_common.errors import ServiceError
+from antre_common.errors import ServiceError, load
 from antre_common.metrics import metric
-from documents import access, checklist, events, files
+from documents import access, checklist, events, files, intake
 from documents.bookings import ENDED
-from documents.exceptions import BookingClosed, Conflict, DocTypeNotOnChecklist, NotFound, ValidationError
+from documents.exceptions import (
+    BookingClosed,
+    Conflict,
+    DocTypeNotOnChecklist,
+    EmptyFile,
+    NotFound,
+    PayloadTooLarge,
+    ServiceUnavailable,
+    ValidationError,
+)
+from documents.grants import Grants
 from documents.models import Booking, Document
+from documents.schemas import UploadForm
 
 log = logging.getLogger(__name__)
 UPLOADS = metric(
     Counter, "antre_documents_uploads_total", "Uploads by outcome: stored, replayed, or the error code.", ("outcome",)
+)
+STAGES = metric(
+    Histogram,
+    "antre_documents_upload_stage_seconds",
+    "Time in each stage of a streamed upload: grant (redeem, booking), receive (read, encrypt), judge "
+    "(type, parse, replay check; the S3 PUT runs meanwhile), store (what is left of the PUT), commit (row, "
+    "event, old object removed).",
+    ("stage",),
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
 UPLOAD_BYTES = metric(
     Histogram,
@@ -49,15 +76,31 @@ def document_view(doc):
     }
 
 
-class Uploads:
-    """``bookings``: the ``Bookings`` copy; ``store``: the object store; ``keyring``: the files' key ring."""
+class Stages:
+    """Observes the time since the last stage ended into ``STAGES``."""
 
-    def __init__(self, db, bookings, store, keyring, *, max_bytes):
+    def __init__(self):
+        self.last = time.perf_counter()
+
+    def done(self, stage):
+        now = time.perf_counter()
+        STAGES.labels(stage).observe(now - self.last)
+        self.last = now
+
+
+class Uploads:
+    """``bookings``: the ``Bookings`` copy; ``store``: the object store; ``keyring``: the files' key ring;
+    ``settings``: documents' ``Settings`` (upload cap, spool)."""
+
+    def __init__(self, db, bookings, store, keyring, *, settings):
         self.db = db
         self.bookings = bookings
         self.store = store
         self.keyring = keyring
-        self.max_bytes = max_bytes
+        self.max_bytes = settings.max_bytes
+        self.spool_memory_bytes = settings.spool_memory_bytes
+        self.spool_dir = settings.spool_dir
+        self.grants = Grants(db, keyring.ring, settings.upload_grant_seconds)
 
     def checklist(self, principal, reservation_code):
         session = self.db.session
@@ -67,42 +110,120 @@ class Uploads:
         answer.update(reservation_code=booking.reservation_code, booking_id=booking.booking_id)
         return answer
 
-    def upload(self, principal, reservation_code, doc_type, content_b64):
-        try:
-            doc, outcome = self._upload(principal, reservation_code, doc_type, content_b64)
-        except ServiceError as exc:
-            UPLOADS.labels(exc.code).inc()  # refusals by reason: a spike of one is worth a look
-            raise
-        UPLOADS.labels(outcome).inc()
-        return doc
-
-    def _upload(self, principal, reservation_code, doc_type, content_b64):
-        session = self.db.session
+    def _open_booking(self, session, principal, reservation_code):
         booking = self.bookings.booking(session, reservation_code)
         access.check_upload(principal, booking)
         if booking.ended_at is not None or booking.status in ENDED:
             raise BookingClosed("the booking has ended")
-        if not checklist.is_on_checklist(self.bookings.items(session, booking), doc_type):
+        return booking
+
+    def grant(self, principal, reservation_code):
+        """Step 1 of an upload (grants.py): the gateway's caller may upload to this booking now."""
+        try:
+            booking = self._open_booking(self.db.session, principal, reservation_code)
+        except ServiceError as exc:
+            UPLOADS.labels(exc.code).inc()
+            raise
+        return {"booking_id": booking.booking_id, "grant": self.grants.issue(principal, booking)}
+
+    def receive(self, request, booking_id):
+        """Step 2: the multipart body the gateway streams here with the grant; the answer for the gateway is
+        ``200`` and the document, or ``422`` and the error document of a ``ServiceError`` (any code: the
+        gateway's table gives the status), or ``503`` the same way when a part is down."""
+        chunks = intake.body_chunks(request, self.max_bytes + intake.FORM_OVERHEAD)
+        try:
+            doc, outcome = self._receive(request, booking_id, chunks)
+        except ServiceError as exc:
+            UPLOADS.labels(exc.code).inc()  # refusals by reason: a spike of one is worth a look
+            intake.drain(chunks)
+            status = 503 if isinstance(exc, ServiceUnavailable) else 422
+            return Response(str(exc), status=status, content_type="application/json")
+        UPLOADS.labels(outcome).inc()
+        return Response(json.dumps(doc), status=200, content_type="application/json")
+
+    def _receive(self, request, booking_id, chunks):
+        clock = Stages()
+        grant = self.grants.redeem(request.headers.get("X-Upload-Grant"), booking_id)
+        session = self.db.session
+        booking = self._open_booking(session, grant["p"], grant["r"])
+        principal, booking_id = grant["p"], booking.booking_id
+        session.rollback()  # no transaction stays open while the body arrives
+        boundary = request.mimetype_params.get("boundary")
+        if request.mimetype != "multipart/form-data" or not boundary:
+            raise ValidationError("invalid input", errors={"_schema": ["a multipart/form-data body"]})
+        document_id = str(uuid.uuid4())
+        object_key = f"{booking_id}/{document_id}"  # never the citizen's file name
+        spools = []
+
+        def new_spool():
+            spools.append(intake.SealedSpool(self.keyring, object_key, self.spool_memory_bytes, self.spool_dir))
+            return spools[-1]
+
+        clock.done("grant")
+        try:
+            form = intake.read_form(chunks, boundary, self.max_bytes, new_spool)
+            clock.done("receive")
+            spool = self._check_form(form, session, booking)
+            spool.seal()
+            session.rollback()  # no transaction open during the slow part
+            # The encrypted object goes to the store while the judge reads it (each at its own offset); a
+            # refused or replayed file's object is removed again before the answer.
+            put = eventlet.spawn(self.store.put_stream, object_key, spool.blocks(), spool.length)
+            try:
+                # Decoding a large image takes a while: in a real thread, other workers and the PUT carry on.
+                spool.content_type = tpool.execute(files.judge, spool.plaintext(), spool.size)
+                current = self._current(session, booking, form.doc_type)
+                session.rollback()
+            except BaseException:
+                self._abandon(put, object_key)
+                raise
+            clock.done("judge")
+            if current is not None and current.sha256 == spool.sha256 and current.status != "rejected":
+                self._abandon(put, object_key)
+                return document_view(current), "replayed"  # a retried upload: same answer, nothing new stored
+            put.wait()
+            clock.done("store")
+        finally:
+            for spool in spools:
+                spool.close()
+        checked = {"content_type": spool.content_type, "size": spool.size, "sha256": spool.sha256}
+        doc = self._commit(principal, booking_id, form.doc_type, document_id, object_key, spool.key_id, checked)
+        clock.done("commit")
+        return doc, "stored"
+
+    def _abandon(self, put, object_key):
+        """The PUT of an object that will not be kept: wait for it, then remove what it wrote."""
+        try:
+            put.wait()
+        except Exception:  # noqa: BLE001 - it wrote nothing; the first error is the one to report
+            return
+        self.store.remove_quietly(object_key)
+
+    def _check_form(self, form, session, booking):
+        """The form's checks in the order of the single-message upload: size, fields, checklist; the content
+        is judged after (``files.judge``)."""
+        if form.too_large:
+            raise PayloadTooLarge("the file is too large", max_bytes=self.max_bytes)
+        errors = dict(form.errors)
+        if form.file is None:
+            errors["file"] = ["missing"]
+        try:
+            load(UploadForm(), {} if form.doc_type is None else {"doc_type": form.doc_type})
+        except ValidationError as exc:
+            errors.update(exc.errors)
+        if errors:
+            raise ValidationError("invalid input", errors=errors)
+        if not checklist.is_on_checklist(self.bookings.items(session, booking), form.doc_type):
             raise DocTypeNotOnChecklist(
                 "this service does not ask for that document", errors={"doc_type": ["not on the checklist"]}
             )
-        try:
-            content = base64.b64decode(content_b64, validate=True)
-        except (binascii.Error, ValueError):
-            raise ValidationError("invalid input", errors={"file": ["not base64"]}) from None
-        # Decoding a large image takes a while: in a real thread, other workers and the heartbeat carry on.
-        checked = tpool.execute(files.check, content, self.max_bytes)
+        if not form.file.size:
+            raise EmptyFile("the file is empty")  # before anything is written
+        return form.file
 
-        current = self._current(session, booking, doc_type)
-        if current is not None and current.sha256 == checked.sha256 and current.status != "rejected":
-            return document_view(current), "replayed"  # a retried upload: same answer, nothing new stored
-
-        booking_id = booking.booking_id
-        document_id = str(uuid.uuid4())
-        object_key = f"{booking_id}/{document_id}"  # never the citizen's file name
-        key_id, blob = self.keyring.encrypt(checked.content, object_key)
-        session.rollback()  # end the read transaction before the slow write
-        self.store.put(object_key, blob)
+    def _commit(self, principal, booking_id, doc_type, document_id, object_key, key_id, checked):
+        """The row and its event for an object already written; the object goes again if this fails, the
+        replaced one only once this has committed."""
         replaced_key = None
         try:
             with self.db.transaction() as tx:
@@ -121,9 +242,9 @@ class Uploads:
                     doc_type=doc_type,
                     object_key=object_key,
                     key_id=key_id,
-                    content_type=checked.content_type,
-                    size=checked.size,
-                    sha256=checked.sha256,
+                    content_type=checked["content_type"],
+                    size=checked["size"],
+                    sha256=checked["sha256"],
                     status="uploaded",
                     uploaded_by=principal["user_id"],
                     uploaded_at=utcnow(),
@@ -140,7 +261,7 @@ class Uploads:
             self.store.remove_quietly(replaced_key)
         log.info("document uploaded", extra={"document_id": document_id, "doc_type": doc_type, "size": doc.size})
         UPLOAD_BYTES.observe(doc.size)
-        return document_view(doc), "stored"
+        return document_view(doc)
 
     def _current(self, session, booking, doc_type):
         return session.scalars(

@@ -265,6 +265,7 @@ class Stack:
             "SMS_OUTBOX_PATH": str(c.var / "sms" / "messages.jsonl"),
             "CHECK_URL": f"http://127.0.0.1:{c.gateway_port}/check",  # where messages say to check their code
             "PAYMENT_CHANNEL_SETTLEMENT_URL": f"{c.bank_url}/settlements",
+            "DOCUMENTS_UPLOAD_URL": c.url_of("documents"),  # the gateway streams uploads to documents' port
             "ANTRE_ADMIN_EMAIL": os.environ.get("ANTRE_ADMIN_EMAIL", DEV_ADMIN_EMAIL),
             "ANTRE_ADMIN_PASSWORD": os.environ.get("ANTRE_ADMIN_PASSWORD", DEV_ADMIN_PASSWORD),
             **keys,

@@ -7,7 +7,7 @@ import pytest
 from antre_common.errors import load
 from documents import access, checklist
 from documents.exceptions import Forbidden, NotFound, ValidationError
-from documents.schemas import BookingCreatedData, ReviewArgs, UploadArgs
+from documents.schemas import BookingCreatedData, ChecklistArgs, ReviewArgs, UploadForm
 
 BOOKING = SimpleNamespace(user_id="u-owner", office_code="JKT")
 OWNER = {"user_id": "u-owner", "role": "citizen", "office_code": None}
@@ -76,15 +76,17 @@ def test_checklist_states_and_completeness():
 
 
 def test_rpc_arguments_are_validated_and_unknown_fields_refused():
-    good = {"reservation_code": "AB12CD", "doc_type": "ktp", "content_b64": "JVBERi0=", "principal": OWNER}
-    assert load(UploadArgs(), good)["doc_type"] == "ktp"
+    # The upload: the grant's arguments (RPC), then the streamed form's field (intake.py).
+    good = {"reservation_code": "AB12CD", "principal": OWNER}
+    assert load(ChecklistArgs(), good)["reservation_code"] == "AB12CD"
+    assert load(UploadForm(), {"doc_type": "ktp"})["doc_type"] == "ktp"
     with pytest.raises(ValidationError) as exc:
-        load(UploadArgs(), {**good, "doc_type": "../etc/passwd"})
+        load(UploadForm(), {"doc_type": "../etc/passwd"})
     assert "doc_type" in exc.value.errors
     with pytest.raises(ValidationError):
-        load(UploadArgs(), {**good, "filename": "x.pdf"})
+        load(UploadForm(), {"doc_type": "ktp", "filename": "x.pdf"})
     with pytest.raises(ValidationError):
-        load(UploadArgs(), {**good, "principal": {**OWNER, "role": "root"}})
+        load(ChecklistArgs(), {**good, "principal": {**OWNER, "role": "root"}})
 
 
 def test_a_rejection_needs_a_reason():
