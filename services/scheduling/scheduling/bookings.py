@@ -51,6 +51,7 @@ def booking_dto(booking, timezone):
         "start": start.isoformat(),
         "end": end.isoformat(),
         "reschedule_count": booking.reschedule_count,
+        "priority": booking.priority,
         "created_at": booking.created_at.isoformat(),
     }
 
@@ -140,9 +141,9 @@ _BOOK = text(
         RETURNING id, office_code, start_at, end_at
     )
     INSERT INTO booking (id, reservation_code, user_id, person_ref, office_code, service_code, slot_id,
-                         start_at, end_at, minutes, status, reschedule_count, created_at, updated_at)
+                         start_at, end_at, minutes, status, reschedule_count, created_at, updated_at, priority)
     SELECT CAST(:id AS uuid), :code, CAST(:user_id AS uuid), :person_ref, office_code, :service_code, id,
-           start_at, end_at, :minutes, 'confirmed', 0, :now, :now
+           start_at, end_at, :minutes, 'confirmed', 0, :now, :now, :priority
     FROM seat
     RETURNING office_code, start_at, end_at
     """
@@ -153,7 +154,7 @@ class CodeCollision(Exception):
     """The new reservation code exists already (about one in 2^40 per booking): the transaction is retried."""
 
 
-def create(session, db, now, *, user_id, person_ref, slot_id, service, timezone_of):
+def create(session, db, now, *, user_id, person_ref, slot_id, service, timezone_of, priority=None):
     """``service`` is the catalogue entry (``code``, ``duration_minutes``); ``timezone_of(office_code)``.
 
     Raises ``CodeCollision`` after which the caller retries in a new transaction (``retry_code_collision``)."""
@@ -167,6 +168,7 @@ def create(session, db, now, *, user_id, person_ref, slot_id, service, timezone_
         "slot_id": slot_id,
         "minutes": minutes,
         "now": now,
+        "priority": priority,
     }
     try:
         row = session.execute(_BOOK, params).first()
@@ -191,6 +193,7 @@ def create(session, db, now, *, user_id, person_ref, slot_id, service, timezone_
         status="confirmed",
         reschedule_count=0,
         created_at=now,
+        priority=priority,
     )
     tz = timezone_of(row.office_code)
     result = booking_dto(booking, tz)

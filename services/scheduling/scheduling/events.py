@@ -112,6 +112,7 @@ def ticket_issued(view):
 
 
 def ticket_called(ticket, counter, booking=None):
+    """Also for a recall (``recall``: how many times the person was called again): they are told again."""
     return {
         "ticket_id": ticket.id,
         "ticket_number": ticket.ticket_number,
@@ -119,7 +120,27 @@ def ticket_called(ticket, counter, booking=None):
         "counter": counter,
         "booking_id": booking.id if booking else None,
         "user_id": booking.user_id if booking else None,
+        "recall": ticket.recalls or 0,
     }
+
+
+def _ticket_ref(ticket):
+    return {"ticket_id": ticket.id, "ticket_number": ticket.ticket_number, "office_code": ticket.office_code}
+
+
+def ticket_transferred(ticket):
+    """Waiting again, for ``counter`` (called next there) or for another ``service_code``."""
+    return _ticket_ref(ticket) | {"counter": ticket.counter, "service_code": ticket.service_code}
+
+
+def ticket_requeued(ticket):
+    """A late arrival after a no-show, back in today's queue."""
+    return _ticket_ref(ticket)
+
+
+def ticket_no_show(ticket):
+    """Any ticket (booked or walk-in) called but not there: the board drops it."""
+    return _ticket_ref(ticket)
 
 
 def ticket_completed(ticket, booking=None):

@@ -118,6 +118,7 @@ class Booking(Base):
     reschedule_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     cancel_reason: Mapped[str | None] = mapped_column(String(40))
     reminder_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    priority: Mapped[str | None] = mapped_column(String(20))  # declared at booking (lansia, disabilitas, …)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
@@ -158,3 +159,23 @@ class Ticket(Base):
     called_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    recalls: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    requeued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # back after a no-show
+
+
+class FloorAudit(Base):
+    """Who did what on the office floor (check-in, recall, transfer, requeue): the officer, the ticket and
+    the person's pseudonymous id; never a name, NIK or birth date."""
+
+    __tablename__ = "floor_audit"
+    __table_args__ = (Index("ix_floor_audit_office_time", "office_code", "occurred_at"),)
+
+    id: Mapped[str] = mapped_column(Uuid(as_uuid=False), primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    office_code: Mapped[str] = mapped_column(String(16))
+    actor_id: Mapped[str | None] = mapped_column(Uuid(as_uuid=False))
+    action: Mapped[str] = mapped_column(String(20))
+    ticket_id: Mapped[str] = mapped_column(Uuid(as_uuid=False))
+    subject_id: Mapped[str | None] = mapped_column(Uuid(as_uuid=False))  # the booking's person (user id)
+    detail: Mapped[dict] = mapped_column(JSONB)
+    request_id: Mapped[str | None] = mapped_column(String(64))

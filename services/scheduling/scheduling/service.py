@@ -6,7 +6,7 @@ from nameko.events import BROADCAST, event_handler
 from antre_common.db import Database
 from antre_common.errors import load
 from antre_common.health import ServiceBase
-from antre_common.rpc import rpc
+from antre_common.rpc import ServiceRpc, rpc
 from antre_common.timer import every
 from scheduling import read_cache, schemas
 from scheduling.actions import Scheduling
@@ -23,6 +23,7 @@ class SchedulingService(ServiceBase):
     db = Database(OutboxEvent, ProcessedEvent)
     runtime = SchedulingRuntime()
     cache = ReadCacheProvider()
+    identity = ServiceRpc("identity")  # holders of the day's bookings (people)
 
     @property
     def scheduling(self):
@@ -84,8 +85,8 @@ class SchedulingService(ServiceBase):
     # -- office operations (staff; the gateway checks the caller works at the office) ----------------------
 
     @rpc
-    def check_in(self, office_code, reservation_code):
-        return self.scheduling.check_in(office_code, reservation_code)
+    def check_in(self, office_code, request):
+        return self.scheduling.check_in(office_code, load(schemas.CheckIn(), request))
 
     @rpc
     def walk_in(self, office_code, visitor):
@@ -100,6 +101,19 @@ class SchedulingService(ServiceBase):
         return self.scheduling.ticket_step(load(schemas.TicketStep(), request))
 
     @rpc
+    def ticket_move(self, request):
+        """recall / transfer / requeue (floor.py)."""
+        return self.scheduling.ticket_move(load(schemas.TicketMove(), request))
+
+    @rpc
+    def office_bookings(self, query):
+        return self.scheduling.office_bookings(load(schemas.OfficeDay(), query), self.identity.people)
+
+    @rpc
+    def office_quotas(self, query):
+        return self.scheduling.office_quotas(load(schemas.OfficeDay(), query))
+
+    @rpc
     def office_queue(self, office_code):
         return self.scheduling.office_queue(office_code)
 
@@ -112,8 +126,8 @@ class SchedulingService(ServiceBase):
         return self.scheduling.office_forecast(office_code, date_from, date_to)
 
     @rpc
-    def office_stats(self, office_code, date_from=None, date_to=None):
-        return self.scheduling.office_stats(office_code, date_from, date_to)
+    def office_stats(self, office_code, date_from=None, date_to=None, fmt=None):
+        return self.scheduling.office_stats(office_code, date_from, date_to, fmt)
 
     # -- timers ---------------------------------------------------------------------------------------------
 

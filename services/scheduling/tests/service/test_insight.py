@@ -2,7 +2,9 @@
 
 from datetime import date, timedelta
 
-from .conftest import bookable_slot, citizen, error_code
+from scheduling import erlang
+
+from .conftest import bookable_slot, citizen, confirm, error_code
 from .test_bookings import book, past_slot
 
 
@@ -12,7 +14,7 @@ def test_stats_count_bookings_cancellations_walk_ins_and_service(rpc, engine):
     served = book(rpc, person, {"slot_id": today_slot})
     dropped = book(rpc, other, {"slot_id": today_slot})
     rpc.cancel_booking({"reservation_code": dropped["reservation_code"], "user_id": other["user_id"]})
-    ticket = rpc.check_in("SBY", served["reservation_code"])
+    ticket = rpc.check_in("SBY", confirm(served["reservation_code"]))
     rpc.walk_in("SBY", {"service_code": "paspor_baru"})
     assert rpc.call_next("SBY", "1")["ticket_id"] == ticket["ticket_id"]
     for action in ("start", "complete"):
@@ -33,7 +35,14 @@ def test_forecast_counts_bookings_and_recommends_counters(rpc):
     [row] = rpc.office_forecast("SBY", slot["date"], slot["date"])
     assert row["booked"] == 3
     assert row["expected_no_show"] == 0.3  # 10 % before the office has history
-    assert row["expected_visitors"] == 2.7 and row["recommended_counters"] == 1
+    assert row["expected_visitors"] == 2.7
+    # Erlang C for the slot's hour: 2.7 arrivals in its open minutes at the mean service time, 80 % in 15 min.
+    [busy] = [h for h in row["hours"] if h["expected_arrivals"]]
+    assert busy["hour"] == slot["start"][11:13] + ":00" and busy["expected_arrivals"] == 2.7
+    need = erlang.counters_needed(2.7 / busy["open_minutes"], row["service_minutes"], 15, 0.8)
+    assert busy["recommended_counters"] == need >= 2 and row["recommended_counters"] == need
+    assert row["service_level"] == {"target": 0.8, "within_minutes": 15}
+    assert row["backtest"] == {"days": 0, "mean_absolute_percentage_error": None}  # no history yet
     start = date.fromisoformat(slot["date"])
     saturday = start + timedelta(days=(5 - start.weekday()) % 7)
     [closed] = rpc.office_forecast("SBY", saturday.isoformat(), saturday.isoformat())
