@@ -138,6 +138,28 @@ ERRORS = {
         "Langkah ini tidak dapat dilakukan pada status antrean saat ini.",
         "This step is not possible in the ticket's current state.",
     ),
+    # scheduling: the office floor
+    "IDENTITY_NOT_CONFIRMED": (
+        422,
+        "Cocokkan KTP dengan nama, NIK, dan tanggal lahir pemegang pemesanan sebelum check-in.",
+        "Compare the KTP with the booking holder's name, NIK and birth date before checking in.",
+    ),
+    "COUNTER_CLOSED": (409, "Loket ini tidak dibuka di kantor ini.", "That counter is not open at this office."),
+    "REQUEUE_DAY_OVER": (
+        409,
+        "Pengunjung yang tidak hadir hanya dapat kembali ke antrean pada hari yang sama.",
+        "A visitor who did not come can only rejoin the queue on the same day.",
+    ),
+    "WALK_IN_QUOTA_REACHED": (
+        409,
+        "Kuota pengunjung tanpa janji untuk hari ini sudah habis.",
+        "Today's quota for visitors without a booking is used up.",
+    ),
+    "PRIORITY_QUOTA_REACHED": (
+        409,
+        "Kuota prioritas hari ini sudah habis. Layani pengunjung ini tanpa prioritas.",
+        "Today's priority quota is used up. Serve this visitor without priority.",
+    ),
     # documents: uploads and review
     "EMPTY_FILE": (400, "Berkas kosong.", "The file is empty."),
     "UNSUPPORTED_FILE_TYPE": (

@@ -16,6 +16,7 @@ from antre_common.reservation_code import new_code
 from documents import events as documents_events
 from documents.schemas import BookingCreatedData, ReviewArgs
 from documents.service import DocumentsService
+from gateway.service import GatewayService
 from identity import events as identity_events
 from notification.schemas import EVENT_DATA
 from notification.service import NotificationService
@@ -48,6 +49,7 @@ BOOKING = SimpleNamespace(
     status="confirmed",
     reschedule_count=0,
     created_at=NOW,
+    priority=None,
 )
 TICKET = SimpleNamespace(
     id=_id(4),
@@ -63,6 +65,7 @@ TICKET = SimpleNamespace(
     called_at=NOW + timedelta(minutes=5),
     started_at=NOW + timedelta(minutes=6),
     finished_at=NOW + timedelta(minutes=20),
+    recalls=0,
 )
 DOCUMENT = SimpleNamespace(
     document_id=_id(5), booking_id=BOOKING.id, doc_type="kk", status="rejected", reason="the photo is blurred"
@@ -92,6 +95,9 @@ SENT = {
     ("scheduling", "ticket_issued"): scheduling_events.ticket_issued(operations.ticket_dto(TICKET)),
     ("scheduling", "ticket_called"): scheduling_events.ticket_called(TICKET, "3", BOOKING),
     ("scheduling", "ticket_completed"): scheduling_events.ticket_completed(TICKET, BOOKING)[0],
+    ("scheduling", "ticket_transferred"): scheduling_events.ticket_transferred(TICKET),
+    ("scheduling", "ticket_requeued"): scheduling_events.ticket_requeued(TICKET),
+    ("scheduling", "ticket_no_show"): scheduling_events.ticket_no_show(TICKET),
     ("scheduling", "availability_changed"): scheduling_events.availability_changed("JKS", [NOW.date()]),
     ("documents", "document_uploaded"): documents_events.document_uploaded(DOCUMENT),
     ("documents", "document_reviewed"): documents_events.document_reviewed(DOCUMENT, DOCUMENTS_BOOKING),
@@ -108,7 +114,7 @@ def subscriptions(service_cls):
     return found
 
 
-@pytest.mark.parametrize("receiver", [NotificationService, DocumentsService, SchedulingService])
+@pytest.mark.parametrize("receiver", [NotificationService, DocumentsService, SchedulingService, GatewayService])
 def test_receivers_subscribe_only_to_events_a_sender_builds(receiver):
     assert subscriptions(receiver) - set(SENT) == set()
 

@@ -2,6 +2,15 @@
 
 from marshmallow import RAISE, Schema, fields, validate
 
+PRIORITIES = ["lansia", "disabilitas", "ibu_hamil", "anak"]
+
+
+class TicketPlace(Schema):
+    ticket_number = fields.String(required=True)
+    status = fields.String(required=True)
+    position = fields.Integer(required=True, metadata={"description": "1: called next; 0: called or served now"})
+    expected_wait_minutes = fields.Integer(required=True)
+
 
 class BookingRequest(Schema):
     class Meta:
@@ -9,6 +18,12 @@ class BookingRequest(Schema):
 
     slot_id = fields.UUID(required=True)
     service_code = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_-]{1,40}$"))
+    priority = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.OneOf(PRIORITIES),
+        metadata={"description": "declared priority; the officer confirms it at check-in"},
+    )
 
 
 class RescheduleRequest(Schema):
@@ -33,3 +48,5 @@ class Booking(Schema):
     end = fields.String(required=True)
     reschedule_count = fields.Integer()
     created_at = fields.String(required=True)
+    priority = fields.String(allow_none=True)
+    ticket = fields.Nested(TicketPlace, metadata={"description": "once checked in"})

@@ -18,6 +18,11 @@ class ForecastDay(Schema):
     expected_walk_in = fields.Float(required=True)
     expected_visitors = fields.Float(required=True)
     recommended_counters = fields.Integer(required=True)
+    hours = fields.List(fields.Dict(), metadata={"description": "{hour, open_minutes, expected_arrivals, "
+                                                                "recommended_counters} (Erlang C)"})  # fmt: skip
+    service_minutes = fields.Float(metadata={"description": "measured mean service time"})
+    service_level = fields.Dict(metadata={"description": "{target, within_minutes}"})
+    backtest = fields.Dict(metadata={"description": "{days, mean_absolute_percentage_error}"})
     closed = fields.String(allow_none=True, metadata={"description": "holiday, closure or weekly; null when open"})
 
 

@@ -6,7 +6,8 @@ Works on the session it is given (the transaction is opened by ``actions.Schedul
 
 import math
 import uuid
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, or_, select
 
@@ -22,7 +23,7 @@ from scheduling.exceptions import (
     ValidationError,
     WalkInQuotaReached,
 )
-from scheduling.models import Booking, FloorAudit, Service, Slot, Ticket
+from scheduling.models import Booking, FloorAudit, Service, Ticket
 
 OPEN_COUNTER_MINUTES = 60  # a counter that called someone this recently counts as open for the wait estimate
 DEFAULT_SERVICE_MINUTES = 20
@@ -47,12 +48,18 @@ def derived_priority(declared, holder, day, elderly_age):
 
 
 def day_bookings(session, office, day):
-    """``[(booking, ticket or None)]`` of one local day at the office, by start time (cancelled left out)."""
+    """``[(booking, ticket or None)]`` starting on one local day at the office, by start time (cancelled left
+    out): by the booking's own start, the time check-in judges too."""
+    start = datetime.combine(day, time(0), ZoneInfo(office.timezone))
     return session.execute(
         select(Booking, Ticket)
-        .join(Slot, Slot.id == Booking.slot_id)
         .outerjoin(Ticket, Ticket.booking_id == Booking.id)
-        .where(Slot.office_code == office.code, Slot.date == day, Booking.status != "cancelled")
+        .where(
+            Booking.office_code == office.code,
+            Booking.start_at >= start,
+            Booking.start_at < start + timedelta(days=1),
+            Booking.status != "cancelled",
+        )
         .order_by(Booking.start_at, Booking.reservation_code)
     ).all()
 

@@ -238,7 +238,8 @@ def waiting(session, now, office):
 
 
 def board(session, now, office, durations):
-    """Public board: who is called where, how many wait, and a rough wait estimate."""
+    """Public board: who is called where, how many wait, and the wait of the last in line: the work waiting
+    (measured mean service time, else the services' durations) over the counters open now."""
     day = capacity.local_today(now, office.timezone)
     serving = session.scalars(
         select(Ticket)
@@ -251,9 +252,10 @@ def board(session, now, office, durations):
             Ticket.office_code == office.code, Ticket.day == day, Ticket.status == "waiting"
         )
     ).all()
-    minutes = sum(durations.get(code, 20) for code in queued)
+    measured = floor.measured_service_minutes(session, office.code, day)
+    minutes = sum(measured or durations.get(code, floor.DEFAULT_SERVICE_MINUTES) for code in queued)
     return {
         "now_serving": [{"ticket_number": t.ticket_number, "counter": t.counter} for t in serving],
         "waiting": len(queued),
-        "estimated_wait_minutes": math.ceil(minutes / max(1, office.counters)),
+        "estimated_wait_minutes": math.ceil(minutes / floor.open_counters(session, office, now, day)),
     }
