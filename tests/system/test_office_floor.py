@@ -2,12 +2,13 @@
 a second, driven by the ticket events), the holder from identity at check-in, recall / transfer / requeue
 codes, a checked-in booking's place, quotas and statistics as CSV."""
 
+import http.client
 import json
 import queue
+import socket
 import threading
 import time
-
-import requests
+from urllib.parse import urlsplit
 
 from antre_common.testing import wait_until
 
@@ -22,23 +23,26 @@ class BoardViewer:
     """Reads ``/board/stream`` in a thread; each ``board`` event with the time it arrived."""
 
     def __init__(self, stack, office):
+        url = urlsplit(stack.config.gateway_url)
         self.events = queue.Queue()
-        self.response = requests.get(f"{stack.config.gateway_url}/api/v1/offices/{office}/board/stream",
-                                     stream=True, timeout=30)  # fmt: skip
-        assert self.response.status_code == 200, self.response.text
-        assert self.response.headers["Content-Type"].startswith("text/event-stream")
+        self.conn = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
+        self.conn.request("GET", f"/api/v1/offices/{office}/board/stream")
+        self.response = self.conn.getresponse()
+        assert self.response.status == 200, self.response.read()
+        assert self.response.getheader("Content-Type").startswith("text/event-stream")
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self):
         data = None
         try:
-            for line in self.response.iter_lines(decode_unicode=True):
+            while line := self.response.readline():
+                line = line.decode().rstrip("\r\n")
                 if line.startswith("data: "):
                     data = json.loads(line[6:])
                 elif line == "" and data is not None:
                     self.events.put((time.monotonic(), data))
                     data = None
-        except (requests.RequestException, AttributeError):
+        except (OSError, ValueError, http.client.HTTPException):
             pass  # closed by the test
 
     def next(self, timeout=10):
@@ -52,7 +56,7 @@ class BoardViewer:
                 return arrived, board
 
     def close(self):
-        self.response.close()
+        self.conn.sock.shutdown(socket.SHUT_RDWR)  # ends the reader's blocking read; then the connection
 
 
 def test_the_board_stream_delivers_a_call_within_a_second(stack, gateway):
