@@ -1,8 +1,12 @@
 """Forecast and statistics from real bookings and tickets."""
 
-from datetime import date, timedelta
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from scheduling import erlang
+from sqlalchemy import text
+
+from scheduling import erlang, staffing
 
 from .conftest import bookable_slot, citizen, confirm, error_code
 from .test_bookings import book, past_slot
@@ -49,3 +53,57 @@ def test_forecast_counts_bookings_and_recommends_counters(rpc):
     assert (closed["closed"], closed["recommended_counters"]) == ("weekly", 0)
     assert error_code(rpc.office_forecast, "SBY", "2026-12-10", "2026-12-01") == "VALIDATION_ERROR"
     assert error_code(rpc.office_stats, "SBY", "not-a-date") == "VALIDATION_ERROR"
+
+
+def seed_history(engine, office, days):
+    """Past days written straight into the database as they would have happened: ``{days ago: (booked,
+    no_shows, walk_ins)}``; returns them as ``staffing.Day`` by office-local date."""
+    rows = {"slot": [], "booking": [], "ticket": []}
+    history = {}
+    now = datetime.now(UTC)
+    with engine.connect() as conn:
+        tz = ZoneInfo(conn.execute(text("SELECT timezone FROM office WHERE code = :o"), {"o": office}).scalar())
+    for ago, (booked, no_shows, walk_ins) in days.items():
+        start = now - timedelta(days=ago)
+        day = start.astimezone(tz).date()
+        slot_id = str(uuid.uuid4())
+        rows["slot"].append({"id": slot_id, "o": office, "d": day, "s": start, "e": start + timedelta(hours=1)})
+        number = 0
+        for n in range(booked):
+            booking_id, came = str(uuid.uuid4()), n >= no_shows
+            rows["booking"].append({"id": booking_id, "code": uuid.uuid4().hex[:12], "u": str(uuid.uuid4()),
+                                    "p": uuid.uuid4().hex, "o": office, "slot": slot_id, "s": start,
+                                    "st": "completed" if came else "no_show"})  # fmt: skip
+            if came:
+                number += 1
+                rows["ticket"].append({"id": str(uuid.uuid4()), "o": office, "d": day, "n": f"B{number:03d}",
+                                       "k": "booked", "b": booking_id, "s": start})  # fmt: skip
+        for _ in range(walk_ins):
+            number += 1
+            rows["ticket"].append({"id": str(uuid.uuid4()), "o": office, "d": day, "n": f"W{number:03d}",
+                                   "k": "walk_in", "b": None, "s": start})  # fmt: skip
+        history[day] = staffing.Day(booked=booked, no_shows=no_shows, walk_ins=walk_ins,
+                                    visitors=booked - no_shows + walk_ins)  # fmt: skip
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO slot (id, office_code, date, start_at, end_at, capacity_minutes) "
+                          "VALUES (:id, :o, :d, :s, :e, 100000)"), rows["slot"])  # fmt: skip
+        conn.execute(text("INSERT INTO booking (id, reservation_code, user_id, person_ref, office_code, service_code,"
+                          " slot_id, start_at, end_at, minutes, status, created_at, updated_at) VALUES (:id, :code,"
+                          " :u, :p, :o, 'paspor_baru', :slot, :s, :s, 20, :st, :s, :s)"), rows["booking"])  # fmt: skip
+        conn.execute(text("INSERT INTO ticket (id, office_code, day, ticket_number, kind, status, service_code,"
+                          " booking_id, issued_at) VALUES (:id, :o, :d, :n, :k, 'completed', 'paspor_baru', :b,"
+                          " :s)"), rows["ticket"])  # fmt: skip
+    return history
+
+
+def test_the_forecast_back_tests_itself_on_the_offices_history(rpc, engine):
+    # Five weeks of weekdays: 30-50 booked, some no-shows, walk-ins that differ by weekday and week.
+    days = {ago: (30 + ago % 5 * 5, ago % 4, 5 + ago % 7 + ago % 3) for ago in range(1, 36)}
+    history = seed_history(engine, "MKS", days)
+    [row] = rpc.office_forecast("MKS")[:1]
+    today = date.fromisoformat(row["date"])
+    expected = staffing.backtest(history, today, 28)
+    assert row["backtest"] == expected
+    assert expected["days"] == 28 and expected["mean_absolute_percentage_error"] > 0
+    rate, walk = staffing.learnt(history, today)
+    assert row["expected_walk_in"] == (round(walk[today.isoweekday()], 1) if row["closed"] is None else 0)
