@@ -152,6 +152,16 @@ def test_citizen_registers_books_uploads_and_opens_the_qr_offline(new_page, stac
     console.get_by_label("Kode pemesanan").fill(code)
     console.get_by_role("button", name="Cari pemesanan").click()
     expect(console.get_by_text("KTP")).not_to_have_count(0)
+    # The holder from identity, to compare with the KTP; check-in only once "KTP cocok" is ticked.
+    result = console.locator(".staff-result")
+    expect(result).to_contain_text(person["full_name"])
+    expect(result).to_contain_text("**")  # the masked NIK, never the whole one
+    expect(result).not_to_contain_text(person["nik"])
+    console.get_by_role("button", name="Check-in dan beri nomor antrean").click()
+    expect(console.locator(".error-summary")).to_contain_text("KTP cocok")
+    shots(console, "staff-check-in-holder")
+    axe(console)
+    console.get_by_label("KTP cocok: foto, nama, NIK, dan tanggal lahir sesuai").check()
     console.get_by_role("button", name="Check-in dan beri nomor antrean").click()
     expect(console.get_by_role("heading", name="Check-in berhasil")).to_be_visible()
     number = console.locator(".ticket-number").inner_text().strip()

@@ -247,3 +247,39 @@ def test_check_in_for_another_day_is_explained_without_the_button(stack, gateway
     expect(walk_in).to_have_attribute("href", "/staff/walk-in")
     shots(page, "staff-check-in-other-day")
     axe(page)
+
+
+def test_counter_calls_again_transfers_and_takes_a_late_arrival_back(stack, gateway, new_page, make_staff, shots, axe):
+    """Recall, transfer to another counter, and a no-show who turns up late rejoining the queue (office BPN:
+    no other browser test works there)."""
+    office = "BPN"
+    officer = make_staff("officer", office)
+    page = new_page()
+    sign_in(page, officer, "/staff/walk-in")
+    page.get_by_role("button", name="Beri nomor antrean").click()
+    number = page.locator(".ticket-number").inner_text().strip()
+    page.goto("/staff/counter")
+    page.get_by_label("Nomor loket").select_option("1")
+    page.get_by_role("button", name="Panggil berikutnya").click()
+    expect(page.locator(".ticket-number")).to_have_text(number)
+    page.get_by_role("button", name="Panggil ulang").click()
+    expect(page.get_by_role("heading", name="Dipanggil ke loket 1")).to_be_visible()
+    shots(page, "staff-counter-actions")
+    axe(page)
+
+    page.get_by_label("Pindahkan ke").select_option(label="Loket 2")
+    page.get_by_role("button", name="Pindahkan", exact=True).click()
+    expect(page.get_by_text(f"Nomor {number} menunggu lagi.")).to_be_visible()
+    page.get_by_label("Nomor loket").select_option("2")
+    page.get_by_role("button", name="Panggil berikutnya").click()
+    expect(page.get_by_role("heading", name="Dipanggil ke loket 2")).to_be_visible()
+    expect(page.locator(".ticket-number")).to_have_text(number)
+
+    page.get_by_role("button", name="Tidak hadir").click()
+    expect(page.get_by_text(f"Nomor {number}: Tidak hadir.")).to_be_visible()
+    page.get_by_role("button", name="Datang terlambat: kembalikan ke antrean").click()
+    expect(page.get_by_text(f"Nomor {number} menunggu lagi.")).to_be_visible()
+    shots(page, "staff-counter-requeued")
+    axe(page)
+    page.get_by_role("button", name="Panggil berikutnya").click()
+    expect(page.locator(".ticket-number")).to_have_text(number)
