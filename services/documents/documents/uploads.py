@@ -21,7 +21,7 @@ from antre_common.metrics import metric
 from documents import access, checklist, events, files
 from documents.bookings import ENDED
 from documents.exceptions import BookingClosed, Conflict, DocTypeNotOnChecklist, NotFound, ValidationError
-from documents.models import Booking, Document
+from documents.models import Booking, ChecklistItem, Document
 
 log = logging.getLogger(__name__)
 UPLOADS = metric(
@@ -172,5 +172,10 @@ class Uploads:
                 return document_view(doc)  # the same review again: no second event
             doc.status, doc.reason = decision, reason
             doc.reviewed_by, doc.reviewed_at = principal["user_id"], utcnow()
-            self.db.add_event("document_reviewed", events.document_reviewed(doc, booking))
+            name = session.scalar(
+                select(ChecklistItem.name).where(
+                    ChecklistItem.booking_id == booking.booking_id, ChecklistItem.doc_type == doc.doc_type
+                )
+            )
+            self.db.add_event("document_reviewed", events.document_reviewed(doc, booking, name))
         return document_view(doc)

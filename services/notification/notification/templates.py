@@ -137,6 +137,7 @@ def build_context(
         "ticket_number": data.get("ticket_number"),
         "counter": data.get("counter"),
         "doc_type": data.get("doc_type"),
+        "document_name": data.get("document_name") or data.get("doc_type"),
         "qr_attached": False,
         "check_code": check_code,
         "check_url": check_url,

@@ -55,7 +55,8 @@ EVENT_DATA = {
     "your_turn": {"ticket_id": "c0ffee00-0000-4000-8000-000000000001", "ticket_number": "A-042",
                   "office_code": "MKS", "counter": 7, "booking_id": BOOKING["booking_id"]},
     "document_rejected": {"document_id": "d0c00000-0000-4000-8000-000000000001", "booking_id": BOOKING["booking_id"],
-                          "decision": "rejected", "reason": "the photo is blurred", "doc_type": "kk"},
+                          "decision": "rejected", "reason": "the photo is blurred", "doc_type": "kk",
+                          "document_name": "Kartu Keluarga"},
     "no_show": {"booking_id": BOOKING["booking_id"], "user_id": CONTACT["user_id"], "office_code": "MKS"},
 }  # fmt: skip
 
@@ -80,7 +81,11 @@ ESSENTIALS = {
         "en": ["ANT-7KQ2XM", "Tuesday, December 1, 2026", "09:30 WITA", "Kantor Imigrasi Kelas I TPI Makassar"],
     },
     "your_turn": {"id": ["A-042", "loket 7"], "en": ["A-042", "counter 7"]},
-    "document_rejected": {"id": ["the photo is blurred", "kk", "ANT-7KQ2XM"], "en": ["the photo is blurred", "kk"]},
+    # The document by its name (the citizen does not know the code "kk") and what to fix.
+    "document_rejected": {
+        "id": ["the photo is blurred", "Kartu Keluarga", "ANT-7KQ2XM"],
+        "en": ["the photo is blurred", "Kartu Keluarga"],
+    },
     "no_show": {"id": ["ANT-7KQ2XM"], "en": ["ANT-7KQ2XM"]},
 }
 # Only in the mail (the SMS is short): address, documents, what to do.
@@ -91,7 +96,7 @@ EMAIL_ESSENTIALS = {
     },
     "booking_rescheduled": {"id": ["Selasa, 01 Desember 2026"], "en": ["Tuesday, December 1, 2026"]},
     "reminder": {"id": ["Jl. Perintis Kemerdekaan Km. 13", "Kartu Keluarga"], "en": ["Kartu Keluarga"]},
-    "document_rejected": {"id": ["unggah ulang"], "en": ["upload a correct"]},
+    "document_rejected": {"id": ["unggah ulang", "Yang perlu diperbaiki"], "en": ["upload a correct", "What to fix"]},
     "no_show": {"id": ["pesan jadwal baru"], "en": ["book a new time"]},
 }
 WARNING = {
