@@ -160,6 +160,16 @@ ERRORS = {
         "Kuota prioritas hari ini sudah habis. Layani pengunjung ini tanpa prioritas.",
         "Today's priority quota is used up. Serve this visitor without priority.",
     ),
+    "DISRUPTION_IN_PAST": (
+        422,
+        "Periode gangguan ini sudah lewat. Umumkan gangguan yang sedang atau akan terjadi.",
+        "This period has already ended. Declare a disruption that is under way or to come.",
+    ),
+    "DISRUPTION_OVERLAPS": (
+        409,
+        "Sudah ada gangguan yang diumumkan untuk sebagian periode ini.",
+        "A disruption is already declared for part of this period.",
+    ),
     # documents: uploads and review
     "EMPTY_FILE": (400, "Berkas kosong.", "The file is empty."),
     "UNSUPPORTED_FILE_TYPE": (

@@ -8,9 +8,11 @@ import queue
 import socket
 import threading
 import time
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from antre_common.testing import wait_until
+from antre_dev.mailbox import text_of
 
 from .test_messages import move_to_now, register
 from .tokens import bearer, staff
@@ -166,3 +168,42 @@ def test_statistics_as_csv_for_supervisors(stack, gateway):
     plain = bearer(stack, staff("supervisor", BOARD_OFFICE))
     as_json = gateway.get(f"/api/v1/offices/{BOARD_OFFICE}/stats", headers=plain)
     assert [row["date"] for row in as_json.json()] == [line.split(",")[0] for line in lines[1:]]
+
+
+def test_a_disruption_tells_the_booked_citizen_and_shows_on_the_status_page(stack, gateway, mailbox):
+    person, _, me = register(gateway, mailbox)
+    slots = gateway.get(f"/api/v1/offices/{BOARD_OFFICE}/availability", params={"service": SERVICE}).json()
+    slot = next(s for s in slots if s["remaining"] > 0 and s["date"] > slots[0]["date"])  # a later day
+    created = gateway.post("/api/v1/bookings", json={"slot_id": slot["slot_id"], "service_code": SERVICE}, headers=me)
+    assert created.status_code == 201, created.text
+    code = created.json()["reservation_code"]
+    start = datetime.fromisoformat(slot["start"])
+    period = {"from": slot["start"], "to": (start + timedelta(hours=1)).isoformat(), "reason": "Banjir di depan kantor"}
+    supervisor = bearer(stack, staff("supervisor", BOARD_OFFICE))
+    path = f"/api/v1/offices/{BOARD_OFFICE}/disruptions"
+    assert gateway.post(path, json=period, headers=bearer(stack, staff("officer", BOARD_OFFICE))).status_code == 403
+    assert gateway.post(path, json=period, headers=bearer(stack, staff("supervisor", "JKS"))).status_code == 403
+    past = {**period, "from": "2020-01-01T08:00:00+08:00", "to": "2020-01-01T12:00:00+08:00"}
+    answer = gateway.post(path, json=past, headers=supervisor)
+    assert (answer.status_code, answer.json()["code"]) == (422, "DISRUPTION_IN_PAST")
+    naive = gateway.post(path, json={**period, "from": "2030-01-01T08:00:00"}, headers=supervisor)
+    assert (naive.status_code, naive.json()["code"]) == (400, "VALIDATION_ERROR")  # a time without its offset
+
+    declared = gateway.post(path, json=period, headers=supervisor)
+    assert declared.status_code == 201, declared.text
+    assert declared.json()["affected_bookings"] == 1 and declared.json()["reason"] == period["reason"]
+    again = gateway.post(path, json=period, headers=supervisor)
+    assert (again.status_code, again.json()["code"]) == (409, "DISRUPTION_OVERLAPS")
+
+    [mail] = mailbox.wait_for(lambda m: m["To"] == person["email"]
+                              and m["X-Antre-Message-Type"] == "booking_disrupted", timeout=30)  # fmt: skip
+    body = text_of(mail)
+    assert code in body and "Banjir di depan kantor" in body and "tidak dihitung" in body
+    status = gateway.get("/api/v1/status").json()
+    assert any(d["disruption_id"] == declared.json()["disruption_id"] for d in status["disruptions"])
+    listed = gateway.get(f"/api/v1/offices/{BOARD_OFFICE}/disruptions").json()
+    assert [d["reason"] for d in listed] == [period["reason"]]
+    assert (
+        gateway.get(f"/api/v1/bookings/{code}", headers=me).json()["disruption_id"]
+        == (declared.json()["disruption_id"])
+    )

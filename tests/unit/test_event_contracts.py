@@ -73,6 +73,8 @@ DOCUMENT = SimpleNamespace(
 DOCUMENTS_BOOKING = SimpleNamespace(
     booking_id=BOOKING.id, reservation_code=BOOKING.reservation_code, user_id=BOOKING.user_id
 )
+DISRUPTION = SimpleNamespace(id=_id(7), office_code="JKS", starts_at=NOW, ends_at=NOW + timedelta(days=3),
+                             reason="Listrik padam", declared_at=NOW)  # fmt: skip
 VIEW = bookings.booking_dto(BOOKING, TZ)
 OLD_SLOT = bookings._slot_ref(BOOKING, TZ)
 NEW_SLOT = dict(OLD_SLOT, slot_id=_id(6), date="2026-12-04", start="2026-12-04T13:00:00+07:00")
@@ -98,6 +100,8 @@ SENT = {
     ("scheduling", "ticket_transferred"): scheduling_events.ticket_transferred(TICKET),
     ("scheduling", "ticket_requeued"): scheduling_events.ticket_requeued(TICKET),
     ("scheduling", "ticket_no_show"): scheduling_events.ticket_no_show(TICKET),
+    ("scheduling", "booking_disrupted"): scheduling_events.booking_disrupted(BOOKING, TZ, DISRUPTION),
+    ("scheduling", "disruption_declared"): scheduling_events.disruption_declared(DISRUPTION, 1),
     ("scheduling", "availability_changed"): scheduling_events.availability_changed("JKS", [NOW.date()]),
     ("documents", "document_uploaded"): documents_events.document_uploaded(DOCUMENT),
     ("documents", "document_reviewed"): documents_events.document_reviewed(DOCUMENT, DOCUMENTS_BOOKING),
@@ -166,6 +170,7 @@ def test_notification_doubles_send_what_the_senders_send():
         "your_turn": "ticket_called",
         "document_rejected": "document_reviewed",
         "no_show": "booking_no_show",
+        "booking_disrupted": "booking_disrupted",
     }
     for message_type, data in templates.EVENT_DATA.items():
         sent_nothing_more(data, message_events[message_type])

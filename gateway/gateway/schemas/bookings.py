@@ -50,3 +50,6 @@ class Booking(Schema):
     created_at = fields.String(required=True)
     priority = fields.String(allow_none=True)
     ticket = fields.Nested(TicketPlace, metadata={"description": "once checked in"})
+    disruption_id = fields.String(
+        allow_none=True, metadata={"description": "set while its time falls in an office disruption: it may move free"}
+    )

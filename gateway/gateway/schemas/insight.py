@@ -1,6 +1,6 @@
 """Forecast and statistics for supervisors."""
 
-from marshmallow import RAISE, Schema, fields
+from marshmallow import RAISE, Schema, fields, validate
 
 
 class Range(Schema):
@@ -9,6 +9,25 @@ class Range(Schema):
 
     from_ = fields.Date(data_key="from", load_default=None)
     to = fields.Date(load_default=None)
+
+
+class NewDisruption(Schema):
+    class Meta:
+        unknown = RAISE
+
+    from_ = fields.AwareDateTime(data_key="from", required=True, metadata={"description": "with its offset"})
+    to = fields.AwareDateTime(required=True)
+    reason = fields.String(required=True, validate=validate.Length(min=3, max=300))
+
+
+class Disruption(Schema):
+    disruption_id = fields.String(required=True)
+    office_code = fields.String(required=True)
+    from_ = fields.String(data_key="from", attribute="from", required=True)
+    to = fields.String(required=True)
+    reason = fields.String(required=True)
+    declared_at = fields.String()
+    affected_bookings = fields.Integer(metadata={"description": "bookings told, that may move without it counting"})
 
 
 class ForecastDay(Schema):

@@ -11,7 +11,7 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from antre_common.envelope import utcnow
-from scheduling import availability, bookings, capacity, catalogue, floor, insight, operations, qr
+from scheduling import availability, bookings, capacity, catalogue, disruptions, floor, insight, operations, qr
 from scheduling.exceptions import IdentityNotConfirmed, ValidationError
 
 
@@ -279,6 +279,17 @@ class Scheduling:
         with self.db.transaction() as session:
             layout = catalogue.layout_of(session, catalogue.get_office(session, office.code))
             return floor.quotas(session, office, layout, day, self.settings)
+
+    def declare_disruption(self, office_code, d):
+        def work(session):
+            result, dates = disruptions.declare(session, self.db, self.now(), office_code, d["starts_at"],
+                                                d["ends_at"], d["reason"], _str(d["user_id"]))  # fmt: skip
+            return result, [(office_code, dates)] if dates else []
+
+        return self._write(work)
+
+    def list_disruptions(self, office_code=None):
+        return disruptions.current(self.db.session, self.now(), office_code)
 
     def office_queue(self, office_code):
         return operations.waiting(self.db.session, self.now(), self.office(office_code))

@@ -52,6 +52,7 @@ def booking_dto(booking, timezone):
         "end": end.isoformat(),
         "reschedule_count": booking.reschedule_count,
         "priority": booking.priority,
+        "disruption_id": getattr(booking, "disruption_id", None),
         "created_at": booking.created_at.isoformat(),
     }
 
@@ -287,9 +288,10 @@ def reschedule(session, db, settings, now, *, reservation_code, user_id, slot_id
     if slot_id == booking.slot_id and booking.reschedule_count > 0:
         # A retry of the reschedule that put it here (its answer was lost): the booking as it is.
         return dto(session, booking)
-    if booking.reschedule_count >= settings.reschedule_max:
+    # A disruption grants a move that does not count, even inside the usual notice (disruptions.py).
+    if booking.reschedule_count >= settings.reschedule_max + (booking.free_reschedules or 0):
         raise RescheduleLimitReached("this booking was already rescheduled", limit=settings.reschedule_max)
-    if booking.start_at - now < timedelta(hours=settings.reschedule_min_hours):
+    if booking.disruption_id is None and booking.start_at - now < timedelta(hours=settings.reschedule_min_hours):
         raise RescheduleTooLate("too close to the slot", min_hours=settings.reschedule_min_hours)
     if slot_id == booking.slot_id:
         raise SlotMismatch("the booking is already on this slot", slot_id=slot_id)
@@ -302,6 +304,7 @@ def reschedule(session, db, settings, now, *, reservation_code, user_id, slot_id
     _return_seat(session, booking.slot_id, booking.minutes)
     booking.slot_id, booking.start_at, booking.end_at = slot_id, start_at, end_at
     booking.reschedule_count += 1
+    booking.disruption_id = None  # moved out of it
     booking.reminder_sent_at = None  # the reminder is for the new time
     booking.updated_at = now
     new = _slot_ref(booking, tz)

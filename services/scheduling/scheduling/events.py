@@ -160,3 +160,29 @@ def ticket_completed(ticket, booking=None):
         reservation_code=booking.reservation_code if booking else None,
     )
     return internal, integration
+
+
+def disruption_declared(disruption, affected):
+    """For the status page and whoever follows the office (no personal data)."""
+    return {
+        "disruption_id": disruption.id,
+        "office_code": disruption.office_code,
+        "from": disruption.starts_at.isoformat(),
+        "to": disruption.ends_at.isoformat(),
+        "reason": disruption.reason,
+        "affected_bookings": affected,
+    }
+
+
+def booking_disrupted(booking, tz, disruption):
+    """One per booking in the disruption: the person is told and may reschedule without it counting."""
+    start = booking.start_at.astimezone(ZoneInfo(tz))
+    return _about(booking) | {
+        "service_code": booking.service_code,
+        "date": start.date().isoformat(),
+        "start": start.isoformat(),
+        "disruption_id": disruption.id,
+        "from": disruption.starts_at.astimezone(ZoneInfo(tz)).isoformat(),
+        "to": disruption.ends_at.astimezone(ZoneInfo(tz)).isoformat(),
+        "reason": disruption.reason,
+    }

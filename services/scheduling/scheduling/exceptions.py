@@ -113,3 +113,15 @@ class PriorityQuotaReached(ServiceError):
     """The day's share of capacity for priority visitors is used up (serve them without priority)."""
 
     code = "PRIORITY_QUOTA_REACHED"
+
+
+class DisruptionInPast(ServiceError):
+    """A disruption that has already ended."""
+
+    code = "DISRUPTION_IN_PAST"
+
+
+class DisruptionOverlaps(ServiceError):
+    """A disruption overlapping one already declared for the office."""
+
+    code = "DISRUPTION_OVERLAPS"

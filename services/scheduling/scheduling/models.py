@@ -119,6 +119,8 @@ class Booking(Base):
     cancel_reason: Mapped[str | None] = mapped_column(String(40))
     reminder_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     priority: Mapped[str | None] = mapped_column(String(20))  # declared at booking (lansia, disabilitas, …)
+    disruption_id: Mapped[str | None] = mapped_column(Uuid(as_uuid=False))  # its slot fell in an outage
+    free_reschedules: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # not counted
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
@@ -179,3 +181,18 @@ class FloorAudit(Base):
     subject_id: Mapped[str | None] = mapped_column(Uuid(as_uuid=False))  # the booking's person (user id)
     detail: Mapped[dict] = mapped_column(JSONB)
     request_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class Disruption(Base):
+    """An outage or closure a supervisor declared for a period: bookings in it are told and may move free."""
+
+    __tablename__ = "disruption"
+    __table_args__ = (Index("ix_disruption_office_end", "office_code", "ends_at"),)
+
+    id: Mapped[str] = mapped_column(Uuid(as_uuid=False), primary_key=True)
+    office_code: Mapped[str] = mapped_column(ForeignKey("office.code"))
+    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    reason: Mapped[str] = mapped_column(String(300))
+    declared_by: Mapped[str | None] = mapped_column(Uuid(as_uuid=False))
+    declared_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -91,6 +91,13 @@ class TicketMove(Strict):
     idempotency_key = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100))
 
 
+class NewDisruption(Strict):
+    starts_at = fields.AwareDateTime(required=True, data_key="from")
+    ends_at = fields.AwareDateTime(required=True, data_key="to")
+    reason = fields.String(required=True, validate=validate.Length(min=3, max=300))
+    user_id = fields.UUID(load_default=None, allow_none=True)  # the supervisor
+
+
 class OfficeDay(Strict):
     office_code = fields.String(required=True, validate=CODE)
     date = fields.Date(load_default=None, allow_none=True)  # office-local; default today

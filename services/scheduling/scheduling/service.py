@@ -114,6 +114,15 @@ class SchedulingService(ServiceBase):
         return self.scheduling.office_quotas(load(schemas.OfficeDay(), query))
 
     @rpc
+    def declare_disruption(self, office_code, disruption):
+        return self.scheduling.declare_disruption(office_code, load(schemas.NewDisruption(), disruption))
+
+    @rpc
+    def list_disruptions(self, office_code=None):
+        """Current and coming disruptions (public: the status page)."""
+        return self.scheduling.list_disruptions(office_code)
+
+    @rpc
     def office_queue(self, office_code):
         return self.scheduling.office_queue(office_code)
 

@@ -58,6 +58,8 @@ EVENT_DATA = {
                           "decision": "rejected", "reason": "the photo is blurred", "doc_type": "kk",
                           "document_name": "Kartu Keluarga"},
     "no_show": {"booking_id": BOOKING["booking_id"], "user_id": CONTACT["user_id"], "office_code": "MKS"},
+    "booking_disrupted": {**ABOUT_BOOKING, "date": BOOKING["date"], "start": BOOKING["start"],
+                          "reason": "Listrik padam di gedung kantor"},
 }  # fmt: skip
 
 # What each message must say, by language ({lang: [text, ...]}), on every channel.
@@ -87,6 +89,10 @@ ESSENTIALS = {
         "en": ["the photo is blurred", "Kartu Keluarga"],
     },
     "no_show": {"id": ["ANT-7KQ2XM"], "en": ["ANT-7KQ2XM"]},
+    "booking_disrupted": {
+        "id": ["ANT-7KQ2XM", "Listrik padam di gedung kantor", "tidak dihitung"],
+        "en": ["ANT-7KQ2XM", "Listrik padam di gedung kantor", "not count"],
+    },
 }
 # Only in the mail (the SMS is short): address, documents, what to do.
 EMAIL_ESSENTIALS = {
@@ -98,6 +104,7 @@ EMAIL_ESSENTIALS = {
     "reminder": {"id": ["Jl. Perintis Kemerdekaan Km. 13", "Kartu Keluarga"], "en": ["Kartu Keluarga"]},
     "document_rejected": {"id": ["unggah ulang", "Yang perlu diperbaiki"], "en": ["upload a correct", "What to fix"]},
     "no_show": {"id": ["pesan jadwal baru"], "en": ["book a new time"]},
+    "booking_disrupted": {"id": ["Selasa, 01 Desember 2026", "09:30 WITA"], "en": ["Tuesday, December 1, 2026"]},
 }
 WARNING = {
     "id": "Antre tidak pernah meminta uang",
