@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from antre_common.testing import wait_until
 from antre_dev.mailbox import text_of
+from documents import samples
 
 from .test_messages import move_to_now, register
 from .tokens import bearer, staff
@@ -109,6 +110,25 @@ def test_check_in_shows_the_holder_from_identity_and_needs_the_ktp_confirmed(sta
     assert listed["holder"]["birth_date"] == person["birth_date"]
     assert listed["holder"]["nik_masked"] != person["nik"] and "*" in listed["holder"]["nik_masked"]
     assert listed["priority"] == "disabilitas" and listed["ticket"] is None
+    assert listed["documents"]["complete"] is False and listed["documents"]["missing"]  # nothing uploaded yet
+
+    # Review before the visit: the upload waits in the office's list by name; a rejection names it.
+    uploaded = gateway.post(f"/api/v1/bookings/{code}/documents", data={"doc_type": "ktp"},
+                            files={"file": ("ktp.pdf", samples.pdf(4000), "application/pdf")}, headers=me)  # fmt: skip
+    assert uploaded.status_code == 201, uploaded.text
+    waiting = gateway.get(f"/api/v1/offices/{OFFICE}/documents", params={"status": "uploaded"}, headers=officer)
+    assert waiting.status_code == 200, waiting.text
+    [doc] = [d for d in waiting.json() if d["reservation_code"] == code]
+    assert doc["document_id"] == uploaded.json()["document_id"] and doc["name"] != "ktp"
+    visits = gateway.get(f"/api/v1/offices/{OFFICE}/visits", headers=officer).json()
+    assert doc["name"] in next(v for v in visits if v["reservation_code"] == code)["waiting_review"]
+    rejected = gateway.post(f"/api/v1/documents/{doc['document_id']}/review",
+                            json={"decision": "rejected", "reason": "Foto buram, unggah ulang yang jelas"},
+                            headers=officer)  # fmt: skip
+    assert rejected.status_code == 200, rejected.text
+    [mail] = mailbox.wait_for(lambda m: m["To"] == person["email"]
+                              and m["X-Antre-Message-Type"] == "document_rejected", timeout=30)  # fmt: skip
+    assert doc["name"] in text_of(mail) and "Foto buram, unggah ulang yang jelas" in text_of(mail)
     other = bearer(stack, staff("officer", "JKS"))
     assert gateway.get(f"/api/v1/offices/{OFFICE}/bookings", headers=other).status_code == 403
     assert gateway.get(f"/api/v1/offices/{OFFICE}/bookings", headers=me).status_code == 403

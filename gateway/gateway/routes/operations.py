@@ -1,6 +1,7 @@
 """Office operations: staff of that office (admins anywhere) check visitors in, take walk-ins, call the
 next visitor to a counter and move tickets along; the board is public."""
 
+import logging
 import uuid
 
 from nameko.events import BROADCAST, event_handler
@@ -11,6 +12,7 @@ from gateway.auth import STAFF_ROLES
 from gateway.board_stream import BoardHub, cause_of
 from gateway.errors import GatewayError
 from gateway.http import api
+from gateway.routes.documents import principal
 from gateway.schemas.operations import Board, CheckIn, DayQuery, OfficeBooking, Quotas, Ticket, Transfer, WalkIn
 
 
@@ -27,12 +29,16 @@ def ticket_id_or_404(ticket_id):
         raise GatewayError("TICKET_NOT_FOUND") from None
 
 
+log = logging.getLogger(__name__)
+
+
 def _day(query):
     return query["date"].isoformat() if query["date"] else None
 
 
 class OperationsRoutes:
     scheduling = ServiceRpc("scheduling")
+    documents = ServiceRpc("documents")
     board_hub = BoardHub()
 
     @api("POST", "/api/v1/offices/<code>/check-ins", body=CheckIn(), response=Ticket(), status=201,
@@ -49,7 +55,26 @@ class OperationsRoutes:
         """The day's bookings (default today) with their holder (name, masked NIK, birth date), priority
         (declared, or lansia from the birth date) and ticket: what the officer compares with the KTP."""
         _staff_of(user, code)
-        return self.scheduling.office_bookings({"office_code": code, "date": _day(query)})
+        bookings = self.scheduling.office_bookings({"office_code": code, "date": _day(query)})
+        states = self._documents_of(code, bookings, user)
+        for booking in bookings:
+            booking["documents"] = None if states is None else states.get(booking["reservation_code"])
+        return bookings
+
+    def _documents_of(self, code, bookings, user):
+        """Each booking's checklist state from documents (None while documents cannot answer: the list is
+        for checking people in, which must not wait on documents)."""
+        if not bookings:
+            return {}
+        day = bookings[0]["date"]
+        try:
+            visits = self.documents.office_visits(
+                {"office_code": code, "principal": principal(user), "date_from": day, "date_to": day}, timeout=2
+            )
+        except Exception:  # noqa: BLE001 - any failure there leaves the column empty, never the list
+            log.warning("documents did not answer for the day's bookings", extra={"office_code": code})
+            return None
+        return {v["reservation_code"]: v for v in visits}
 
     @api("GET", "/api/v1/offices/<code>/quotas", query=DayQuery(), response=Quotas(), auth=STAFF_ROLES,
          tags=["operations"])  # fmt: skip

@@ -90,4 +90,7 @@ class OfficeBooking(Booking):
     holder = fields.Nested(Holder, allow_none=True, metadata={"description": "null: identity does not know them"})
     declared_priority = fields.String(allow_none=True)
     ticket = fields.Nested(Ticket, allow_none=True)
-    documents = fields.Dict(allow_none=True, metadata={"description": "{complete, missing}; null: unknown now"})
+    documents = fields.Dict(
+        allow_none=True,
+        metadata={"description": "{complete, approved, missing, rejected, waiting_review}; null: documents down"},
+    )

@@ -10,12 +10,20 @@ from antre_common.health import ServiceBase
 from antre_common.rpc import REFERENCE_SECONDS, ServiceRpc, rpc
 from antre_common.storage import Storage
 from antre_common.timer import every
+from documents import review
 from documents.bookings import Bookings
 from documents.dependencies import DocumentsKeys
 from documents.models import OutboxEvent, ProcessedEvent
 from documents.objects import ObjectStore
 from documents.retention import Retention
-from documents.schemas import ChecklistArgs, DocumentArgs, ReviewArgs, UploadArgs
+from documents.schemas import (
+    ChecklistArgs,
+    DocumentArgs,
+    OfficeDocumentsArgs,
+    OfficeVisitsArgs,
+    ReviewArgs,
+    UploadArgs,
+)
 from documents.settings import Settings
 from documents.uploads import Uploads
 
@@ -47,6 +55,20 @@ class DocumentsService(ServiceBase):
     def checklist(self, reservation_code, principal):
         args = load(ChecklistArgs(), {"reservation_code": reservation_code, "principal": principal})
         return self.uploads.checklist(args["principal"], args["reservation_code"])
+
+    @rpc
+    def office_documents(self, query):
+        """Staff of the office: documents of coming visits waiting for review (``status``), oldest first."""
+        args = load(OfficeDocumentsArgs(), query)
+        return review.waiting(self.db.session, args["principal"], args["office_code"], args["status"],
+                              args["date_from"])  # fmt: skip
+
+    @rpc
+    def office_visits(self, query):
+        """Staff of the office: coming visits with where each checklist stands."""
+        args = load(OfficeVisitsArgs(), query)
+        return review.visits(self.db.session, args["principal"], args["office_code"], args["date_from"],
+                             args["date_to"])  # fmt: skip
 
     @rpc
     def upload(self, reservation_code, doc_type, content_b64, principal):
