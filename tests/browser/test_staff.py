@@ -54,6 +54,7 @@ def test_officer_walk_in_call_start_complete(new_page, make_staff, shots, axe):
     page.get_by_role("navigation").get_by_role("link", name="Antrean").click()
     expect(page.get_by_role("cell", name=number)).to_be_visible()
     expect(page.get_by_text("1 menunggu")).to_be_visible()
+    expect(page.locator(".staff-quota")).to_contain_text(re.compile(r"tanpa janji: \d+ dari \d+ menit|tidak ada kuota"))
     shots(page, "staff-queue")
     axe(page)
 

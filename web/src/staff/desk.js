@@ -284,12 +284,18 @@ export async function queuePage(main) {
   const updated = h("p", { class: "muted" });
   const list = h("div", { class: "table-scroll", tabindex: "0", role: "region", "aria-label": t("queue.caption") });
   const refresh = button(t("queue.refresh"), { class: "button secondary", onclick: () => load() });
-  show(main, t("queue.title"), box, count, updated, refresh, list);
+  const quota = h("p", { class: "muted staff-quota" });
+  show(main, t("queue.title"), box, count, updated, quota, refresh, list);
   let where, names;
   async function load() {
     try {
       [where, names] = await Promise.all([office(), serviceNames()]);
-      const tickets = await api("GET", `/api/v1/offices/${enc(officeCode())}/queue`, { auth: true });
+      const [tickets, q] = await Promise.all([
+        api("GET", `/api/v1/offices/${enc(officeCode())}/queue`, { auth: true }),
+        api("GET", `/api/v1/offices/${enc(officeCode())}/quotas`, { auth: true })]);
+      quota.textContent = q.capacity_minutes ? t("queue.quota", {
+        walkUsed: q.walk_in.used_minutes, walkLimit: q.walk_in.limit_minutes,
+        prioUsed: q.priority.used_minutes, prioLimit: q.priority.limit_minutes }) : t("queue.noQuota");
       box.hidden = true;
       const counted = t("queue.count", { count: tickets.length });
       if (count.textContent !== counted) count.textContent = counted;
