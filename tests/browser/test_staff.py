@@ -127,6 +127,9 @@ def test_supervisor_capacity_forecast_stats(new_page, make_staff, shots, axe):
     expect(page.locator("svg.staff-chart rect.chart-bar")).to_have_count(7)
     table = page.get_by_role("table", name="Perkiraan per hari")
     expect(table.get_by_role("row")).to_have_count(8)  # header + 7 days
+    expect(page.locator(".staff-model")).to_contain_text("Erlang C")
+    expect(page.locator(".staff-model")).to_contain_text("80% pengunjung dipanggil dalam 15 menit")
+    expect(page.locator(".staff-backtest")).to_contain_text(re.compile(r"MAPE|belum dapat diukur"))
     shots(page, "staff-forecast")
     axe(page)
 

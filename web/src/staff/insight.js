@@ -178,6 +178,13 @@ export function forecastPage(main) {
     path: "forecast",
     draw: (days) => days.length
       ? [
+          // How the counters are reckoned and how far past forecasts were off (the back-test).
+          h("p", { class: "staff-model" }, t("forecast.model", {
+            share: Math.round((days[0].service_level?.target ?? 0.8) * 100), minutes: num(days[0].service_level?.within_minutes ?? 15),
+            service: num(days[0].service_minutes ?? 0) })),
+          h("p", { class: "staff-backtest" }, days[0].backtest?.mean_absolute_percentage_error != null
+            ? t("forecast.backtest", { mape: num(days[0].backtest.mean_absolute_percentage_error), days: days[0].backtest.days })
+            : t("forecast.noBacktest")),
           h("p", { class: "muted" }, t("forecast.chartNote")),
           h("figure", { class: "staff-figure" }, chart(days)),
           table(t("forecast.caption"),
