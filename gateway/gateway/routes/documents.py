@@ -25,9 +25,9 @@ from gateway.schemas.documents import (
     ReviewRequest,
     UploadForm,
     Visit,
-    VisitsQuery,
     WaitingDocument,
 )
+from gateway.schemas.insight import Range
 
 MB = 1024 * 1024
 FORM_OVERHEAD = 64 * 1024  # multipart boundaries and the doc_type field around the file
@@ -127,7 +127,7 @@ class DocumentRoutes:
         return self.documents.office_documents({"office_code": code, "status": query["status"],
                                                 "principal": principal(user)})  # fmt: skip
 
-    @api("GET", "/api/v1/offices/<code>/visits", query=VisitsQuery(), response=Visit(many=True), auth=STAFF_ROLES,
+    @api("GET", "/api/v1/offices/<code>/visits", query=Range(), response=Visit(many=True), auth=STAFF_ROLES,
          tags=["documents"])  # fmt: skip
     def office_visits(self, request, code, query, user):
         """Staff: coming visits with their checklist status (what is missing, rejected, waiting for review)."""

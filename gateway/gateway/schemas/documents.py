@@ -60,14 +60,6 @@ class OfficeDocumentsQuery(Schema):
     status = fields.String(load_default="uploaded", validate=validate.OneOf(("uploaded", "approved", "rejected")))
 
 
-class VisitsQuery(Schema):
-    class Meta:
-        unknown = RAISE
-
-    from_ = fields.Date(data_key="from", load_default=None)
-    to = fields.Date(load_default=None)
-
-
 class WaitingDocument(Schema):
     document_id = fields.String(required=True)
     doc_type = fields.String(required=True)
