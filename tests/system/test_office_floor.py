@@ -172,9 +172,10 @@ def test_check_in_shows_the_holder_from_identity_and_needs_the_ktp_confirmed(sta
 
 
 def _today_of(gateway, officer, code):
+    """Today's list once it has the booking with its documents (documents learns it from the event)."""
     answer = gateway.get(f"/api/v1/offices/{OFFICE}/bookings", headers=officer)
     assert answer.status_code == 200, answer.text
-    return answer.json() if any(b["reservation_code"] == code for b in answer.json()) else None
+    return answer.json() if any(b["reservation_code"] == code and b["documents"] for b in answer.json()) else None
 
 
 def test_statistics_as_csv_for_supervisors(stack, gateway):

@@ -66,10 +66,10 @@ class OperationsRoutes:
         for checking people in, which must not wait on documents)."""
         if not bookings:
             return {}
-        day = bookings[0]["date"]
+        day = bookings[0]["date"]  # and later ones: documents may still hold an earlier date of a moved booking
         try:
             visits = self.documents.office_visits(
-                {"office_code": code, "principal": principal(user), "date_from": day, "date_to": day}, timeout=2
+                {"office_code": code, "principal": principal(user), "date_from": day}, timeout=2
             )
         except Exception:  # noqa: BLE001 - any failure there leaves the column empty, never the list
             log.warning("documents did not answer for the day's bookings", extra={"office_code": code})
