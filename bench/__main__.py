@@ -24,6 +24,7 @@ BENCHMARKS = (
     "messages_verify",
     "two_stacks",
     "integration_replay",
+    "scheduling_forecast",
 )
 
 

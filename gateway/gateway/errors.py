@@ -169,6 +169,38 @@ ERRORS = {
         "This cursor is older than the retention period; some events after it were deleted. Start again "
         "without after (from the oldest event kept) and reconcile your data with those events.",
     ),
+    # scheduling: the office floor
+    "IDENTITY_NOT_CONFIRMED": (
+        422,
+        "Cocokkan KTP dengan nama, NIK, dan tanggal lahir pemegang pemesanan sebelum check-in.",
+        "Compare the KTP with the booking holder's name, NIK and birth date before checking in.",
+    ),
+    "COUNTER_CLOSED": (409, "Loket ini tidak dibuka di kantor ini.", "That counter is not open at this office."),
+    "REQUEUE_DAY_OVER": (
+        409,
+        "Pengunjung yang tidak hadir hanya dapat kembali ke antrean pada hari yang sama.",
+        "A visitor who did not come can only rejoin the queue on the same day.",
+    ),
+    "WALK_IN_QUOTA_REACHED": (
+        409,
+        "Kuota pengunjung tanpa janji untuk hari ini sudah habis.",
+        "Today's quota for visitors without a booking is used up.",
+    ),
+    "PRIORITY_QUOTA_REACHED": (
+        409,
+        "Kuota prioritas hari ini sudah habis. Layani pengunjung ini tanpa prioritas.",
+        "Today's priority quota is used up. Serve this visitor without priority.",
+    ),
+    "DISRUPTION_IN_PAST": (
+        422,
+        "Periode gangguan ini sudah lewat. Umumkan gangguan yang sedang atau akan terjadi.",
+        "This period has already ended. Declare a disruption that is under way or to come.",
+    ),
+    "DISRUPTION_OVERLAPS": (
+        409,
+        "Sudah ada gangguan yang diumumkan untuk sebagian periode ini.",
+        "A disruption is already declared for part of this period.",
+    ),
     # documents: uploads and review
     "EMPTY_FILE": (400, "Berkas kosong.", "The file is empty."),
     "UNSUPPORTED_FILE_TYPE": (

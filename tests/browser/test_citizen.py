@@ -86,6 +86,7 @@ def book(page, shots, axe):
     expect(page.get_by_text("Anda dapat mengubah jadwal satu kali")).to_be_visible()  # the rules before the button
     shots(page, "citizen-check")
     axe(page)
+    page.get_by_label("Layanan prioritas (jika perlu)").select_option("disabilitas")  # confirmed at check-in
     page.get_by_role("button", name="Pesan jadwal ini").click()
     expect(page.get_by_role("heading", name="Pemesanan berhasil")).to_be_visible()
     code = page.locator(".code").inner_text()
@@ -152,6 +153,17 @@ def test_citizen_registers_books_uploads_and_opens_the_qr_offline(new_page, stac
     console.get_by_label("Kode pemesanan").fill(code)
     console.get_by_role("button", name="Cari pemesanan").click()
     expect(console.get_by_text("KTP")).not_to_have_count(0)
+    # The holder from identity, to compare with the KTP; check-in only once "KTP cocok" is ticked.
+    result = console.locator(".staff-result")
+    expect(result).to_contain_text(person["full_name"])
+    expect(result).to_contain_text("**")  # the masked NIK, never the whole one
+    expect(result).not_to_contain_text(person["nik"])
+    expect(console.get_by_label("Prioritas")).to_have_value("disabilitas")  # declared at booking
+    console.get_by_role("button", name="Check-in dan beri nomor antrean").click()
+    expect(console.locator(".error-summary")).to_contain_text("KTP cocok")
+    shots(console, "staff-check-in-holder")
+    axe(console)
+    console.get_by_label("KTP cocok: foto, nama, NIK, dan tanggal lahir sesuai").check()
     console.get_by_role("button", name="Check-in dan beri nomor antrean").click()
     expect(console.get_by_role("heading", name="Check-in berhasil")).to_be_visible()
     number = console.locator(".ticket-number").inner_text().strip()

@@ -54,6 +54,7 @@ def test_officer_walk_in_call_start_complete(new_page, make_staff, shots, axe):
     page.get_by_role("navigation").get_by_role("link", name="Antrean").click()
     expect(page.get_by_role("cell", name=number)).to_be_visible()
     expect(page.get_by_text("1 menunggu")).to_be_visible()
+    expect(page.locator(".staff-quota")).to_contain_text(re.compile(r"tanpa janji: \d+ dari \d+ menit|tidak ada kuota"))
     shots(page, "staff-queue")
     axe(page)
 
@@ -126,6 +127,9 @@ def test_supervisor_capacity_forecast_stats(new_page, make_staff, shots, axe):
     expect(page.locator("svg.staff-chart rect.chart-bar")).to_have_count(7)
     table = page.get_by_role("table", name="Perkiraan per hari")
     expect(table.get_by_role("row")).to_have_count(8)  # header + 7 days
+    expect(page.locator(".staff-model")).to_contain_text("Erlang C")
+    expect(page.locator(".staff-model")).to_contain_text("80% pengunjung dipanggil dalam 15 menit")
+    expect(page.locator(".staff-backtest")).to_contain_text(re.compile(r"MAPE|belum dapat diukur"))
     shots(page, "staff-forecast")
     axe(page)
 
@@ -197,8 +201,13 @@ def test_officer_reviews_the_documents_of_a_booking(stack, gateway, new_page, ma
     page = new_page()
     sign_in(page, officer, "/staff/documents")
     expect(page.get_by_role("heading", name="Periksa dokumen")).to_be_visible()
-    page.get_by_label("Kode pemesanan").fill(code)
-    page.get_by_role("button", name="Tampilkan dokumen").click()
+    # The documents waiting for review, oldest first and by name: one press opens the booking.
+    waiting = page.locator(".staff-waiting-list li")
+    expect(waiting.first).to_contain_text(f"KTP elektronik · {code}")
+    expect(waiting.nth(1)).to_contain_text(f"Kartu Keluarga · {code}")
+    shots(page, "staff-documents-waiting")
+    axe(page)
+    waiting.first.get_by_role("button").click()
     expect(page.get_by_role("heading", name=f"Dokumen untuk {code}")).to_be_visible()
     ktp = page.locator(".staff-docs li").filter(has=page.get_by_role("heading", name="KTP elektronik"))
     kk = page.locator(".staff-docs li").filter(has=page.get_by_role("heading", name="Kartu Keluarga"))
@@ -247,3 +256,69 @@ def test_check_in_for_another_day_is_explained_without_the_button(stack, gateway
     expect(walk_in).to_have_attribute("href", "/staff/walk-in")
     shots(page, "staff-check-in-other-day")
     axe(page)
+
+
+def test_counter_calls_again_transfers_and_takes_a_late_arrival_back(stack, gateway, new_page, make_staff, shots, axe):
+    """Recall, transfer to another counter, and a no-show who turns up late rejoining the queue (office BPN:
+    no other browser test works there)."""
+    office = "BPN"
+    officer = make_staff("officer", office)
+    page = new_page()
+    sign_in(page, officer, "/staff/walk-in")
+    page.get_by_role("button", name="Beri nomor antrean").click()
+    number = page.locator(".ticket-number").inner_text().strip()
+    page.goto("/staff/counter")
+    page.get_by_label("Nomor loket").select_option("1")
+    page.get_by_role("button", name="Panggil berikutnya").click()
+    expect(page.locator(".ticket-number")).to_have_text(number)
+    page.get_by_role("button", name="Panggil ulang").click()
+    expect(page.get_by_role("heading", name="Dipanggil ke loket 1")).to_be_visible()
+    shots(page, "staff-counter-actions")
+    axe(page)
+
+    page.get_by_label("Pindahkan ke").select_option(label="Loket 2")
+    page.get_by_role("button", name="Pindahkan", exact=True).click()
+    expect(page.get_by_text(f"Nomor {number} menunggu lagi.")).to_be_visible()
+    page.get_by_label("Nomor loket").select_option("2")
+    page.get_by_role("button", name="Panggil berikutnya").click()
+    expect(page.get_by_role("heading", name="Dipanggil ke loket 2")).to_be_visible()
+    expect(page.locator(".ticket-number")).to_have_text(number)
+
+    page.get_by_role("button", name="Tidak hadir").click()
+    expect(page.get_by_text(f"Nomor {number}: Tidak hadir.")).to_be_visible()
+    page.get_by_role("button", name="Datang terlambat: kembalikan ke antrean").click()
+    expect(page.get_by_text(f"Nomor {number} menunggu lagi.")).to_be_visible()
+    shots(page, "staff-counter-requeued")
+    axe(page)
+    page.get_by_role("button", name="Panggil berikutnya").click()
+    expect(page.locator(".ticket-number")).to_have_text(number)
+
+
+def test_supervisor_announces_a_disruption_and_the_status_page_shows_it(new_page, make_staff, shots, axe):
+    """Office DJJ (no other browser test works there): a past period is refused with its reason in words,
+    a coming one is announced, listed, and shown on the public status page."""
+    page = new_page()
+    sign_in(page, make_staff("supervisor", "DJJ"), "/staff/disruptions")
+    expect(page.get_by_role("heading", name="Gangguan kantor")).to_be_visible()
+    page.get_by_role("button", name="Umumkan gangguan").click()
+    expect(page.locator(".error-summary")).to_contain_text("Wajib diisi")
+    page.get_by_label("Mulai").fill("2020-01-06T08:00")
+    page.get_by_label("Selesai").fill("2020-01-06T12:00")
+    page.get_by_label("Sebab").fill("Listrik padam di gedung kantor")
+    page.get_by_role("button", name="Umumkan gangguan").click()
+    expect(page.get_by_role("alert")).to_contain_text("sudah lewat")
+    later = datetime.now(UTC) + timedelta(days=20)
+    page.get_by_label("Mulai").fill(f"{later:%Y-%m-%d}T08:00")
+    page.get_by_label("Selesai").fill(f"{later:%Y-%m-%d}T12:00")
+    page.get_by_role("button", name="Umumkan gangguan").click()
+    expect(page.get_by_text("Gangguan diumumkan.")).to_be_visible()
+    expect(page.locator(".staff-disruptions")).to_contain_text("Listrik padam di gedung kantor")
+    shots(page, "staff-disruptions")
+    axe(page)
+
+    status = new_page()
+    status.goto("/status")
+    expect(status.get_by_role("heading", name="Gangguan kantor yang diumumkan")).to_be_visible()
+    expect(status.locator(".status-disruption").filter(has_text="Kantor DJJ")).to_contain_text("Listrik padam")
+    shots(status, "status-disruption")
+    axe(status)

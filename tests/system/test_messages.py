@@ -103,7 +103,7 @@ def test_a_whole_booking_lands_in_the_inbox_and_every_code_verifies(stack, gatew
     types = lambda: {m["type"] for m in gateway.get("/api/v1/me/messages", headers=me).json()}  # noqa: E731
     wait_until(lambda: "reminder" in types(), what="the reminder")
     checked_in = gateway.post(f"/api/v1/offices/{OFFICE}/check-ins",
-                              json={"reservation_code": code}, headers=officer)  # fmt: skip
+                              json={"reservation_code": code, "identity_confirmed": True}, headers=officer)  # fmt: skip
     assert checked_in.status_code == 201, checked_in.text
     assert gateway.post(f"/api/v1/offices/{OFFICE}/counters/1/call-next", headers=officer).status_code == 200
 

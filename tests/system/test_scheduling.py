@@ -188,10 +188,10 @@ def test_check_in_of_a_booking_for_another_day_is_refused(stack, gateway):
     booking = gateway.post("/api/v1/bookings", json={"slot_id": slot["slot_id"], "service_code": "paspor_rusak"},
                            headers=bearer(stack, person)).json()  # fmt: skip
     officer = bearer(stack, staff("officer", "BPN"))
-    early = gateway.post("/api/v1/offices/BPN/check-ins", json={"reservation_code": booking["reservation_code"]},
-                         headers=officer)  # fmt: skip
+    check_in = {"reservation_code": booking["reservation_code"], "identity_confirmed": True}
+    early = gateway.post("/api/v1/offices/BPN/check-ins", json=check_in, headers=officer)
     assert (early.status_code, early.json()["code"]) == (409, "CHECK_IN_WRONG_DAY")
-    assert gateway.post("/api/v1/offices/BPN/check-ins", json={"reservation_code": booking["reservation_code"]},
+    assert gateway.post("/api/v1/offices/BPN/check-ins", json=check_in,
                         headers=bearer(stack, person)).status_code == 403  # fmt: skip
 
 

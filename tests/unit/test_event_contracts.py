@@ -16,6 +16,7 @@ from antre_common.reservation_code import new_code
 from documents import events as documents_events
 from documents.schemas import BookingCreatedData, ReviewArgs
 from documents.service import DocumentsService
+from gateway.service import GatewayService
 from identity import events as identity_events
 from integration.schemas import BookingNoShow
 from integration.service import IntegrationService
@@ -57,6 +58,7 @@ BOOKING = SimpleNamespace(
     fee_amount=None,
     payment_expires_at=None,
     receipt_number=None,
+    priority=None,
 )
 PAID_BOOKING = SimpleNamespace(
     **dict(
@@ -98,6 +100,7 @@ TICKET = SimpleNamespace(
     called_at=NOW + timedelta(minutes=5),
     started_at=NOW + timedelta(minutes=6),
     finished_at=NOW + timedelta(minutes=20),
+    recalls=0,
 )
 DOCUMENT = SimpleNamespace(
     document_id=_id(5), booking_id=BOOKING.id, doc_type="kk", status="rejected", reason="the photo is blurred"
@@ -105,6 +108,8 @@ DOCUMENT = SimpleNamespace(
 DOCUMENTS_BOOKING = SimpleNamespace(
     booking_id=BOOKING.id, reservation_code=BOOKING.reservation_code, user_id=BOOKING.user_id
 )
+DISRUPTION = SimpleNamespace(id=_id(7), office_code="JKS", starts_at=NOW, ends_at=NOW + timedelta(days=3),
+                             reason="Listrik padam", declared_at=NOW)  # fmt: skip
 VIEW = bookings.booking_dto(BOOKING, TZ)
 OLD_SLOT = bookings._slot_ref(BOOKING, TZ)
 NEW_SLOT = dict(OLD_SLOT, slot_id=_id(6), date="2026-12-04", start="2026-12-04T13:00:00+07:00")
@@ -128,6 +133,11 @@ SENT = {
     ("scheduling", "ticket_issued"): scheduling_events.ticket_issued(operations.ticket_dto(TICKET)),
     ("scheduling", "ticket_called"): scheduling_events.ticket_called(TICKET, "3", BOOKING),
     ("scheduling", "ticket_completed"): scheduling_events.ticket_completed(TICKET, BOOKING)[0],
+    ("scheduling", "ticket_transferred"): scheduling_events.ticket_transferred(TICKET),
+    ("scheduling", "ticket_requeued"): scheduling_events.ticket_requeued(TICKET),
+    ("scheduling", "ticket_no_show"): scheduling_events.ticket_no_show(TICKET),
+    ("scheduling", "booking_disrupted"): scheduling_events.booking_disrupted(BOOKING, TZ, DISRUPTION),
+    ("scheduling", "disruption_declared"): scheduling_events.disruption_declared(DISRUPTION, 1),
     ("scheduling", "availability_changed"): scheduling_events.availability_changed("JKS", [NOW.date()]),
     ("scheduling", "booking_expired"): scheduling_events.booking_expired(PAID_BOOKING, VIEW["date"], "unpaid"),
     ("payment", "payment_received"): payment_events.payment_received(BILL),
@@ -151,7 +161,8 @@ def subscriptions(service_cls):
 
 
 @pytest.mark.parametrize(
-    "receiver", [NotificationService, DocumentsService, SchedulingService, PaymentService, IntegrationService]
+    "receiver",
+    [NotificationService, DocumentsService, SchedulingService, PaymentService, IntegrationService, GatewayService],
 )
 def test_receivers_subscribe_only_to_events_a_sender_builds(receiver):
     assert subscriptions(receiver) - set(SENT) == set()
@@ -242,6 +253,7 @@ def test_notification_doubles_send_what_the_senders_send():
         "payment_receipt": "payment_received",
         "booking_expired": "booking_expired",
         "payment_refunded": "payment_refunded",
+        "booking_disrupted": "booking_disrupted",
     }
     for message_type, data in templates.EVENT_DATA.items():
         sent_nothing_more(data, message_events[message_type])

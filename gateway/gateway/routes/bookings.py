@@ -38,6 +38,7 @@ class BookingRoutes:
                 "slot_id": str(body["slot_id"]),
                 "service_code": body["service_code"],
                 "idempotency_key": request.headers.get("Idempotency-Key") or None,
+                "priority": body.get("priority"),
             }
         )
         return self._seats_changed(booking)

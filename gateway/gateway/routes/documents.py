@@ -22,9 +22,19 @@ from werkzeug.wrappers import Response
 
 from antre_common.metrics import metric
 from antre_common.rpc import ServiceRpc
+from gateway.auth import STAFF_ROLES
 from gateway.errors import GatewayError
 from gateway.http import api
-from gateway.schemas.documents import Checklist, Document, ReviewRequest, UploadForm
+from gateway.schemas.documents import (
+    Checklist,
+    Document,
+    OfficeDocumentsQuery,
+    ReviewRequest,
+    UploadForm,
+    Visit,
+    WaitingDocument,
+)
+from gateway.schemas.insight import Range
 
 MB = 1024 * 1024
 UPLOAD_STAGES = metric(
@@ -158,3 +168,21 @@ class DocumentRoutes:
         return self.documents.review(
             document_id_or_404(document_id), body["decision"], principal(user), reason=body.get("reason")
         )
+
+    @api("GET", "/api/v1/offices/<code>/documents", query=OfficeDocumentsQuery(), response=WaitingDocument(many=True),
+         auth=STAFF_ROLES, tags=["documents"])  # fmt: skip
+    def office_documents(self, request, code, query, user):
+        """Staff: documents of coming visits waiting for review (``status``, default uploaded), oldest first."""
+        if not user.works_at(code):
+            raise GatewayError("FORBIDDEN")
+        return self.documents.office_documents({"office_code": code, "status": query["status"],
+                                                "principal": principal(user)})  # fmt: skip
+
+    @api("GET", "/api/v1/offices/<code>/visits", query=Range(), response=Visit(many=True), auth=STAFF_ROLES,
+         tags=["documents"])  # fmt: skip
+    def office_visits(self, request, code, query, user):
+        """Staff: coming visits with their checklist status (what is missing, rejected, waiting for review)."""
+        if not user.works_at(code):
+            raise GatewayError("FORBIDDEN")
+        period = {k: v.isoformat() if v else None for k, v in (("date_from", query["from_"]), ("date_to", query["to"]))}
+        return self.documents.office_visits({"office_code": code, "principal": principal(user), **period})

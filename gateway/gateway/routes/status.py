@@ -47,7 +47,16 @@ class StatusRoutes:
                 "failed": failed,
             }
 
-        return {"services": list(eventlet.GreenPool().imap(ping, SERVICES))}
+        pool = eventlet.GreenPool()
+        announced = pool.spawn(self._disruptions)
+        return {"services": list(pool.imap(ping, SERVICES)), "disruptions": announced.wait()}
+
+    def _disruptions(self):
+        """Announced office disruptions; none shown (not an error) while scheduling cannot answer."""
+        try:
+            return self.scheduling.list_disruptions(timeout=PING_TIMEOUT)
+        except Exception:  # noqa: BLE001 - the page must show the services' state whatever happens here
+            return []
 
     @api("GET", "/api/v1/openapi.json", tags=["status"])
     def openapi(self, request):

@@ -16,6 +16,13 @@ class ServiceStatus(Schema):
 
 class StatusResponse(Schema):
     services = fields.List(fields.Nested(ServiceStatus), required=True)
+    disruptions = fields.List(
+        fields.Dict(),
+        metadata={
+            "description": "declared office disruptions under way or to come: {disruption_id, "
+            "office_code, from, to, reason}"
+        },  # fmt: skip
+    )
 
 
 class Problem(Schema):

@@ -51,3 +51,33 @@ class Checklist(Schema):
         required=True, metadata={"description": "every required document uploaded, none rejected"}
     )
     approved = fields.Boolean(metadata={"description": "staff approved every required document"})
+
+
+class OfficeDocumentsQuery(Schema):
+    class Meta:
+        unknown = RAISE
+
+    status = fields.String(load_default="uploaded", validate=validate.OneOf(("uploaded", "approved", "rejected")))
+
+
+class WaitingDocument(Schema):
+    document_id = fields.String(required=True)
+    doc_type = fields.String(required=True)
+    name = fields.String(required=True, metadata={"description": "the checklist's name of the document"})
+    status = fields.String(required=True)
+    reservation_code = fields.String(required=True)
+    visit_date = fields.String(allow_none=True)
+    uploaded_at = fields.String(required=True)
+    content_type = fields.String()
+    size = fields.Integer()
+
+
+class Visit(Schema):
+    reservation_code = fields.String(required=True)
+    visit_date = fields.String(allow_none=True)
+    service_code = fields.String()
+    complete = fields.Boolean(required=True)
+    approved = fields.Boolean(required=True)
+    missing = fields.List(fields.String(), metadata={"description": "required documents not uploaded, by name"})
+    rejected = fields.List(fields.String())
+    waiting_review = fields.List(fields.String())

@@ -8,8 +8,9 @@ def document_uploaded(doc):
     return {"document_id": doc.document_id, "booking_id": doc.booking_id, "doc_type": doc.doc_type}
 
 
-def document_reviewed(doc, booking):
-    """``decision`` is ``approved`` or ``rejected`` (``schemas.ReviewArgs``)."""
+def document_reviewed(doc, booking, name=None):
+    """``decision`` is ``approved`` or ``rejected`` (``schemas.ReviewArgs``); ``document_name`` is the
+    checklist's name of the document, so the citizen reads which one, not its code."""
     return {
         "document_id": doc.document_id,
         "booking_id": booking.booking_id,
@@ -18,4 +19,5 @@ def document_reviewed(doc, booking):
         "doc_type": doc.doc_type,
         "decision": doc.status,
         "reason": doc.reason,
+        "document_name": name,
     }

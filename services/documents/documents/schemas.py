@@ -45,6 +45,20 @@ class ReviewArgs(Strict):
             raise ValidationError("a rejection needs a reason the citizen can act on", "reason")
 
 
+class OfficeDocumentsArgs(Strict):
+    office_code = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    status = fields.String(load_default="uploaded", validate=validate.OneOf(("uploaded", "approved", "rejected")))
+    date_from = fields.Date(load_default=None, allow_none=True)
+    principal = fields.Nested(PrincipalSchema, required=True)
+
+
+class OfficeVisitsArgs(Strict):
+    office_code = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    date_from = fields.Date(load_default=None, allow_none=True)
+    date_to = fields.Date(load_default=None, allow_none=True)
+    principal = fields.Nested(PrincipalSchema, required=True)
+
+
 class BookingCreatedData(Lenient):
     """``booking_created`` data, or ``scheduling.get_booking``'s answer."""
 

@@ -11,12 +11,13 @@ from antre_common.rpc import REFERENCE_SECONDS, ServiceRpc, rpc
 from antre_common.storage import Storage
 from antre_common.timer import every
 from antre_common.web import http
+from documents import review
 from documents.bookings import Bookings
 from documents.dependencies import DocumentsKeys
 from documents.models import OutboxEvent, ProcessedEvent
 from documents.objects import ObjectStore
 from documents.retention import Retention
-from documents.schemas import ChecklistArgs, DocumentArgs, ReviewArgs
+from documents.schemas import ChecklistArgs, DocumentArgs, OfficeDocumentsArgs, OfficeVisitsArgs, ReviewArgs
 from documents.settings import Settings
 from documents.uploads import Uploads
 
@@ -60,6 +61,20 @@ class DocumentsService(ServiceBase):
         """Step 2, from the gateway only (NetworkPolicy): the multipart body, streamed, with ``X-Upload-Grant``.
         Idempotent: the same file again for the same type returns the stored document."""
         return self.uploads.receive(request, booking_id)
+
+    @rpc
+    def office_documents(self, query):
+        """Staff of the office: documents of coming visits waiting for review (``status``), oldest first."""
+        args = load(OfficeDocumentsArgs(), query)
+        return review.waiting(self.db.session, args["principal"], args["office_code"], args["status"],
+                              args["date_from"])  # fmt: skip
+
+    @rpc
+    def office_visits(self, query):
+        """Staff of the office: coming visits with where each checklist stands."""
+        args = load(OfficeVisitsArgs(), query)
+        return review.visits(self.db.session, args["principal"], args["office_code"], args["date_from"],
+                             args["date_to"])  # fmt: skip
 
     @rpc
     def get_content(self, document_id, principal):

@@ -38,7 +38,7 @@ from documents.exceptions import (
     ValidationError,
 )
 from documents.grants import Grants
-from documents.models import Booking, Document
+from documents.models import Booking, ChecklistItem, Document
 from documents.schemas import UploadForm
 
 log = logging.getLogger(__name__)
@@ -293,5 +293,10 @@ class Uploads:
                 return document_view(doc)  # the same review again: no second event
             doc.status, doc.reason = decision, reason
             doc.reviewed_by, doc.reviewed_at = principal["user_id"], utcnow()
-            self.db.add_event("document_reviewed", events.document_reviewed(doc, booking))
+            name = session.scalar(
+                select(ChecklistItem.name).where(
+                    ChecklistItem.booking_id == booking.booking_id, ChecklistItem.doc_type == doc.doc_type
+                )
+            )
+            self.db.add_event("document_reviewed", events.document_reviewed(doc, booking, name))
         return document_view(doc)

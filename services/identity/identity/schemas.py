@@ -48,6 +48,10 @@ class UserId(Strict):
     user_id = fields.UUID(required=True)
 
 
+class PersonIds(Strict):
+    person_ids = fields.List(fields.UUID(), required=True, validate=validate.Length(max=500))
+
+
 class ClientAddress(Strict):
     client_ip = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
 

@@ -11,7 +11,7 @@ from antre_common.errors import load
 from antre_common.health import ServiceBase
 from antre_common.rpc import rpc
 from antre_common.timer import every
-from identity import housekeeping, schemas
+from identity import housekeeping, people, schemas
 from identity.accounts import Accounts
 from identity.dependencies import FirstAdmin, IdentityKeys
 from identity.models import OutboxEvent, ProcessedEvent
@@ -104,6 +104,12 @@ class IdentityService(ServiceBase):
     def get_profile(self, user_id):
         """What ``GET /me`` shows."""
         return self.accounts.get_profile(load(schemas.UserId(), {"user_id": user_id})["user_id"])
+
+    @rpc
+    def people(self, person_ids):
+        """``{person_id: {full_name, nik_masked, birth_date}}`` of the known ones (staff compare the KTP)."""
+        ids = load(schemas.PersonIds(), {"person_ids": person_ids})["person_ids"]
+        return people.people(self.db, self.keys.box, ids)
 
     @rpc
     def audit_log(self, query=None):

@@ -28,6 +28,7 @@ MESSAGE_CHANNELS = {
     "payment_receipt": (EMAIL, SMS),
     "booking_expired": (EMAIL, SMS),
     "payment_refunded": (EMAIL,),
+    "booking_disrupted": (EMAIL, SMS),
 }
 MESSAGE_TYPES = tuple(MESSAGE_CHANNELS)
 
@@ -41,6 +42,7 @@ EVENT_MESSAGES = {
     ("scheduling", "reminder_due"): "reminder",
     ("scheduling", "ticket_called"): "your_turn",
     ("scheduling", "booking_no_show"): "no_show",
+    ("scheduling", "booking_disrupted"): "booking_disrupted",
     ("documents", "document_reviewed"): "document_rejected",
     ("scheduling", "booking_expired"): "booking_expired",
     ("payment", "payment_reminder_due"): "payment_reminder",

@@ -67,6 +67,13 @@ class BookingNoShow(Lenient):
     office_code = fields.String(load_default=None)
 
 
+class BookingDisrupted(Lenient):
+    booking_id = fields.UUID(required=True)
+    reservation_code = fields.String(required=True)
+    user_id = fields.UUID(required=True)
+    reason = fields.String(load_default=None, allow_none=True)
+
+
 class DocumentReviewed(Lenient):
     document_id = fields.UUID(required=True)
     booking_id = fields.UUID(required=True)
@@ -111,6 +118,7 @@ EVENT_DATA = {
     "reminder_due": ReminderDue,
     "ticket_called": TicketCalled,
     "booking_no_show": BookingNoShow,
+    "booking_disrupted": BookingDisrupted,
     "document_reviewed": DocumentReviewed,
     "booking_expired": BookingExpired,
     "payment_reminder_due": PaymentReminderDue,

@@ -102,6 +102,10 @@ class NotificationService(ServiceBase):
     def on_payment_refunded(self, envelope):
         self._deliver(envelope)
 
+    @event_handler("scheduling", "booking_disrupted")
+    def on_booking_disrupted(self, envelope):
+        self._deliver(envelope)
+
     # -- documents -----------------------------------------------------------------------------------------
 
     @event_handler("documents", "document_reviewed")

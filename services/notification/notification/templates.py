@@ -152,6 +152,7 @@ def build_context(
         "deadline_text": f"{deadline_date} {deadline_time}" if deadline else None,
         "deadline_time": deadline_time,
         "receipt_number": data.get("receipt_number"),
+        "document_name": data.get("document_name") or data.get("doc_type"),
         "qr_attached": False,
         "check_code": check_code,
         "check_url": check_url,

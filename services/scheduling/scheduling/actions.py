@@ -11,8 +11,19 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from antre_common.envelope import utcnow
-from scheduling import availability, bookings, capacity, catalogue, insight, operations, payments, qr
-from scheduling.exceptions import ValidationError
+from scheduling import (
+    availability,
+    bookings,
+    capacity,
+    catalogue,
+    disruptions,
+    floor,
+    insight,
+    operations,
+    payments,
+    qr,
+)
+from scheduling.exceptions import IdentityNotConfirmed, ValidationError
 
 
 class Scheduling:
@@ -93,7 +104,8 @@ class Scheduling:
     # -- bookings -------------------------------------------------------------------------------------------
 
     def create_booking(self, b):
-        args = {"user_id": str(b["user_id"]), "person_ref": b["person_ref"], "slot_id": str(b["slot_id"])}
+        args = {"user_id": str(b["user_id"]), "person_ref": b["person_ref"], "slot_id": str(b["slot_id"]),
+                "priority": b["priority"]}  # fmt: skip
         service = self.get_service(b["service_code"])
         bill = payments.bill_for(self.db.session, self.payment, service, args["user_id"], args["slot_id"])
 
@@ -119,10 +131,19 @@ class Scheduling:
         return bookings.retry_code_collision(lambda: self._write(work))
 
     def get_booking(self, reservation_code):
-        return bookings.dto(self.db.session, bookings.find(self.db.session, reservation_code))
+        return self._with_ticket(bookings.dto(self.db.session, bookings.find(self.db.session, reservation_code)))
 
     def list_bookings(self, user_id):
-        return bookings.list_for_user(self.db.session, str(user_id))
+        return [self._with_ticket(view) for view in bookings.list_for_user(self.db.session, str(user_id))]
+
+    def _with_ticket(self, view):
+        """A checked-in booking shows its ticket: number, status, place in the queue, expected wait."""
+        if view["status"] in ("checked_in", "called", "serving"):
+            ticket = floor.ticket_of(self.db.session, view["booking_id"])
+            if ticket is not None:
+                office = self.office(view["office_code"])
+                view["ticket"] = floor.ticket_view(self.db.session, self.now(), office, ticket, self._durations())
+        return view
 
     def cancel_booking(self, a):
         def work(session):
@@ -169,11 +190,20 @@ class Scheduling:
 
     # -- office operations ----------------------------------------------------------------------------------
 
-    def check_in(self, office_code, reservation_code):
+    def check_in(self, office_code, c):
+        """Only once the officer confirmed the KTP matches the holder (``identity_confirmed``); audited."""
+        if not c["identity_confirmed"]:
+            raise IdentityNotConfirmed("compare the KTP with the booking's holder first")
         office = self.office(office_code)
-        return self._write(
-            lambda session: (operations.check_in(session, self.db, self.now(), office, reservation_code), [])
-        )
+
+        def work(session):
+            ticket = operations.check_in(
+                session, self.db, self.now(), office, c["reservation_code"], priority=c["priority"],
+                actor_id=_str(c["user_id"]), guard=self._quota_guard(session, office),
+            )  # fmt: skip
+            return ticket, []
+
+        return self._write(work)
 
     def walk_in(self, office_code, v):
         office = self.office(office_code)
@@ -188,6 +218,7 @@ class Scheduling:
                 v["priority"],
                 staff_id=_str(v["user_id"]),
                 idempotency_key=v["idempotency_key"],
+                guard=self._quota_guard(session, office),
             )
             return ticket, []
 
@@ -195,13 +226,90 @@ class Scheduling:
 
     def call_next(self, office_code, counter):
         office = self.office(office_code)
-        return self._write(lambda session: (operations.call_next(session, self.db, self.now(), office, counter), []))
+        k = self.settings.priority_every_k
+        return self._write(lambda session: (operations.call_next(session, self.db, self.now(), office, counter, k), []))
 
     def ticket_step(self, r):
         def work(session):
             return operations.step(session, self.db, self.now(), str(r["ticket_id"]), r["action"], r["office_code"]), []
 
         return self._write(work)
+
+    def _durations(self):
+        return {s["code"]: s["duration_minutes"] for s in self.list_services()}
+
+    def _quota_guard(self, session, office):
+        """Checks a new ticket against the day's walk-in and priority shares (under the office lock)."""
+        layout = catalogue.layout_of(session, catalogue.get_office(session, office.code))
+        durations = self._durations()
+
+        def guard(day, *, kind, priority, service_code):
+            minutes = durations.get(service_code, floor.DEFAULT_SERVICE_MINUTES)
+            floor.enforce_quotas(session, office, layout, day, self.settings, walk_in=kind == "walk_in",
+                                 priority=bool(priority), minutes=minutes)  # fmt: skip
+
+        return guard
+
+    def ticket_move(self, m):
+        """recall / transfer / requeue of a ticket of the staff's office; audited; with an Idempotency-Key
+        (per officer) a retried request gets the first answer instead of a second recall."""
+        actor = _str(m["user_id"])
+
+        def work(session):
+            ticket = floor.ticket_for_move(session, str(m["ticket_id"]), m["office_code"])
+            office = self.office(ticket.office_code)
+
+            def move():
+                now = self.now()
+                if m["action"] == "recall":
+                    booking = floor.recall(session, self.db, now, ticket, actor)
+                elif m["action"] == "transfer":
+                    booking = floor.transfer(session, self.db, now, office, ticket, actor, counter=m["counter"],
+                                             service_code=m["service_code"])  # fmt: skip
+                else:
+                    booking = floor.requeue(session, self.db, now, office, ticket, actor)
+                return operations.ticket_dto(ticket, booking.reservation_code if booking else None)
+
+            if actor is None or m["idempotency_key"] is None:
+                return move(), []
+            payload = {k: _str(m[k]) for k in ("action", "ticket_id", "counter", "service_code")}
+            return bookings.idempotent(session, actor, m["idempotency_key"], payload, move), []
+
+        return self._write(work)
+
+    def office_bookings(self, q, people):
+        """The day's bookings with their holder (``people``: identity's RPC), priority (declared, or lansia
+        from the birth date) and ticket, for the officer who checks them in."""
+        office = self.office(q["office_code"])
+        day = q["date"] or capacity.local_today(self.now(), office.timezone)
+        with self.db.transaction() as session:
+            rows = [(bookings.booking_dto(b, office.timezone), t) for b, t in floor.day_bookings(session, office, day)]
+            rows = [(view, t and operations.ticket_dto(t, view["reservation_code"])) for view, t in rows]
+        holders = people(sorted({view["user_id"] for view, _ in rows})) if rows else {}
+        out = []
+        for view, ticket in rows:
+            holder = holders.get(view["user_id"])
+            priority = floor.derived_priority(view["priority"], holder, day, self.settings.elderly_age)
+            out.append(dict(view, holder=holder, declared_priority=view["priority"], priority=priority, ticket=ticket))
+        return out
+
+    def office_quotas(self, q):
+        office = self.office(q["office_code"])
+        day = q["date"] or capacity.local_today(self.now(), office.timezone)
+        with self.db.transaction() as session:
+            layout = catalogue.layout_of(session, catalogue.get_office(session, office.code))
+            return floor.quotas(session, office, layout, day, self.settings)
+
+    def declare_disruption(self, office_code, d):
+        def work(session):
+            result, dates = disruptions.declare(session, self.db, self.now(), office_code, d["starts_at"],
+                                                d["ends_at"], d["reason"], _str(d["user_id"]))  # fmt: skip
+            return result, [(office_code, dates)] if dates else []
+
+        return self._write(work)
+
+    def list_disruptions(self, office_code=None):
+        return disruptions.current(self.db.session, self.now(), office_code)
 
     def office_queue(self, office_code):
         return operations.waiting(self.db.session, self.now(), self.office(office_code))
@@ -215,11 +323,15 @@ class Scheduling:
         with self.db.transaction() as session:
             layout = catalogue.layout_of(session, catalogue.get_office(session, office_code))
             durations = {s["code"]: s["duration_minutes"] for s in self.list_services()}
-            return insight.forecast(session, self.now(), office, layout, durations, _date(date_from), _date(date_to))
+            return insight.forecast(
+                session, self.now(), office, layout, durations, _date(date_from), _date(date_to), self.settings
+            )
 
-    def office_stats(self, office_code, date_from=None, date_to=None):
+    def office_stats(self, office_code, date_from=None, date_to=None, fmt=None):
+        """Per day; ``fmt="csv"``: the same as CSV text (office-local dates, no personal data)."""
         office = self.office(office_code)
-        return insight.stats(self.db.session, self.now(), office, _date(date_from), _date(date_to))
+        rows = insight.stats(self.db.session, self.now(), office, _date(date_from), _date(date_to))
+        return insight.stats_csv(rows, office.timezone) if fmt == "csv" else rows
 
     def _timezone(self, office_code):
         return self.office(office_code).timezone

@@ -51,6 +51,8 @@ def booking_dto(booking, timezone):
         "start": start.isoformat(),
         "end": end.isoformat(),
         "reschedule_count": booking.reschedule_count,
+        "priority": booking.priority,
+        "disruption_id": getattr(booking, "disruption_id", None),
         "created_at": booking.created_at.isoformat(),
         **fees.view(booking),
     }
@@ -142,9 +144,10 @@ _BOOK = text(
     )
     INSERT INTO booking (id, reservation_code, user_id, person_ref, office_code, service_code, slot_id,
                          start_at, end_at, minutes, status, reschedule_count, created_at, updated_at,
-                         billing_code, fee_amount, payment_expires_at)
+                         billing_code, fee_amount, payment_expires_at, priority)
     SELECT CAST(:id AS uuid), :code, CAST(:user_id AS uuid), :person_ref, office_code, :service_code, id,
-           start_at, end_at, :minutes, :status, 0, :now, :now, :billing_code, :fee_amount, :payment_expires_at
+           start_at, end_at, :minutes, :status, 0, :now, :now, :billing_code, :fee_amount, :payment_expires_at,
+           :priority
     FROM seat
     RETURNING office_code, start_at, end_at
     """
@@ -155,9 +158,12 @@ class CodeCollision(Exception):
     """The new reservation code exists already (about one in 2^40 per booking): the transaction is retried."""
 
 
-def create(session, db, now, *, user_id, person_ref, slot_id, service, timezone_of, booking_id=None, bill=None):
+def create(
+    session, db, now, *, user_id, person_ref, slot_id, service, timezone_of, booking_id=None, bill=None, priority=None
+):
     """``service`` is the catalogue entry (``code``, ``duration_minutes``); ``timezone_of(office_code)``; ``bill``
-    (with its ``booking_id``): the service has a fee, the booking awaits its payment (``payments.bill_for``).
+    (with its ``booking_id``): the service has a fee, the booking awaits its payment (``payments.bill_for``);
+    ``priority``: what the citizen declared (lansia, disabilitas, …), confirmed at check-in.
 
     Raises ``CodeCollision`` after which the caller retries in a new transaction (``retry_code_collision``)."""
     minutes = service["duration_minutes"]
@@ -171,6 +177,7 @@ def create(session, db, now, *, user_id, person_ref, slot_id, service, timezone_
         "slot_id": slot_id,
         "minutes": minutes,
         "now": now,
+        "priority": priority,
     }
     try:
         row = session.execute(_BOOK, params).first()
@@ -198,6 +205,7 @@ def create(session, db, now, *, user_id, person_ref, slot_id, service, timezone_
         billing_code=params["billing_code"],
         fee_amount=params["fee_amount"],
         payment_expires_at=params["payment_expires_at"],
+        priority=priority,
     )
     tz = timezone_of(row.office_code)
     result = booking_dto(booking, tz)
@@ -291,9 +299,10 @@ def reschedule(session, db, settings, now, *, reservation_code, user_id, slot_id
     if slot_id == booking.slot_id and booking.reschedule_count > 0:
         # A retry of the reschedule that put it here (its answer was lost): the booking as it is.
         return dto(session, booking)
-    if booking.reschedule_count >= settings.reschedule_max:
+    # A disruption grants a move that does not count, even inside the usual notice (disruptions.py).
+    if booking.reschedule_count >= settings.reschedule_max + (booking.free_reschedules or 0):
         raise RescheduleLimitReached("this booking was already rescheduled", limit=settings.reschedule_max)
-    if booking.start_at - now < timedelta(hours=settings.reschedule_min_hours):
+    if booking.disruption_id is None and booking.start_at - now < timedelta(hours=settings.reschedule_min_hours):
         raise RescheduleTooLate("too close to the slot", min_hours=settings.reschedule_min_hours)
     if slot_id == booking.slot_id:
         raise SlotMismatch("the booking is already on this slot", slot_id=slot_id)
@@ -306,6 +315,7 @@ def reschedule(session, db, settings, now, *, reservation_code, user_id, slot_id
     _return_seat(session, booking.slot_id, booking.minutes)
     booking.slot_id, booking.start_at, booking.end_at = slot_id, start_at, end_at
     booking.reschedule_count += 1
+    booking.disruption_id = None  # moved out of it
     booking.reminder_sent_at = None  # the reminder is for the new time
     booking.updated_at = now
     new = _slot_ref(booking, tz)

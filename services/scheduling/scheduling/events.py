@@ -113,6 +113,7 @@ def ticket_issued(view):
 
 
 def ticket_called(ticket, counter, booking=None):
+    """Also for a recall (``recall``: how many times the person was called again): they are told again."""
     return {
         "ticket_id": ticket.id,
         "ticket_number": ticket.ticket_number,
@@ -120,7 +121,27 @@ def ticket_called(ticket, counter, booking=None):
         "counter": counter,
         "booking_id": booking.id if booking else None,
         "user_id": booking.user_id if booking else None,
+        "recall": ticket.recalls or 0,
     }
+
+
+def _ticket_ref(ticket):
+    return {"ticket_id": ticket.id, "ticket_number": ticket.ticket_number, "office_code": ticket.office_code}
+
+
+def ticket_transferred(ticket):
+    """Waiting again, for ``counter`` (called next there) or for another ``service_code``."""
+    return _ticket_ref(ticket) | {"counter": ticket.counter, "service_code": ticket.service_code}
+
+
+def ticket_requeued(ticket):
+    """A late arrival after a no-show, back in today's queue."""
+    return _ticket_ref(ticket)
+
+
+def ticket_no_show(ticket):
+    """Any ticket (booked or walk-in) called but not there: the board drops it."""
+    return _ticket_ref(ticket)
 
 
 def ticket_completed(ticket, booking=None):
@@ -140,3 +161,29 @@ def ticket_completed(ticket, booking=None):
         reservation_code=booking.reservation_code if booking else None,
     )
     return internal, integration
+
+
+def disruption_declared(disruption, affected):
+    """For the status page and whoever follows the office (no personal data)."""
+    return {
+        "disruption_id": disruption.id,
+        "office_code": disruption.office_code,
+        "from": disruption.starts_at.isoformat(),
+        "to": disruption.ends_at.isoformat(),
+        "reason": disruption.reason,
+        "affected_bookings": affected,
+    }
+
+
+def booking_disrupted(booking, tz, disruption):
+    """One per booking in the disruption: the person is told and may reschedule without it counting."""
+    start = booking.start_at.astimezone(ZoneInfo(tz))
+    return _about(booking) | {
+        "service_code": booking.service_code,
+        "date": start.date().isoformat(),
+        "start": start.isoformat(),
+        "disruption_id": disruption.id,
+        "from": disruption.starts_at.astimezone(ZoneInfo(tz)).isoformat(),
+        "to": disruption.ends_at.astimezone(ZoneInfo(tz)).isoformat(),
+        "reason": disruption.reason,
+    }

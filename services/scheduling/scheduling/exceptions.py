@@ -83,3 +83,45 @@ class TicketInvalidTransition(ServiceError):
     """The ticket is not in a state that allows this step (e.g. completing a ticket nobody called)."""
 
     code = "TICKET_INVALID_TRANSITION"
+
+
+class IdentityNotConfirmed(ServiceError):
+    """Check-in before the officer confirmed the KTP matches the booking's holder."""
+
+    code = "IDENTITY_NOT_CONFIRMED"
+
+
+class CounterClosed(ServiceError):
+    """A transfer to a counter the office does not have open (outside 1..its counters)."""
+
+    code = "COUNTER_CLOSED"
+
+
+class RequeueDayOver(ServiceError):
+    """A requeue of a no-show from an earlier day: a late arrival rejoins only on the same day."""
+
+    code = "REQUEUE_DAY_OVER"
+
+
+class WalkInQuotaReached(ServiceError):
+    """The day's share of capacity for walk-ins is used up."""
+
+    code = "WALK_IN_QUOTA_REACHED"
+
+
+class PriorityQuotaReached(ServiceError):
+    """The day's share of capacity for priority visitors is used up (serve them without priority)."""
+
+    code = "PRIORITY_QUOTA_REACHED"
+
+
+class DisruptionInPast(ServiceError):
+    """A disruption that has already ended."""
+
+    code = "DISRUPTION_IN_PAST"
+
+
+class DisruptionOverlaps(ServiceError):
+    """A disruption overlapping one already declared for the office."""
+
+    code = "DISRUPTION_OVERLAPS"

@@ -1,17 +1,20 @@
 """Forecast and statistics for supervisors: plain aggregates over bookings and tickets of one office."""
 
-import math
+import csv
+import io
+from dataclasses import replace
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Integer, case, cast, func, select
 
-from scheduling import capacity
+from scheduling import capacity, floor, staffing
 from scheduling.exceptions import ValidationError
 from scheduling.models import Booking, Slot, Ticket
 
-HISTORY_DAYS = 28
-DEFAULT_NO_SHOW_RATE = 0.1  # before the office has history
 MAX_DAYS = 31
+CSV_COLUMNS = ("date", "timezone", "bookings", "cancellations", "no_shows", "walk_ins", "served", "mean_wait_minutes",
+               "p90_wait_minutes", "mean_service_minutes")  # fmt: skip
 
 
 def days_between(date_from, date_to):
@@ -22,57 +25,90 @@ def days_between(date_from, date_to):
     return [date_from + timedelta(days=n) for n in range((date_to - date_from).days + 1)]
 
 
-def _booked_per_day(session, office_code, days):
-    rows = session.execute(
-        select(Slot.date, func.count(Booking.id))
-        .join(Booking, Booking.slot_id == Slot.id)
-        .where(Slot.office_code == office_code, Slot.date.in_(days), Booking.status != "cancelled")
-        .group_by(Slot.date)
-    ).all()
-    return dict(rows)
-
-
-def forecast(session, now, office, layout, durations, date_from, date_to):
-    """Per day: booked, expected no-shows (the office's recent rate), expected walk-ins (the mean of the
-    same weekday recently), expected visitors and the counters that serves them within opening hours."""
-    today = capacity.local_today(now, office.timezone)
-    days = days_between(date_from or today, date_to or today + timedelta(days=6))
-    since = today - timedelta(days=HISTORY_DAYS)
-    past = session.execute(
-        select(
-            func.count().filter(Booking.status == "no_show"),
-            func.count().filter(Booking.status.in_(("completed", "checked_in", "called", "serving", "no_show"))),
-        )
+def history(session, office_code, since, until):
+    """``{date: staffing.Day}`` of the office's days in [since, until): bookings by slot date, tickets by day."""
+    booked = session.execute(
+        select(Slot.date, func.count(), func.count().filter(Booking.status == "no_show"))
         .select_from(Booking)
         .join(Slot, Slot.id == Booking.slot_id)
-        .where(Slot.office_code == office.code, Slot.date >= since, Slot.date < today)
-    ).one()
-    rate = past[0] / past[1] if past[1] else DEFAULT_NO_SHOW_RATE
-    walk_ins = dict(
-        session.execute(
-            select(cast(func.extract("isodow", Ticket.day), Integer), func.count() / 4.0)
-            .where(Ticket.office_code == office.code, Ticket.kind == "walk_in", Ticket.day >= since,
-                   Ticket.day < today)
-            .group_by(func.extract("isodow", Ticket.day))
-        ).all()
-    )  # fmt: skip
-    booked = _booked_per_day(session, office.code, days)
-    mean_minutes = sum(durations.values()) / len(durations) if durations else 20
+        .where(Slot.office_code == office_code, Slot.date >= since, Slot.date < until, Booking.status != "cancelled")
+        .group_by(Slot.date)
+    ).all()
+    came = session.execute(
+        select(Ticket.day, func.count(), func.count().filter(Ticket.kind == "walk_in"))
+        .where(Ticket.office_code == office_code, Ticket.day >= since, Ticket.day < until)
+        .group_by(Ticket.day)
+    ).all()
+    days = {d: staffing.Day(booked=b, no_shows=n) for d, b, n in booked}
+    for d, visitors, walk_ins in came:
+        days[d] = replace(days.get(d, staffing.Day()), visitors=visitors, walk_ins=walk_ins)
+    return days
+
+
+def _booked_by_hour(session, office, days):
+    """``{date: {local hour: bookings}}`` (not cancelled)."""
+    hour = cast(func.extract("hour", func.timezone(office.timezone, Slot.start_at)), Integer)
+    rows = session.execute(
+        select(Slot.date, hour, func.count())
+        .join(Booking, Booking.slot_id == Slot.id)
+        .where(Slot.office_code == office.code, Slot.date.in_(days), Booking.status != "cancelled")
+        .group_by(Slot.date, hour)
+    ).all()
+    out = {}
+    for day, h, n in rows:
+        out.setdefault(day, {})[h] = n
+    return out
+
+
+def _open_minutes_by_hour(layout, day):
+    tz = ZoneInfo(layout.timezone)
+    out = {}
+    for spec in capacity.day_slots(layout, day):
+        start, end = spec.start_at.astimezone(tz), spec.end_at.astimezone(tz)
+        while start < end:
+            step = min(end, start.replace(minute=0, second=0) + timedelta(hours=1))
+            out[start.hour] = out.get(start.hour, 0) + (step - start).total_seconds() / 60
+            start = step
+    return out
+
+
+def forecast(session, now, office, layout, durations, date_from, date_to, settings):
+    """Per day: booked, expected no-shows (the office's recent rate), walk-ins (its recent same weekdays),
+    visitors, and per hour the counters Erlang C needs for the service level (``SERVICE_LEVEL_TARGET``
+    within ``SERVICE_LEVEL_MINUTES``) at the measured mean service time; the day needs its busiest hour's.
+    ``backtest`` replays the last ``FORECAST_BACKTEST_DAYS`` days against who came."""
+    today = capacity.local_today(now, office.timezone)
+    days = days_between(date_from or today, date_to or today + timedelta(days=6))
+    since = min(days[0], today) - timedelta(days=settings.backtest_days + staffing.HISTORY_DAYS)
+    past = history(session, office.code, since, today)
+    by_hour = _booked_by_hour(session, office, days)
+    booked = {day: sum(hours.values()) for day, hours in by_hour.items()}
+    measured = floor.measured_service_minutes(session, office.code, today - timedelta(days=1))
+    service_minutes = measured or (sum(durations.values()) / len(durations) if durations else 20)
+    backtest = staffing.backtest(past, today, settings.backtest_days)
     out = []
     for day in days:
-        open_minutes = sum((s.end_at - s.start_at).total_seconds() / 60 for s in capacity.day_slots(layout, day))
         n = booked.get(day, 0)
-        walk = round(float(walk_ins.get(day.isoweekday(), 0)), 1) if open_minutes else 0
-        expected = round(n * (1 - rate) + walk, 1)
-        counters = math.ceil(expected * mean_minutes / open_minutes) if open_minutes and expected else 0
+        rate, walk, visitors = staffing.predict(past, day, n, today)
+        opened = _open_minutes_by_hour(layout, day)
+        walk = round(walk, 1) if opened else 0
+        hours = staffing.hourly(opened, by_hour.get(day, {}), rate, walk, service_minutes,
+                                settings.service_level_target, settings.service_level_minutes)  # fmt: skip
         out.append(
             {
                 "date": day.isoformat(),
                 "booked": n,
                 "expected_no_show": round(n * rate, 1),
                 "expected_walk_in": walk,
-                "expected_visitors": expected,
-                "recommended_counters": counters,
+                "expected_visitors": round(staffing.expected(n, rate, walk), 1),
+                "recommended_counters": staffing.recommended(hours),
+                "hours": hours,
+                "service_minutes": round(service_minutes, 1),
+                "service_level": {
+                    "target": settings.service_level_target,
+                    "within_minutes": settings.service_level_minutes,
+                },  # fmt: skip
+                "backtest": backtest,
                 "closed": capacity.closed_reason(layout, day),
             }
         )
@@ -134,6 +170,16 @@ def stats(session, now, office, date_from, date_to):
             }
         )
     return out
+
+
+def stats_csv(rows, timezone):
+    """The statistics as CSV: one row per office-local day (``timezone`` names it), aggregates only."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: "" if v is None else v for k, v in dict(row, timezone=timezone).items()})
+    return out.getvalue()
 
 
 def _round(value):

@@ -126,6 +126,9 @@ class Booking(Base):
     fee_amount: Mapped[int | None] = mapped_column(BigInteger)
     payment_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     receipt_number: Mapped[str | None] = mapped_column(String(20))
+    priority: Mapped[str | None] = mapped_column(String(20))  # declared at booking (lansia, disabilitas, …)
+    disruption_id: Mapped[str | None] = mapped_column(Uuid(as_uuid=False))  # its slot fell in an outage
+    free_reschedules: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # not counted
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
@@ -166,3 +169,38 @@ class Ticket(Base):
     called_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    recalls: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    requeued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # back after a no-show
+
+
+class FloorAudit(Base):
+    """Who did what on the office floor (check-in, recall, transfer, requeue): the officer, the ticket and
+    the person's pseudonymous id; never a name, NIK or birth date."""
+
+    __tablename__ = "floor_audit"
+    __table_args__ = (Index("ix_floor_audit_office_time", "office_code", "occurred_at"),)
+
+    id: Mapped[str] = mapped_column(Uuid(as_uuid=False), primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    office_code: Mapped[str] = mapped_column(String(16))
+    actor_id: Mapped[str | None] = mapped_column(Uuid(as_uuid=False))
+    action: Mapped[str] = mapped_column(String(20))
+    ticket_id: Mapped[str] = mapped_column(Uuid(as_uuid=False))
+    subject_id: Mapped[str | None] = mapped_column(Uuid(as_uuid=False))  # the booking's person (user id)
+    detail: Mapped[dict] = mapped_column(JSONB)
+    request_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class Disruption(Base):
+    """An outage or closure a supervisor declared for a period: bookings in it are told and may move free."""
+
+    __tablename__ = "disruption"
+    __table_args__ = (Index("ix_disruption_office_end", "office_code", "ends_at"),)
+
+    id: Mapped[str] = mapped_column(Uuid(as_uuid=False), primary_key=True)
+    office_code: Mapped[str] = mapped_column(ForeignKey("office.code"))
+    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    reason: Mapped[str] = mapped_column(String(300))
+    declared_by: Mapped[str | None] = mapped_column(Uuid(as_uuid=False))
+    declared_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

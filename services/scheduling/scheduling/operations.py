@@ -8,7 +8,7 @@ import uuid
 
 from sqlalchemy import func, select, text
 
-from scheduling import capacity, events
+from scheduling import capacity, events, floor
 from scheduling.bookings import find, idempotent
 from scheduling.exceptions import (
     BookingNotActive,
@@ -45,11 +45,14 @@ def ticket_dto(ticket, reservation_code=None):
     }
 
 
-def _issue(session, db, now, office, *, kind, service_code, priority=None, booking=None):
+def _issue(session, db, now, office, *, kind, service_code, priority=None, booking=None, guard=None):
+    """``guard(day, kind, priority, service_code)`` runs under the office lock (the floor's quotas)."""
     day = capacity.local_today(now, office.timezone)
     # The office row serialises numbering; numbers restart every day. FOR NO KEY UPDATE, not FOR UPDATE:
     # it must not block the KEY SHARE that every booking/ticket insert at the office takes (its FK check).
     session.execute(select(Office.code).where(Office.code == office.code).with_for_update(key_share=True))
+    if guard is not None:
+        guard(day, kind=kind, priority=priority, service_code=service_code)
     issued = session.scalar(
         select(func.count()).select_from(Ticket).where(Ticket.office_code == office.code, Ticket.day == day)
     )
@@ -72,32 +75,40 @@ def _issue(session, db, now, office, *, kind, service_code, priority=None, booki
     return ticket
 
 
-def check_in(session, db, now, office, reservation_code):
-    """Idempotent: checking in twice returns the same ticket."""
+def check_in(session, db, now, office, reservation_code, *, priority=None, actor_id=None, guard=None):
+    """Idempotent: checking in twice returns the same ticket. ``priority`` (the officer's, else the one
+    declared at booking) puts the visitor first. A booking the sweep marked no-show can still be checked in
+    on its own day (a late arrival who never got a ticket)."""
     booking = find(session, reservation_code, lock=True)
     if booking.office_code != office.code:
         raise BookingNotFound("no such booking at this office")
     existing = session.scalar(select(Ticket).where(Ticket.booking_id == booking.id))
     if existing is not None:
         return ticket_dto(existing, booking.reservation_code)
-    if booking.status != "confirmed":
+    if booking.status not in ("confirmed", "no_show"):
         raise BookingNotActive("the booking is not confirmed", status=booking.status)
     booking_day = capacity.local_today(booking.start_at, office.timezone)
     if booking_day != capacity.local_today(now, office.timezone):
+        if booking.status != "confirmed":
+            raise BookingNotActive("the booking is not confirmed", status=booking.status)
         raise CheckInWrongDay("the booking is for another day", date=booking_day.isoformat())
     booking.status, booking.updated_at = "checked_in", now
-    ticket = _issue(session, db, now, office, kind="booked", service_code=booking.service_code, booking=booking)
+    priority = priority or booking.priority
+    ticket = _issue(session, db, now, office, kind="booked", service_code=booking.service_code, booking=booking,
+                    priority=priority, guard=guard)  # fmt: skip
+    floor.audit(session, now, ticket, "check_in", actor_id, booking, priority=priority, identity_confirmed=True)
     return ticket_dto(ticket, booking.reservation_code)
 
 
-def walk_in(session, db, now, office, service_code, priority=None, *, staff_id=None, idempotency_key=None):
+def walk_in(session, db, now, office, service_code, priority=None, *, staff_id=None, idempotency_key=None, guard=None):
     """A visitor without a booking (the name, if given, is for the officer only and not stored). With an
     Idempotency-Key (per staff user), a retried request gets the first ticket instead of a second one."""
 
     def issue():
         if session.get(Service, service_code) is None:
             raise ServiceNotFound("no such service", service_code=service_code)
-        ticket = _issue(session, db, now, office, kind="walk_in", service_code=service_code, priority=priority)
+        ticket = _issue(session, db, now, office, kind="walk_in", service_code=service_code, priority=priority,
+                        guard=guard)  # fmt: skip
         return ticket_dto(ticket)
 
     if staff_id is None:
@@ -118,7 +129,7 @@ def parse_counter(counter, office):
     return str(int(text_value))
 
 
-def call_next(session, db, now, office, counter):
+def call_next(session, db, now, office, counter, every_k=2):
     """The next waiting ticket to ``counter``, or None. Concurrent counters never get the same ticket. A
     counter that already has a called ticket today gets that one again (a retried call-next, or the officer
     calling the same visitor once more): move it on (start / no-show) to call the next."""
@@ -140,16 +151,10 @@ def call_next(session, db, now, office, counter):
     if current is not None:
         booking = session.get(Booking, current.booking_id) if current.booking_id else None
         return ticket_dto(current, booking.reservation_code if booking else None)
-    ticket = session.scalar(
-        select(Ticket)
-        .where(Ticket.office_code == office.code, Ticket.day == day, Ticket.status == "waiting")
-        .order_by(Ticket.priority.is_(None), Ticket.issued_at)
-        .limit(1)
-        .with_for_update(skip_locked=True)
-    )
+    ticket = floor.pick_next(session, office, day, counter, every_k)
     if ticket is None:
         return None
-    ticket.status, ticket.counter, ticket.called_at = "called", counter, now
+    ticket.status, ticket.counter, ticket.called_at = "called", counter, ticket.called_at or now
     booking = session.get(Booking, ticket.booking_id) if ticket.booking_id else None
     if booking is not None:
         booking.status, booking.updated_at = "called", now
@@ -175,8 +180,10 @@ def step(session, db, now, ticket_id, action, office_code=None):
         booking.status, booking.updated_at = booking_status, now
     if action == "complete":
         _ticket_completed(db, ticket, booking)
-    if action == "no_show" and booking is not None:
-        _booking_no_show(db, booking)
+    if action == "no_show":
+        db.add_event("ticket_no_show", events.ticket_no_show(ticket))
+        if booking is not None:
+            _booking_no_show(db, booking)
     return ticket_dto(ticket, booking.reservation_code if booking else None)
 
 
@@ -231,7 +238,8 @@ def waiting(session, now, office):
 
 
 def board(session, now, office, durations):
-    """Public board: who is called where, how many wait, and a rough wait estimate."""
+    """Public board: who is called where, how many wait, and the wait of the last in line: the work waiting
+    (measured mean service time, else the services' durations) over the counters open now."""
     day = capacity.local_today(now, office.timezone)
     serving = session.scalars(
         select(Ticket)
@@ -244,9 +252,10 @@ def board(session, now, office, durations):
             Ticket.office_code == office.code, Ticket.day == day, Ticket.status == "waiting"
         )
     ).all()
-    minutes = sum(durations.get(code, 20) for code in queued)
+    measured = floor.measured_service_minutes(session, office.code, day)
+    minutes = sum(measured or durations.get(code, floor.DEFAULT_SERVICE_MINUTES) for code in queued)
     return {
         "now_serving": [{"ticket_number": t.ticket_number, "counter": t.counter} for t in serving],
         "waiting": len(queued),
-        "estimated_wait_minutes": math.ceil(minutes / max(1, office.counters)),
+        "estimated_wait_minutes": math.ceil(minutes / floor.open_counters(session, office, now, day)),
     }

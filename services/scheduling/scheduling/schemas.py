@@ -43,6 +43,8 @@ class NewBooking(Strict):
     slot_id = fields.UUID(required=True)
     service_code = fields.String(required=True, validate=CODE)
     idempotency_key = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100))
+    # Declared by the citizen (lansia is also derived from the holder's birth date on the staff list).
+    priority = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(PRIORITIES))
 
 
 class BookingAction(Strict):
@@ -85,3 +87,33 @@ class BillExpired(Lenient):
 class BillExtended(Lenient):
     booking_id = fields.String(required=True)
     expires_at = fields.AwareDateTime(required=True)
+
+
+class CheckIn(Strict):
+    reservation_code = fields.String(required=True, validate=validate.Length(min=1, max=20))
+    # The officer compared the KTP with the holder the staff list shows: check-in binds the person.
+    identity_confirmed = fields.Boolean(required=True)
+    priority = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(PRIORITIES))
+    user_id = fields.UUID(load_default=None, allow_none=True)  # the officer, for the audit trail
+
+
+class TicketMove(Strict):
+    ticket_id = fields.UUID(required=True)
+    action = fields.String(required=True, validate=validate.OneOf(["recall", "transfer", "requeue"]))
+    office_code = fields.String(load_default=None, allow_none=True)  # the staff's office; None for admins
+    counter = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=10))
+    service_code = fields.String(load_default=None, allow_none=True, validate=CODE)
+    user_id = fields.UUID(load_default=None, allow_none=True)  # the officer (audit, Idempotency-Key)
+    idempotency_key = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100))
+
+
+class NewDisruption(Strict):
+    starts_at = fields.AwareDateTime(required=True, data_key="from")
+    ends_at = fields.AwareDateTime(required=True, data_key="to")
+    reason = fields.String(required=True, validate=validate.Length(min=3, max=300))
+    user_id = fields.UUID(load_default=None, allow_none=True)  # the supervisor
+
+
+class OfficeDay(Strict):
+    office_code = fields.String(required=True, validate=CODE)
+    date = fields.Date(load_default=None, allow_none=True)  # office-local; default today

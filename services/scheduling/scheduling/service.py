@@ -24,6 +24,7 @@ class SchedulingService(ServiceBase):
     db = Database(OutboxEvent, ProcessedEvent)
     runtime = SchedulingRuntime()
     cache = ReadCacheProvider()
+    identity = ServiceRpc("identity")  # holders of the day's bookings (people)
 
     payment = ServiceRpc("payment")  # only for services with a fee (payments.py)
 
@@ -87,8 +88,8 @@ class SchedulingService(ServiceBase):
     # -- office operations (staff; the gateway checks the caller works at the office) ----------------------
 
     @rpc
-    def check_in(self, office_code, reservation_code):
-        return self.scheduling.check_in(office_code, reservation_code)
+    def check_in(self, office_code, request):
+        return self.scheduling.check_in(office_code, load(schemas.CheckIn(), request))
 
     @rpc
     def walk_in(self, office_code, visitor):
@@ -103,6 +104,28 @@ class SchedulingService(ServiceBase):
         return self.scheduling.ticket_step(load(schemas.TicketStep(), request))
 
     @rpc
+    def ticket_move(self, request):
+        """recall / transfer / requeue (floor.py)."""
+        return self.scheduling.ticket_move(load(schemas.TicketMove(), request))
+
+    @rpc
+    def office_bookings(self, query):
+        return self.scheduling.office_bookings(load(schemas.OfficeDay(), query), self.identity.people)
+
+    @rpc
+    def office_quotas(self, query):
+        return self.scheduling.office_quotas(load(schemas.OfficeDay(), query))
+
+    @rpc
+    def declare_disruption(self, office_code, disruption):
+        return self.scheduling.declare_disruption(office_code, load(schemas.NewDisruption(), disruption))
+
+    @rpc
+    def list_disruptions(self, office_code=None):
+        """Current and coming disruptions (public: the status page)."""
+        return self.scheduling.list_disruptions(office_code)
+
+    @rpc
     def office_queue(self, office_code):
         return self.scheduling.office_queue(office_code)
 
@@ -115,8 +138,8 @@ class SchedulingService(ServiceBase):
         return self.scheduling.office_forecast(office_code, date_from, date_to)
 
     @rpc
-    def office_stats(self, office_code, date_from=None, date_to=None):
-        return self.scheduling.office_stats(office_code, date_from, date_to)
+    def office_stats(self, office_code, date_from=None, date_to=None, fmt=None):
+        return self.scheduling.office_stats(office_code, date_from, date_to, fmt)
 
     # -- timers ---------------------------------------------------------------------------------------------
 

@@ -17,6 +17,12 @@ KEYS = {
     "release_sweep_seconds": "RELEASE_SWEEP_SECONDS",
     "reminder_sweep_seconds": "REMINDER_SWEEP_SECONDS",
     "no_show_sweep_seconds": "NO_SHOW_SWEEP_SECONDS",
+    "priority_every_k": "PRIORITY_EVERY_K",
+    "priority_share": "PRIORITY_SHARE",
+    "elderly_age": "ELDERLY_AGE",
+    "service_level_target": "SERVICE_LEVEL_TARGET",
+    "service_level_minutes": "SERVICE_LEVEL_MINUTES",
+    "backtest_days": "FORECAST_BACKTEST_DAYS",
 }
 
 
@@ -38,6 +44,13 @@ class Settings:
     release_sweep_seconds: float = 30.0  # how often the timers look for work
     reminder_sweep_seconds: float = 60.0
     no_show_sweep_seconds: float = 60.0
+    # Priority visitors go first, but at most one call in every k is a priority one while others wait.
+    priority_every_k: int = 2
+    priority_share: float = 0.1  # of the day's counter-minutes for priority tickets (walk-in quota: 1 - online)
+    elderly_age: int = 60  # lansia from this age (UU 13/1998), derived from the holder's birth date
+    service_level_target: float = 0.8  # the forecast staffs for this share of visitors called ...
+    service_level_minutes: float = 15.0  # ... within this many minutes (Erlang C)
+    backtest_days: int = 28  # past days the forecast is replayed against
 
     @classmethod
     def from_config(cls, config):

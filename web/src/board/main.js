@@ -1,7 +1,7 @@
 // The board on a screen in the waiting hall: who is called to which counter (the newest first and
-// highlighted), how many wait and for how long, and the office's clock. No login, no input: it polls the
-// public board every second, keeps the last picture when the network drops (with a banner saying so),
-// backs off to one try every 5 s, and recovers by itself.
+// highlighted), how many wait and for how long, and the office's clock. No login, no input: it listens to
+// the board's event stream, keeps the last picture when the network drops (with a banner saying so), and
+// recovers by itself.
 import { useCatalogue, t, setLanguage, language, formatNumber } from "../lib/i18n.js";
 import { h, replace } from "../lib/dom.js";
 import { api } from "../lib/api.js";
@@ -92,6 +92,36 @@ function connected(ok) {
   if (!ok) banner.textContent = lastUpdate ? t("board.lost", { time: timeText(lastUpdate, false) }) : t("board.lostNoData");
 }
 
+// The board arrives as server-sent events (one per change, driven by the ticket events); the browser's
+// EventSource reconnects by itself after the server's retry time. A connection that says nothing for
+// longer than the server's keep-alive, or a device that goes offline, shows the banner; polling is left
+// for browsers without EventSource.
+const STALE_MS = 40000; // the server sends a keep-alive every 15 s
+let source = null;
+let stale = null;
+
+function shown(board) {
+  draw(board);
+  lastUpdate = new Date();
+  connected(true);
+  clearTimeout(stale);
+  stale = setTimeout(() => connected(false), STALE_MS);
+}
+
+function listen() {
+  if (source) source.close();
+  source = new EventSource(`/api/v1/offices/${enc(code)}/board/stream`);
+  source.addEventListener("board", (e) => shown(JSON.parse(e.data)));
+  source.addEventListener("message", () => { clearTimeout(stale); stale = setTimeout(() => connected(false), STALE_MS); });
+  source.onerror = () => {
+    connected(false);
+    if (source.readyState === EventSource.CLOSED) { // refused (e.g. 503): try again later, ourselves
+      clearTimeout(timer);
+      timer = setTimeout(listen, MAX_BACKOFF_MS);
+    }
+  };
+}
+
 async function poll() {
   clearTimeout(timer);
   try {
@@ -100,6 +130,7 @@ async function poll() {
       title.textContent = office.name;
       document.title = `${office.name} — ${t("board.title")}`;
       tick();
+      if ("EventSource" in window) return listen();
     }
     draw(await withTimeout(api("GET", `/api/v1/offices/${enc(code)}/board`)));
     lastUpdate = new Date();
@@ -119,5 +150,6 @@ async function poll() {
 
 document.title = t("board.title");
 setInterval(tick, 1000);
-addEventListener("online", () => { delay = POLL_MS; poll(); });
+addEventListener("online", () => { delay = POLL_MS; if (source) listen(); else poll(); });
+addEventListener("offline", () => { connected(false); if (source) source.close(); });
 poll();

@@ -140,6 +140,11 @@ export async function checkPage() {
   }
   const tz = office.timezone;
   const result = h("div", { "aria-live": "polite" });
+  // Declared here, confirmed by the officer at check-in; lansia is recognised from the birth date anyway.
+  const priority = field({
+    name: "priority", label: t("check.priority"), hint: t("check.priorityHint"), type: "select", required: false,
+    options: [["", t("check.priorityNone")], ...["disabilitas", "ibu_hamil", "anak", "lansia"].map((p) => [p, t(`priority.${p}`)])],
+  });
   const bookButton = h("button", { type: "button", class: "button" }, session.signedIn() ? t("check.book") : t("check.loginToBook"));
   bookButton.addEventListener("click", async () => {
     if (!session.signedIn()) return needLogin(t("check.loginFirst"));
@@ -148,7 +153,7 @@ export async function checkPage() {
     try {
       const booking = await api("POST", "/api/v1/bookings", {
         auth: true,
-        body: { slot_id: d.slot.slot_id, service_code: d.service },
+        body: { slot_id: d.slot.slot_id, service_code: d.service, priority: priority.querySelector("select").value || null },
         headers: { "Idempotency-Key": d.key },
       });
       saveBooking(booking.reservation_code, { booking, office });
@@ -174,6 +179,7 @@ export async function checkPage() {
     h("ul", null, ["check.rule1", "check.rule2", "check.rule3", "check.rule4"].map((k) => h("li", null, t(k)))),
     h("h2", null, t("check.docsTitle")),
     h("ul", null, service.required_documents.map((doc) => h("li", null, documentName(doc), doc.required ? "" : ` (${t("optional")})`))),
+    priority,
     bookButton,
     result,
   );

@@ -6,6 +6,7 @@ import { api, idempotencyKey } from "../lib/api.js";
 import { officeCode, office, cached, serviceNames, fail, ticketPanel, errorBox, every, okNotice, todayIn } from "./common.js";
 
 const enc = encodeURIComponent;
+const PRIORITIES = ["lansia", "disabilitas", "ibu_hamil", "anak"];
 
 function summary(rows) {
   return h("dl", { class: "summary-list" }, rows.filter(Boolean).map(([k, v]) => h("div", null, h("dt", null, k), h("dd", null, v))));
@@ -47,21 +48,44 @@ export function checkInPage(main) {
       else if (!here) why = t("checkin.otherOffice", { office: theirs?.name || booking.office_code });
       else if (booking.date !== today) why = t(booking.date < today ? "checkin.pastDay" : "checkin.otherDay", { date: formatDate(booking.date) });
       const ready = why === null;
-      const checkIn = button(t("checkin.submit"), {
-        onclick: async () => {
-          checkIn.disabled = true;
-          box.hidden = true;
-          try {
-            const ticket = await api("POST", `/api/v1/offices/${enc(officeCode())}/check-ins`, { auth: true, body: { reservation_code: booking.reservation_code } });
-            replace(result, ticketPanel(t("checkin.done"), ticket, names, h("p", null, t("checkin.tell"))),
-              button(t("checkin.next"), { class: "button secondary", onclick: again }));
-            result.querySelector("h2").setAttribute("tabindex", "-1");
-            result.querySelector("h2").focus();
-          } catch (err) {
-            checkIn.disabled = false;
-            fail(box, err, { focus: true });
-          }
-        },
+      // The holder (name, masked NIK, birth date) from the day's list: the officer compares it with the KTP
+      // and ticks "KTP cocok"; the priority is pre-filled (declared, or lansia from the birth date).
+      const listed = ready ? (await api("GET", `/api/v1/offices/${enc(officeCode())}/bookings?date=${enc(today)}`, { auth: true }))
+        .find((b) => b.reservation_code === booking.reservation_code) : null;
+      const holder = listed?.holder;
+      const checkIn = h("form", { novalidate: true, class: "staff-checkin" },
+        field({
+          name: "priority", label: t("walkin.priority"), hint: t("checkin.priorityHint"), type: "select", required: false,
+          value: listed?.priority || "",
+          options: [["", t("priority.none")], ...PRIORITIES.map((p) => [p, t(`priority.${p}`)])],
+        }),
+        h("div", { class: "field", "data-field": "ktp" },
+          h("p", { class: "field-error", id: "ktp-error", hidden: true }),
+          h("div", { class: "radio" },
+            h("input", { type: "checkbox", name: "ktp", id: "ktp-ok", value: "yes", "aria-describedby": "ktp-error" }),
+            h("label", { for: "ktp-ok" }, t("checkin.ktpMatch")))),
+        h("button", { class: "button", type: "submit" }, t("checkin.submit")),
+      );
+      checkIn.addEventListener("submit", async (e) => {
+        e.preventDefault();
+        box.hidden = true;
+        const { priority, ktp } = values(checkIn);
+        if (ktp !== "yes") return showErrors(checkIn, [], { ktp: [t("checkin.ktpMissing")] });
+        showErrors(checkIn, []);
+        const submit = checkIn.querySelector("button[type=submit]");
+        submit.disabled = true;
+        try {
+          const ticket = await api("POST", `/api/v1/offices/${enc(officeCode())}/check-ins`, {
+            auth: true, body: { reservation_code: booking.reservation_code, identity_confirmed: true, priority: priority || null },
+          });
+          replace(result, ticketPanel(t("checkin.done"), ticket, names, h("p", null, t("checkin.tell"))),
+            button(t("checkin.next"), { class: "button secondary", onclick: again }));
+          result.querySelector("h2").setAttribute("tabindex", "-1");
+          result.querySelector("h2").focus();
+        } catch (err) {
+          submit.disabled = false;
+          fail(box, err, { focus: true });
+        }
       });
       const tag = ready ? "ok" : booking.status === "checked_in" || booking.status === "confirmed" ? "wait" : "bad";
       replace(result,
@@ -72,6 +96,9 @@ export function checkInPage(main) {
           [t("checkin.date"), formatDate(booking.date)],
           [t("checkin.time"), `${formatTime(booking.start, zone, false)}–${formatTime(booking.end, zone)}`],
           [t("ticket.status"), h("span", { class: `tag ${tag}` }, t(`status.${booking.status}`))],
+          ready ? [t("checkin.holder"), holder ? holder.full_name : t("checkin.noHolder")] : null,
+          ready && holder ? [t("checkin.nik"), holder.nik_masked] : null,
+          ready && holder?.birth_date ? [t("checkin.birth"), formatDate(holder.birth_date)] : null,
         ]),
         ready ? notice(t("checkin.ktp"), "warn") : h("div", { class: "notice notice-warn staff-cannot", role: "status" },
           h("p", null, why),
@@ -79,7 +106,7 @@ export function checkInPage(main) {
             : h("p", null, h("a", { href: "/staff/walk-in" }, t("checkin.walkIn")))),
         ready ? checkIn : button(t("checkin.next"), { class: "button secondary", onclick: again }),
       );
-      (ready ? checkIn : result.querySelector("h2")).focus();
+      (ready ? checkIn.querySelector("input[type=checkbox]") : result.querySelector("h2")).focus();
     } catch (err) {
       input.select();
       fail(box, err, { focus: true });
@@ -104,7 +131,7 @@ export async function walkInPage(main) {
     field({ name: "service_code", label: t("walkin.service"), type: "select", options: Object.entries(names) }),
     field({
       name: "priority", label: t("walkin.priority"), hint: t("walkin.priorityHint"), type: "select", required: false,
-      options: [["", t("priority.none")], ...["lansia", "disabilitas", "ibu_hamil", "anak"].map((p) => [p, t(`priority.${p}`)])],
+      options: [["", t("priority.none")], ...PRIORITIES.map((p) => [p, t(`priority.${p}`)])],
     }),
     h("button", { class: "button", type: "submit" }, t("walkin.submit")),
   );
@@ -175,7 +202,7 @@ export async function counterPage(main) {
   });
 
   let actions = [];
-  function step(ticket, action, label, cls) {
+  function step(ticket, action, label, cls, body = null) {
     const self = button(label, {
       class: `button ${cls}`,
       onclick: async () => {
@@ -183,7 +210,9 @@ export async function counterPage(main) {
         const all = [...actions, callNext];
         all.forEach((b) => { b.disabled = true; }); // one request at a time: no second start, no double no-show
         try {
-          const next = await api("POST", `/api/v1/tickets/${enc(ticket.ticket_id)}/${action}`, { auth: true });
+          const next = await api("POST", `/api/v1/tickets/${enc(ticket.ticket_id)}/${action}`, {
+            auth: true, body: body ? body() : undefined, headers: { "Idempotency-Key": idempotencyKey() },
+          });
           all.forEach((b) => { b.disabled = false; });
           showTicket({ ...ticket, ...next });
         } catch (err) {
@@ -195,23 +224,44 @@ export async function counterPage(main) {
     return self;
   }
 
+  function transferTo(ticket) {
+    const choices = [
+      ...counters.filter((n) => n !== (ticket.counter || counter())).map((n) => [`counter:${n}`, t("counter.toCounter", { counter: n })]),
+      ...Object.entries(names).filter(([c]) => c !== ticket.service_code).map(([c, name]) => [`service:${c}`, t("counter.toService", { service: name })]),
+    ];
+    return field({ name: "transfer", label: t("counter.transferTo"), type: "select", options: choices, required: false });
+  }
+
   function showTicket(ticket) {
     const open = ticket.status === "called" || ticket.status === "serving";
     if (open) localStorage.setItem(TICKET_KEY, JSON.stringify(ticket));
     else localStorage.removeItem(TICKET_KEY);
     if (!open) {
-      replace(area, okNotice(t("counter.finished", { number: ticket.ticket_number, status: t(`status.${ticket.status}`) })));
+      // A no-show who turns up later the same day rejoins the queue from here.
+      actions = ticket.status === "no_show" ? [step(ticket, "requeue", t("counter.requeue"), "secondary")] : [];
+      replace(area, okNotice(t(ticket.status === "waiting" ? "counter.moved" : "counter.finished",
+        { number: ticket.ticket_number, status: t(`status.${ticket.status}`) })), h("div", { class: "row" }, actions));
       callNext.focus();
       return;
     }
+    const where = transferTo(ticket);
+    const chosen = () => {
+      const [kind, value] = where.querySelector("select").value.split(":");
+      return kind === "counter" ? { counter: value } : { service_code: value };
+    };
     actions = ticket.status === "called"
-      ? [step(ticket, "start", t("counter.start"), ""), step(ticket, "no-show", t("counter.noShow"), "warning")]
+      ? [step(ticket, "start", t("counter.start"), ""), step(ticket, "recall", t("counter.recall"), "secondary"),
+         step(ticket, "no-show", t("counter.noShow"), "warning")]
       : [step(ticket, "complete", t("counter.complete"), "")];
+    const move = step(ticket, "transfer", t("counter.transfer"), "secondary", chosen);
+    actions.push(move);
     replace(area,
       ticketPanel(t("counter.current", { counter: ticket.counter || counter() }), ticket, names,
         h("p", null, h("span", { class: "tag" }, t(`status.${ticket.status}`)), " ", t(`kind.${ticket.kind}`),
-          ticket.reservation_code ? ` · ${t("counter.code")} ${ticket.reservation_code}` : null)),
-      h("div", { class: "row" }, actions),
+          ticket.reservation_code ? ` · ${t("counter.code")} ${ticket.reservation_code}` : null,
+)),
+      h("div", { class: "row" }, actions.filter((b) => b !== move)),
+      h("div", { class: "staff-transfer" }, where, move),
     );
     actions[0].focus();
   }
@@ -234,12 +284,18 @@ export async function queuePage(main) {
   const updated = h("p", { class: "muted" });
   const list = h("div", { class: "table-scroll", tabindex: "0", role: "region", "aria-label": t("queue.caption") });
   const refresh = button(t("queue.refresh"), { class: "button secondary", onclick: () => load() });
-  show(main, t("queue.title"), box, count, updated, refresh, list);
+  const quota = h("p", { class: "muted staff-quota" });
+  show(main, t("queue.title"), box, count, updated, quota, refresh, list);
   let where, names;
   async function load() {
     try {
       [where, names] = await Promise.all([office(), serviceNames()]);
-      const tickets = await api("GET", `/api/v1/offices/${enc(officeCode())}/queue`, { auth: true });
+      const [tickets, q] = await Promise.all([
+        api("GET", `/api/v1/offices/${enc(officeCode())}/queue`, { auth: true }),
+        api("GET", `/api/v1/offices/${enc(officeCode())}/quotas`, { auth: true })]);
+      quota.textContent = q.capacity_minutes ? t("queue.quota", {
+        walkUsed: q.walk_in.used_minutes, walkLimit: q.walk_in.limit_minutes,
+        prioUsed: q.priority.used_minutes, prioLimit: q.priority.limit_minutes }) : t("queue.noQuota");
       box.hidden = true;
       const counted = t("queue.count", { count: tickets.length });
       if (count.textContent !== counted) count.textContent = counted;

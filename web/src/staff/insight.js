@@ -178,6 +178,13 @@ export function forecastPage(main) {
     path: "forecast",
     draw: (days) => days.length
       ? [
+          // How the counters are reckoned and how far past forecasts were off (the back-test).
+          h("p", { class: "staff-model" }, t("forecast.model", {
+            share: Math.round((days[0].service_level?.target ?? 0.8) * 100), minutes: num(days[0].service_level?.within_minutes ?? 15),
+            service: num(days[0].service_minutes ?? 0) })),
+          h("p", { class: "staff-backtest" }, days[0].backtest?.mean_absolute_percentage_error != null
+            ? t("forecast.backtest", { mape: num(days[0].backtest.mean_absolute_percentage_error), days: days[0].backtest.days })
+            : t("forecast.noBacktest")),
           h("p", { class: "muted" }, t("forecast.chartNote")),
           h("figure", { class: "staff-figure" }, chart(days)),
           table(t("forecast.caption"),
@@ -197,4 +204,63 @@ export function statsPage(main) {
           days.map((d) => [formatDate(d.date), String(d.bookings), String(d.cancellations), String(d.no_shows), String(d.walk_ins), String(d.served), num(d.mean_wait_minutes), num(d.p90_wait_minutes), num(d.mean_service_minutes)]))
       : h("p", null, t("stats.none")),
   });
+}
+
+// Indonesia keeps no daylight saving: each office zone has one offset all year.
+const OFFSETS = { "Asia/Jakarta": "+07:00", "Asia/Pontianak": "+07:00", "Asia/Makassar": "+08:00", "Asia/Jayapura": "+09:00" };
+
+export async function disruptionsPage(main) {
+  const box = errorBox();
+  const list = h("div", { class: "staff-disruptions" });
+  show(main, t("disrupt.title"), h("p", null, t("disrupt.intro")), box);
+  let where;
+  try {
+    where = await office();
+  } catch (err) {
+    return fail(box, err);
+  }
+  const offset = OFFSETS[where.timezone] || "+07:00";
+  const form = h("form", { novalidate: true, class: "staff-disrupt" },
+    field({ name: "from", label: t("disrupt.from"), hint: t("disrupt.zone", { zone: where.timezone }), type: "datetime-local" }),
+    field({ name: "to", label: t("disrupt.to"), type: "datetime-local" }),
+    field({ name: "reason", label: t("disrupt.reason"), hint: t("disrupt.reasonHint"), maxlength: 300 }),
+    h("button", { class: "button", type: "submit" }, t("disrupt.submit")),
+  );
+  async function load(flash) {
+    const current = await api("GET", `/api/v1/offices/${enc(officeCode())}/disruptions`);
+    replace(list, flash ? okNotice(flash) : null, h("h2", null, t("disrupt.current")), current.length
+      ? h("ul", { class: "cards" }, current.map((d) => h("li", { class: "card" },
+          h("p", null, h("strong", null, `${formatDate(d.from.slice(0, 10))} ${d.from.slice(11, 16)} – ${formatDate(d.to.slice(0, 10))} ${d.to.slice(11, 16)}`)),
+          h("p", null, d.reason))))
+      : h("p", { class: "muted" }, t("disrupt.none")));
+  }
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    box.hidden = true;
+    const v = values(form);
+    const errors = {};
+    for (const k of ["from", "to", "reason"]) if (!v[k]) errors[k] = [t("login.missing")];
+    if (!errors.from && !errors.to && v.to <= v.from) errors.to = [t("disrupt.order")];
+    if (Object.keys(errors).length) return showErrors(form, [], errors);
+    showErrors(form, []);
+    const submit = form.querySelector("button[type=submit]");
+    submit.disabled = true;
+    try {
+      const made = await api("POST", `/api/v1/offices/${enc(officeCode())}/disruptions`, {
+        auth: true, body: { from: `${v.from}:00${offset}`, to: `${v.to}:00${offset}`, reason: v.reason },
+      });
+      form.reset();
+      await load(t("disrupt.done", { count: made.affected_bookings }));
+    } catch (err) {
+      fail(box, err, { focus: true });
+    } finally {
+      submit.disabled = false;
+    }
+  });
+  main.append(form, list);
+  try {
+    await load();
+  } catch (err) {
+    fail(box, err);
+  }
 }

@@ -10,7 +10,7 @@ import { catalogue } from "./messages.js";
 import { state, officeCode, chooseOffice, cached, stopTimers, fail, errorBox } from "./common.js";
 import { checkInPage, walkInPage, counterPage, queuePage } from "./desk.js";
 import { documentsPage } from "./review.js";
-import { capacityPage, forecastPage, statsPage } from "./insight.js";
+import { capacityPage, forecastPage, statsPage, disruptionsPage } from "./insight.js";
 
 useCatalogue(catalogue);
 session.useSession("staff");
@@ -26,6 +26,7 @@ const PAGES = [
   ["capacity", "nav.capacity", "desc.capacity", capacityPage, SUPERVISORS],
   ["forecast", "nav.forecast", "desc.forecast", forecastPage, SUPERVISORS],
   ["stats", "nav.stats", "desc.stats", statsPage, SUPERVISORS],
+  ["disruptions", "nav.disruptions", "desc.disruptions", disruptionsPage, SUPERVISORS],
 ];
 
 state.onSessionLost = () => render();

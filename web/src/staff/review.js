@@ -1,9 +1,9 @@
 // Document review for one booking: its checklist, each uploaded file opened with the officer's token (an
 // image shown in the page, a PDF in a new tab), and a decision with a reason the applicant will read.
-import { t } from "../lib/i18n.js";
+import { t, formatDate } from "../lib/i18n.js";
 import { h, show, field, button, replace, showErrors, notice } from "../lib/dom.js";
 import { api } from "../lib/api.js";
-import { fail, errorBox, okNotice } from "./common.js";
+import { fail, errorBox, okNotice, officeCode } from "./common.js";
 
 const enc = encodeURIComponent;
 let seq = 0;
@@ -40,7 +40,18 @@ export function documentsPage(main) {
     showErrors(form, []);
     load();
   });
-  show(main, t("docs.title"), h("p", { class: "muted" }, t("docs.listNote")), form, box, result);
+  // Documents of coming visits waiting for review, oldest upload first: one press opens that booking.
+  const waiting = h("div", { class: "staff-waiting" });
+  show(main, t("docs.title"), waiting, form, box, result);
+  api("GET", `/api/v1/offices/${enc(officeCode())}/documents?status=uploaded`, { auth: true }).then((docs) => {
+    replace(waiting, h("h2", null, t("docs.waitingTitle")), docs.length
+      ? h("ul", { class: "staff-waiting-list" }, docs.map((d) => h("li", null,
+          button(t("docs.waitingItem", { name: d.name, code: d.reservation_code, date: formatDate(d.visit_date) }), {
+            class: "link",
+            onclick: () => { form.elements.code.value = d.reservation_code; load(); },
+          }))))
+      : h("p", { class: "muted" }, t("docs.waitingNone")));
+  }).catch((err) => fail(box, err));
 }
 
 function docItem(item, reload) {

@@ -1,6 +1,7 @@
 // The status page: each part of the suite up or down in plain words (never colour alone), what a part that
 // is down cannot reach, when it was checked; refreshed every 15 s. When the gateway itself does not answer,
-// the page says so and keeps the last result it had. (Announced disruptions have no API yet: none shown.)
+// the page says so and keeps the last result it had. Office disruptions a supervisor announced are listed
+// above the parts, with the office, the period and the reason.
 import { useCatalogue, t, has, language, formatNumber } from "../lib/i18n.js";
 import { frame, h, show, button, replace } from "../lib/dom.js";
 import { api } from "../lib/api.js";
@@ -27,6 +28,13 @@ let summaryBox = null; // holds the live summary; refilled only when its words c
 let summaryKey = null;
 let checked = null;
 let partsBox = null;
+let disruptionsBox = null;
+
+function periodText(from, to) {
+  const opts = { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", hour12: false };
+  const f = new Intl.DateTimeFormat(language() === "en" ? "en-GB" : "id-ID", opts);
+  return `${f.format(new Date(from))} – ${f.format(new Date(to))}`;
+}
 
 /** The page's frame once (and again on a language switch); each check only refills the parts below the
  * heading that changed, so focus and the reader's place are not moved every 15 s, and the live summary is
@@ -37,8 +45,9 @@ function render() {
   summaryKey = null;
   checked = h("p", { class: "muted status-checked", hidden: true });
   partsBox = h("div");
+  disruptionsBox = h("div");
   region = h("div", { class: "status-region" },
-    summaryBox, checked, button(t("status.checkNow"), { class: "button secondary", onclick: () => check() }), partsBox);
+    summaryBox, checked, button(t("status.checkNow"), { class: "button secondary", onclick: () => check() }), disruptionsBox, partsBox);
   show(main, t("status.title"), h("p", null, t("status.intro")), region);
   update();
 }
@@ -65,6 +74,16 @@ function update() {
   }
   checked.hidden = !(last && !gatewayDown);
   if (!checked.hidden) checked.textContent = t("status.checked", { time: timeText(last.at) });
+  const announced = (last && last.disruptions) || [];
+  replace(disruptionsBox, announced.length
+    ? h("section", { class: "status-disruptions", "aria-labelledby": "disruptions-title" },
+        h("h2", { id: "disruptions-title" }, t("status.disruptions")),
+        h("ul", { class: "cards" }, announced.map((d) => h("li", { class: "card notice-warn status-disruption" },
+          h("h3", null, t("status.office", { code: d.office_code })),
+          h("p", null, periodText(d.from, d.to)),
+          h("p", null, d.reason)))),
+        h("p", { class: "muted" }, t("status.disruptionsNote")))
+    : null);
   replace(partsBox, last
     ? h("ul", { class: "cards two status-parts", "aria-label": t("status.parts") }, last.services.map((s) => {
         const up = s.status === "up";
@@ -88,7 +107,7 @@ async function check() {
   clearTimeout(timer);
   try {
     const answer = await api("GET", "/api/v1/status");
-    last = { services: answer.services || [], at: new Date() };
+    last = { services: answer.services || [], disruptions: answer.disruptions || [], at: new Date() };
     gatewayDown = false;
   } catch (err) {
     gatewayDown = true; // no answer, or an answer that is not the gateway's (a proxy's error page)

@@ -220,6 +220,7 @@ def test_review_by_office_staff_is_recorded_once_and_announced(client, schedulin
     assert payload["data"]["decision"] == "rejected"
     assert payload["data"]["booking_id"] == booking["booking_id"]
     assert "Foto buram" == payload["data"]["reason"]
+    assert payload["data"]["document_name"] == entry["name"]  # the citizen is told its name, not its code
 
 
 def test_uploads_stop_when_the_booking_ends(client, scheduling):

@@ -59,7 +59,8 @@ EVENT_DATA = {
     "your_turn": {"ticket_id": "c0ffee00-0000-4000-8000-000000000001", "ticket_number": "A-042",
                   "office_code": "MKS", "counter": 7, "booking_id": BOOKING["booking_id"]},
     "document_rejected": {"document_id": "d0c00000-0000-4000-8000-000000000001", "booking_id": BOOKING["booking_id"],
-                          "decision": "rejected", "reason": "the photo is blurred", "doc_type": "kk"},
+                          "decision": "rejected", "reason": "the photo is blurred", "doc_type": "kk",
+                          "document_name": "Kartu Keluarga"},
     "no_show": {"booking_id": BOOKING["booking_id"], "user_id": CONTACT["user_id"], "office_code": "MKS"},
     # Fees: as scheduling and payment send them (tests/unit/test_event_contracts.py checks it).
     "payment_due": {**BOOKING, "status": "awaiting_payment", "payment": PAYMENT},
@@ -67,6 +68,8 @@ EVENT_DATA = {
     "payment_receipt": {**WHOSE, **PAYMENT_FACTS, "receipt_number": "ANT261201K7QDM2XP", "paid_at": NOW.isoformat()},
     "booking_expired": {**ABOUT_BOOKING, "date": BOOKING["date"], "reason": "unpaid", "service_code": "paspor_baru"},
     "payment_refunded": {**WHOSE, **PAYMENT_FACTS, "reason": "bill_expired"},
+    "booking_disrupted": {**ABOUT_BOOKING, "date": BOOKING["date"], "start": BOOKING["start"],
+                          "reason": "Listrik padam di gedung kantor"},
 }  # fmt: skip
 
 # What each message must say, by language ({lang: [text, ...]}), on every channel.
@@ -90,7 +93,11 @@ ESSENTIALS = {
         "en": ["ANT-7KQ2XM", "Tuesday, December 1, 2026", "09:30 WITA", "Kantor Imigrasi Kelas I TPI Makassar"],
     },
     "your_turn": {"id": ["A-042", "loket 7"], "en": ["A-042", "counter 7"]},
-    "document_rejected": {"id": ["the photo is blurred", "kk", "ANT-7KQ2XM"], "en": ["the photo is blurred", "kk"]},
+    # The document by its name (the citizen does not know the code "kk") and what to fix.
+    "document_rejected": {
+        "id": ["the photo is blurred", "Kartu Keluarga", "ANT-7KQ2XM"],
+        "en": ["the photo is blurred", "Kartu Keluarga"],
+    },
     "no_show": {"id": ["ANT-7KQ2XM"], "en": ["ANT-7KQ2XM"]},
     # The deadline in the office's time zone (03:00 UTC + 2 h = 13:00 WITA).
     "payment_due": {"id": ["812345678901234", "Rp650.000", "13:00 WITA", "ANT-7KQ2XM"],
@@ -101,6 +108,10 @@ ESSENTIALS = {
                         "en": ["ANT261201K7QDM2XP", "IDR 650,000", "ANT-7KQ2XM"]},
     "booking_expired": {"id": ["ANT-7KQ2XM", "berakhir"], "en": ["ANT-7KQ2XM", "ended"]},
     "payment_refunded": {"id": ["Rp650.000", "ANT-7KQ2XM"], "en": ["IDR 650,000", "ANT-7KQ2XM"]},
+    "booking_disrupted": {
+        "id": ["ANT-7KQ2XM", "Listrik padam di gedung kantor", "tidak dihitung"],
+        "en": ["ANT-7KQ2XM", "Listrik padam di gedung kantor", "not count"],
+    },
 }  # fmt: skip
 # Only in the mail (the SMS is short): address, documents, what to do.
 EMAIL_ESSENTIALS = {
@@ -110,11 +121,12 @@ EMAIL_ESSENTIALS = {
     },
     "booking_rescheduled": {"id": ["Selasa, 01 Desember 2026"], "en": ["Tuesday, December 1, 2026"]},
     "reminder": {"id": ["Jl. Perintis Kemerdekaan Km. 13", "Kartu Keluarga"], "en": ["Kartu Keluarga"]},
-    "document_rejected": {"id": ["unggah ulang"], "en": ["upload a correct"]},
+    "document_rejected": {"id": ["unggah ulang", "Yang perlu diperbaiki"], "en": ["upload a correct", "What to fix"]},
     "no_show": {"id": ["pesan jadwal baru"], "en": ["book a new time"]},
     "payment_due": {"id": ["Cara membayar", "Kantor Imigrasi Kelas I TPI Makassar"], "en": ["How to pay"]},
     "payment_reminder": {"id": ["kursinya dilepas"], "en": ["the seat goes to someone else"]},
     "payment_receipt": {"id": ["812345678901234"], "en": ["812345678901234"]},
+    "booking_disrupted": {"id": ["Selasa, 01 Desember 2026", "09:30 WITA"], "en": ["Tuesday, December 1, 2026"]},
 }
 WARNING = {
     "id": "Antre tidak pernah meminta uang",

@@ -76,3 +76,8 @@ def outbox(engine, event_type):
             text("SELECT payload FROM outbox WHERE event_type = :t ORDER BY created_at"), {"t": event_type}
         ).scalars()
         return [r if isinstance(r, dict) else json.loads(r) for r in rows]
+
+
+def confirm(reservation_code, **extra):
+    """A check-in request: the officer has compared the KTP with the holder."""
+    return {"reservation_code": reservation_code, "identity_confirmed": True, **extra}

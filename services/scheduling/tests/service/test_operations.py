@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from antre_common.errors import parse_remote
 
-from .conftest import bookable_slot, citizen, error_code, outbox
+from .conftest import bookable_slot, citizen, confirm, error_code, outbox
 from .test_bookings import book, past_slot
 
 
@@ -18,9 +18,9 @@ def test_check_in_walk_ins_call_next_and_complete(rpc, engine):
     person = citizen()
     booking = book(rpc, person, {"slot_id": past_slot(engine, "JKS", hours_from_now=0.5)})
     code = booking["reservation_code"]
-    ticket = rpc.check_in("JKS", code)
+    ticket = rpc.check_in("JKS", confirm(code))
     assert (ticket["ticket_number"], ticket["kind"], ticket["status"]) == ("B001", "booked", "waiting")
-    assert rpc.check_in("JKS", code.lower())["ticket_id"] == ticket["ticket_id"]  # idempotent
+    assert rpc.check_in("JKS", confirm(code.lower()))["ticket_id"] == ticket["ticket_id"]  # idempotent
     assert rpc.get_booking(code)["status"] == "checked_in"
     elder = rpc.walk_in("JKS", {"service_code": "paspor_penggantian", "priority": "lansia"})
     walker = rpc.walk_in("JKS", {"service_code": "paspor_baru"})
@@ -64,9 +64,9 @@ def test_check_in_walk_ins_call_next_and_complete(rpc, engine):
 
 def test_check_in_rules(rpc, engine):
     later = book(rpc, citizen(), bookable_slot(rpc))
-    assert error_code(rpc.check_in, "JKS", later["reservation_code"]) == "CHECK_IN_WRONG_DAY"
-    assert error_code(rpc.check_in, "MKS", later["reservation_code"]) == "BOOKING_NOT_FOUND"
-    assert error_code(rpc.check_in, "JKS", "ZZZZZZZZ") == "BOOKING_NOT_FOUND"
+    assert error_code(rpc.check_in, "JKS", confirm(later["reservation_code"])) == "CHECK_IN_WRONG_DAY"
+    assert error_code(rpc.check_in, "MKS", confirm(later["reservation_code"])) == "BOOKING_NOT_FOUND"
+    assert error_code(rpc.check_in, "JKS", confirm("ZZZZZZZZ")) == "BOOKING_NOT_FOUND"
     assert error_code(rpc.walk_in, "JKS", {"service_code": "visa"}) == "SERVICE_NOT_FOUND"
     assert error_code(rpc.walk_in, "JKS", {"service_code": "paspor_baru", "priority": "vip"}) == "VALIDATION_ERROR"
     assert error_code(rpc.ticket_step, {"ticket_id": str(uuid.uuid4()), "action": "start"}) == "TICKET_NOT_FOUND"
@@ -127,13 +127,13 @@ def test_wrong_day_names_the_bookings_office_local_date(rpc):
         if datetime.fromisoformat(s["start"]).hour < 9 and datetime.fromisoformat(s["start"]) > limit
     )
     booking = book(rpc, citizen(), slot)
-    doc = error_doc(rpc.check_in, "DJJ", booking["reservation_code"])
+    doc = error_doc(rpc.check_in, "DJJ", confirm(booking["reservation_code"]))
     assert doc["code"] == "CHECK_IN_WRONG_DAY" and doc["params"]["date"] == slot["date"]
 
 
 def test_ticket_completed_names_the_booking_inside_the_suite_only(rpc, engine):
     booking = book(rpc, citizen(), {"slot_id": past_slot(engine, "JKS", hours_from_now=0.5)})
-    ticket = rpc.check_in("JKS", booking["reservation_code"])
+    ticket = rpc.check_in("JKS", confirm(booking["reservation_code"]))
     rpc.call_next("JKS", "1")
     for action in ("start", "complete"):
         rpc.ticket_step({"ticket_id": ticket["ticket_id"], "office_code": "JKS", "action": action})
@@ -148,7 +148,7 @@ def test_ticket_completed_names_the_booking_inside_the_suite_only(rpc, engine):
 def test_end_of_day_closes_open_tickets_and_frees_the_person(container, rpc, engine):
     people = [citizen() for _ in range(3)]
     serving, called, waiting = (book(rpc, p, {"slot_id": past_slot(engine, "JKS", hours_from_now=0.5)}) for p in people)
-    tickets_ = [rpc.check_in("JKS", b["reservation_code"]) for b in (serving, called, waiting)]
+    tickets_ = [rpc.check_in("JKS", confirm(b["reservation_code"])) for b in (serving, called, waiting)]
     walker = rpc.walk_in("JKS", {"service_code": "paspor_baru"})
     rpc.call_next("JKS", "1")
     rpc.ticket_step({"ticket_id": tickets_[0]["ticket_id"], "office_code": "JKS", "action": "start"})
