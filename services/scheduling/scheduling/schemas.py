@@ -43,6 +43,7 @@ class NewBooking(Strict):
     slot_id = fields.UUID(required=True)
     service_code = fields.String(required=True, validate=CODE)
     idempotency_key = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100))
+    admission = fields.UUID(load_default=None, allow_none=True)  # a waiting room's admission (releases.py)
 
 
 class BookingAction(Strict):
@@ -69,3 +70,27 @@ class TicketStep(Strict):
     ticket_id = fields.UUID(required=True)
     action = fields.String(required=True, validate=validate.OneOf(["start", "complete", "no_show"]))
     office_code = fields.String(load_default=None, allow_none=True)  # the staff's office; None for admins
+
+
+class NewRelease(Strict):
+    office_code = fields.String(required=True, validate=CODE)
+    date = fields.Date(required=True)
+    opens_at = fields.AwareDateTime(required=True)
+
+
+class QueueRequest(Strict):
+    release_id = fields.String(required=True, validate=validate.Length(max=64))
+    user_id = fields.UUID(required=True)
+
+
+class WaitlistJoin(Strict):
+    user_id = fields.UUID(required=True)
+    person_ref = fields.String(required=True, validate=validate.Length(min=8, max=64))
+    office_code = fields.String(required=True, validate=CODE)
+    service_code = fields.String(required=True, validate=CODE)
+    date = fields.Date(required=True)
+
+
+class WaitlistAction(Strict):
+    waitlist_id = fields.String(required=True, validate=validate.Length(max=64))
+    user_id = fields.UUID(required=True)

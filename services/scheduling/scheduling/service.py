@@ -9,9 +9,9 @@ from antre_common.health import ServiceBase
 from antre_common.rpc import rpc
 from antre_common.timer import every
 from scheduling import read_cache, schemas
-from scheduling.actions import Scheduling
 from scheduling.dependencies import ReadCacheProvider, SchedulingRuntime
 from scheduling.models import OutboxEvent, ProcessedEvent
+from scheduling.release_actions import FairRelease
 from scheduling.settings import Settings
 
 AVAILABILITY_QUERY = schemas.AvailabilityQuery()  # built once: the read path is the hot one
@@ -26,7 +26,7 @@ class SchedulingService(ServiceBase):
 
     @property
     def scheduling(self):
-        return Scheduling(self.db, self.runtime.settings, self.cache)
+        return FairRelease(self.db, self.runtime.settings, self.cache)  # Scheduling with releases and waitlist
 
     # -- catalogue ------------------------------------------------------------------------------------------
 
@@ -81,6 +81,34 @@ class SchedulingService(ServiceBase):
         """The QR image of a booking's code, base64 (RPC bodies are JSON)."""
         return self.scheduling.render_qr(reservation_code, image_format)
 
+    # -- releases, waiting rooms, waitlist (release_actions.py) -------------------------------------------
+
+    @rpc
+    def list_releases(self, office_code):
+        return self.scheduling.list_releases(office_code)
+
+    @rpc
+    def create_release(self, release):
+        return self.scheduling.create_release(load(schemas.NewRelease(), release))
+
+    @rpc
+    def queue_place(self, request, join=False):
+        q = load(schemas.QueueRequest(), request)
+        return self.scheduling.join_queue(q) if join else self.scheduling.queue_place(q)
+
+    @rpc
+    def join_waitlist(self, entry):
+        return self.scheduling.join_waitlist(load(schemas.WaitlistJoin(), entry))
+
+    @rpc
+    def my_waitlist(self, user_id):
+        return self.scheduling.my_waitlist(user_id)
+
+    @rpc
+    def waitlist_action(self, action, accept=False):
+        a = load(schemas.WaitlistAction(), action)
+        return self.scheduling.accept_offer(a) if accept else self.scheduling.leave_waitlist(a)
+
     # -- office operations (staff; the gateway checks the caller works at the office) ----------------------
 
     @rpc
@@ -125,6 +153,10 @@ class SchedulingService(ServiceBase):
     @every(Settings, "reminder_sweep_seconds")
     def send_reminders(self):
         return self.scheduling.send_reminders()
+
+    @every(Settings, "waitlist_sweep_seconds")
+    def expire_offers(self):
+        return self.scheduling.expire_offers()
 
     @every(Settings, "no_show_sweep_seconds")
     def mark_no_shows(self):
