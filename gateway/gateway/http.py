@@ -9,6 +9,7 @@ to serialise (dumped through ``response``), a ``(status, object)`` pair, or a we
 Every answer carries ``X-Request-Id``; every error is ``application/problem+json`` in the caller's language.
 """
 
+import ipaddress
 import json
 from functools import partial
 
@@ -81,6 +82,10 @@ class ApiEndpoint(HttpEntrypoint):
         kwargs.setdefault("expected_exceptions", (GatewayError, RemoteError, ServiceError))
         super().__init__(method, url, **kwargs)
 
+    def setup(self):
+        super().setup()
+        self.trusted_proxies = trusted_networks(self.container.config.get("GATEWAY_TRUSTED_PROXIES"))
+
     def get_entrypoint_parameters(self, request):
         kwargs = dict(request.path_values)
         if self.auth:
@@ -113,6 +118,7 @@ class ApiEndpoint(HttpEntrypoint):
 
     def handle_request(self, request):
         request.shallow = False
+        request.environ[TRUSTED_PROXIES_KEY] = self.trusted_proxies
         request_id = accept_request_id(request.headers.get("X-Request-Id"))
         try:
             args, kwargs = self.get_entrypoint_parameters(request)
@@ -148,11 +154,35 @@ api = ApiEndpoint.decorator
 THROTTLE_CODES = ("LOGIN_LOCKED", "RATE_LIMITED")
 
 
+TRUSTED_PROXIES_KEY = "antre.trusted_proxies"
+
+
+def trusted_networks(value):
+    """``GATEWAY_TRUSTED_PROXIES``: comma-separated addresses or CIDRs of the proxies in front of the gateway."""
+    return tuple(
+        ipaddress.ip_network(part.strip(), strict=False) for part in str(value or "").split(",") if part.strip()
+    )
+
+
+def _trusted(address, networks):
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in net for net in networks)
+
+
 def client_ip(request):
-    """The first hop of X-Forwarded-For (set by the ingress in front of us), else the peer address."""
-    forwarded = request.headers.get("X-Forwarded-For", "")
-    first = forwarded.split(",")[0].strip()
-    return (first or request.remote_addr or "")[:64] or None
+    """The client's address. The peer, unless the peer is a trusted proxy (``GATEWAY_TRUSTED_PROXIES``): then
+    X-Forwarded-For is walked from the right past trusted proxies, and the first hop that is not one is the
+    client. Never the raw first hop: a client writes whatever X-Forwarded-For it likes, and only what our own
+    proxies appended can be believed."""
+    networks = request.environ.get(TRUSTED_PROXIES_KEY, ())
+    address = request.remote_addr or ""
+    hops = [h.strip() for h in request.headers.get("X-Forwarded-For", "").split(",") if h.strip()]
+    while hops and _trusted(address, networks):
+        address = hops.pop()
+    return address[:64] or None
 
 
 def retry_after(call, *args, **kwargs):

@@ -8,6 +8,7 @@ from gateway.routes.identity import IdentityRoutes
 from gateway.routes.insight import InsightRoutes
 from gateway.routes.messages import MessageRoutes
 from gateway.routes.operations import OperationsRoutes
+from gateway.routes.releases import ReleaseRoutes
 from gateway.routes.status import StatusRoutes
 from gateway.routes.web import WebRoutes
 
@@ -17,6 +18,7 @@ class GatewayService(
     IdentityRoutes,
     CatalogueRoutes,
     BookingRoutes,
+    ReleaseRoutes,
     OperationsRoutes,
     InsightRoutes,
     DocumentRoutes,

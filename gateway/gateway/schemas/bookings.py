@@ -9,6 +9,7 @@ class BookingRequest(Schema):
 
     slot_id = fields.UUID(required=True)
     service_code = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_-]{1,40}$"))
+    admission = fields.UUID(load_default=None, allow_none=True, metadata={"description": "from the waiting room"})
 
 
 class RescheduleRequest(Schema):

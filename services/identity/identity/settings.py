@@ -15,6 +15,7 @@ KEYS = {
     "argon2_parallelism": "ARGON2_PARALLELISM",
     "argon2_max_concurrent": "ARGON2_MAX_CONCURRENT",
     "housekeeping_seconds": "HOUSEKEEPING_SECONDS",
+    "accounts_per_phone": "ACCOUNTS_PER_PHONE",
 }
 
 
@@ -35,6 +36,9 @@ class Settings:
     argon2_parallelism: int = 1
     argon2_max_concurrent: int = 0  # hashes at once; 0: one per core
     housekeeping_seconds: float = 30.0
+    # A phone number may belong to this many accounts: a parent's phone on a grown child's account is
+    # common; a broker's script inventing identities needs many. Family members book as dependents instead.
+    accounts_per_phone: int = 2
 
     @classmethod
     def from_config(cls, config):

@@ -22,6 +22,7 @@ MESSAGE_CHANNELS = {
     "your_turn": (SMS, EMAIL),
     "document_rejected": (EMAIL,),
     "no_show": (EMAIL,),
+    "waitlist_offer": (SMS, EMAIL),  # a held seat with a deadline: the fastest channel first
 }
 MESSAGE_TYPES = tuple(MESSAGE_CHANNELS)
 
@@ -35,6 +36,7 @@ EVENT_MESSAGES = {
     ("scheduling", "reminder_due"): "reminder",
     ("scheduling", "ticket_called"): "your_turn",
     ("scheduling", "booking_no_show"): "no_show",
+    ("scheduling", "waitlist_offer"): "waitlist_offer",
     ("documents", "document_reviewed"): "document_rejected",
 }
 

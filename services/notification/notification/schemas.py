@@ -67,6 +67,15 @@ class BookingNoShow(Lenient):
     office_code = fields.String(load_default=None)
 
 
+class WaitlistOffer(Lenient):
+    waitlist_id = fields.UUID(required=True)
+    user_id = fields.UUID(required=True)
+    office_code = fields.String(required=True)
+    date = fields.String(required=True)
+    start = fields.String(load_default=None)
+    expires_at = fields.String(required=True)
+
+
 class DocumentReviewed(Lenient):
     document_id = fields.UUID(required=True)
     booking_id = fields.UUID(required=True)
@@ -84,6 +93,7 @@ EVENT_DATA = {
     "ticket_called": TicketCalled,
     "booking_no_show": BookingNoShow,
     "document_reviewed": DocumentReviewed,
+    "waitlist_offer": WaitlistOffer,
 }
 
 

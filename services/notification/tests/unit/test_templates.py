@@ -57,6 +57,10 @@ EVENT_DATA = {
     "document_rejected": {"document_id": "d0c00000-0000-4000-8000-000000000001", "booking_id": BOOKING["booking_id"],
                           "decision": "rejected", "reason": "the photo is blurred", "doc_type": "kk"},
     "no_show": {"booking_id": BOOKING["booking_id"], "user_id": CONTACT["user_id"], "office_code": "MKS"},
+    "waitlist_offer": {"waitlist_id": "ffff0000-0000-4000-8000-000000000001", "user_id": CONTACT["user_id"],
+                       "office_code": "MKS", "service_code": "paspor_baru", "date": "2026-12-01",
+                       "slot_id": "ffff0000-0000-4000-8000-000000000002", "start": "2026-12-01T09:30:00+08:00",
+                       "expires_at": (NOW + timedelta(minutes=30)).isoformat()},
 }  # fmt: skip
 
 # What each message must say, by language ({lang: [text, ...]}), on every channel.
@@ -82,7 +86,9 @@ ESSENTIALS = {
     "your_turn": {"id": ["A-042", "loket 7"], "en": ["A-042", "counter 7"]},
     "document_rejected": {"id": ["the photo is blurred", "kk", "ANT-7KQ2XM"], "en": ["the photo is blurred", "kk"]},
     "no_show": {"id": ["ANT-7KQ2XM"], "en": ["ANT-7KQ2XM"]},
-}
+    "waitlist_offer": {"id": ["Selasa, 01 Desember 2026", "09:30 WITA", "30 menit"],
+                       "en": ["Tuesday, December 1, 2026", "09:30 WITA", "30 minutes"]},
+}  # fmt: skip
 # Only in the mail (the SMS is short): address, documents, what to do.
 EMAIL_ESSENTIALS = {
     "booking_confirmed": {

@@ -1,0 +1,47 @@
+"""Limits at the edge: rates per key answer 429 with Retry-After, and the booking path's in-flight bound
+answers 429 TOO_BUSY at once instead of queueing past the RPC deadline."""
+
+import pytest
+
+from gateway.errors import ERRORS, GatewayError
+from gateway.limits import Limits, Window
+
+
+class Clock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_a_window_counts_per_key_and_says_when_to_come_back():
+    clock = Clock()
+    window = Window(2, 60, clock)
+    assert window.hit("a") is None and window.hit("a") is None
+    assert window.hit("b") is None  # another key has its own count
+    clock.now += 15
+    assert window.hit("a") == 45
+    clock.now += 45
+    assert window.hit("a") is None  # a new window
+
+
+def test_a_limit_passed_on_any_key_is_429_with_retry_after():
+    limits = Limits({"GATEWAY_RATE_REGISTER": "1/3600"})
+    limits.check("register", address="203.0.113.5", phone="8123456789")
+    with pytest.raises(GatewayError) as info:
+        limits.check("register", address="198.51.100.9", phone="8123456789")  # same phone, other address
+    assert info.value.code == "RATE_LIMITED" and int(info.value.headers["Retry-After"]) > 3500
+    limits.check("register", address=None, phone="8000000000")  # an unknown key is not counted
+
+
+def test_bookings_in_flight_are_bounded_and_the_one_over_is_told_at_once():
+    limits = Limits({"GATEWAY_BOOKINGS_IN_FLIGHT": "2"})
+    with limits.booking_slot(), limits.booking_slot():
+        with pytest.raises(GatewayError) as info, limits.booking_slot():
+            pass
+        assert info.value.code == "TOO_BUSY" and info.value.headers["Retry-After"] == "2"
+        assert ERRORS["TOO_BUSY"][0] == 429
+    with limits.booking_slot():  # freed again, also after an error inside
+        assert limits.in_flight == 1
+    assert limits.in_flight == 0
