@@ -9,7 +9,7 @@ deadline is never started.
 
 Config (each ``count/seconds``): ``GATEWAY_RATE_BOOKING`` per account and per address, ``GATEWAY_RATE_AVAILABILITY``
 per address, ``GATEWAY_RATE_REGISTER`` per address and per phone, ``GATEWAY_RATE_CODES`` per address and per
-account; ``GATEWAY_BOOKINGS_IN_FLIGHT``.
+account; ``GATEWAY_BOOKINGS_IN_FLIGHT`` (the most) and ``GATEWAY_BOOKING_SLOW_SECONDS`` (when it shrinks).
 """
 
 import math
@@ -28,6 +28,8 @@ RATES = {
     "codes": ("GATEWAY_RATE_CODES", "10/3600"),  # one-time codes by email and SMS cost money
 }
 IN_FLIGHT_KEY, IN_FLIGHT_DEFAULT = "GATEWAY_BOOKINGS_IN_FLIGHT", 32
+SLOW_KEY, SLOW_DEFAULT = "GATEWAY_BOOKING_SLOW_SECONDS", 2.5  # half the 5 s RPC deadline
+MIN_IN_FLIGHT = 4
 BUSY_RETRY_SECONDS = 2
 MAX_KEYS = 200_000  # a flood of distinct keys cannot grow the table without bound
 
@@ -64,6 +66,8 @@ class Limits:
     def __init__(self, config):
         self.windows = {name: Window(*parse_rate(config.get(key) or default)) for name, (key, default) in RATES.items()}
         self.max_in_flight = int(config.get(IN_FLIGHT_KEY) or IN_FLIGHT_DEFAULT)
+        self.slow_seconds = float(config.get(SLOW_KEY) or SLOW_DEFAULT)
+        self.limit = float(self.max_in_flight)  # adapted to how fast bookings are answered (``_adapt``)
         self.in_flight = 0
 
     def check(self, name, **keys):
@@ -78,16 +82,27 @@ class Limits:
                 raise GatewayError("RATE_LIMITED", headers={"Retry-After": str(wait)}, retry_after=wait)
 
     @contextmanager
-    def booking_slot(self):
+    def booking_slot(self, clock=time.monotonic):
         """One booking RPC in flight; when the bound is reached, 429 ``TOO_BUSY`` at once."""
-        if self.in_flight >= self.max_in_flight:
+        if self.in_flight >= int(self.limit):
             seconds = BUSY_RETRY_SECONDS
             raise GatewayError("TOO_BUSY", headers={"Retry-After": str(seconds)}, retry_after=seconds)
         self.in_flight += 1
+        began = clock()
         try:
             yield
         finally:
             self.in_flight -= 1
+            self._adapt(clock() - began)
+
+    def _adapt(self, took):
+        """The bound follows the answers (additive increase, multiplicative decrease): a booking slower than
+        ``GATEWAY_BOOKING_SLOW_SECONDS`` means scheduling is saturated (a starved CPU, a slow disk), so fewer
+        are let through; fast answers let it grow back to ``GATEWAY_BOOKINGS_IN_FLIGHT``."""
+        if took > self.slow_seconds:
+            self.limit = max(MIN_IN_FLIGHT, self.limit * 0.9)
+        else:
+            self.limit = min(self.max_in_flight, self.limit + 1 / self.limit)
 
 
 class EdgeLimits(DependencyProvider):

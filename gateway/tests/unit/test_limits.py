@@ -45,3 +45,23 @@ def test_bookings_in_flight_are_bounded_and_the_one_over_is_told_at_once():
     with limits.booking_slot():  # freed again, also after an error inside
         assert limits.in_flight == 1
     assert limits.in_flight == 0
+
+
+def test_slow_bookings_shrink_the_bound_and_fast_ones_let_it_grow_back():
+    limits = Limits({"GATEWAY_BOOKINGS_IN_FLIGHT": "10", "GATEWAY_BOOKING_SLOW_SECONDS": "2.5"})
+    clock = Clock()
+
+    def booking(seconds):
+        with limits.booking_slot(clock):
+            clock.now += seconds
+
+    for _ in range(10):
+        booking(4.0)  # scheduling answers near the deadline
+    assert limits.limit < 4.0 + 1e-9  # down to the floor
+    with limits.booking_slot(clock), limits.booking_slot(clock), limits.booking_slot(clock), limits.booking_slot(clock):
+        with pytest.raises(GatewayError):
+            with limits.booking_slot(clock):
+                pass
+    for _ in range(200):
+        booking(0.1)
+    assert limits.limit == 10
