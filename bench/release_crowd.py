@@ -85,10 +85,10 @@ class Crowd:
         if state.get("admission") is None:
             method = "POST" if not state.get("joined") else "GET"
             r = self.call("join" if method == "POST" else "poll", session, method, self.queue, headers=headers)
-            state["joined"] = True
-            if r.status_code == 429 or r.status_code >= 500:
+            if r.status_code == 429 or r.status_code >= 500:  # outcome unknown: ask again (joining twice is safe)
                 return time.monotonic() + float(r.headers.get("Retry-After", 2))
             place = r.json()
+            state["joined"] = True
             if place.get("state") == "admitted":
                 state["admission"] = place["admission"]
                 return time.monotonic()

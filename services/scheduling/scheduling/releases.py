@@ -222,11 +222,15 @@ def join(session, settings, now, release_id, user_id, ballot=None):
     release = get(session, release_id)
     place = session.get(QueuePlace, (release.id, user_id))
     if place is None:
-        view = dto(session, release, now)
-        if view["status"] == "scheduled":
-            raise WaitingRoomNotOpen("the waiting room is not open yet", opens_at=view["waiting_room_opens_at"])
-        if view["status"] in ("closed", "sold_out"):
-            raise ReleaseClosed("the release is over", status=view["status"])
+        # Cheap checks first (a crowd joins at once): the seats are counted only once the release is open.
+        if now < release.waiting_room_opens_at:
+            raise WaitingRoomNotOpen(
+                "the waiting room is not open yet", opens_at=release.waiting_room_opens_at.isoformat()
+            )
+        if now >= release.opens_at:
+            view = dto(session, release, now)
+            if view["status"] in ("closed", "sold_out"):
+                raise ReleaseClosed("the release is over", status=view["status"])
         late = now >= release.opens_at
         row = {
             "release_id": release.id,
