@@ -93,7 +93,8 @@ class Crowd:
                 state["admission"] = place["admission"]
                 return time.monotonic()
             if place.get("state") == "waiting":
-                return time.monotonic() + place["retry_after_seconds"] * random.uniform(1.0, 1.2)
+                # A second of jitter, not a share of the wait: a share would bring early joiners back later.
+                return time.monotonic() + place["retry_after_seconds"] + random.uniform(0, 1)
             return None  # closed: sold out, used or expired
         params = {"service": SERVICE, "from": self.release["date"], "to": self.release["date"]}
         r = self.call("availability", session, "GET", f"{self.base}/api/v1/offices/{OFFICE}/availability",

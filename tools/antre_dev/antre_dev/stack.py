@@ -75,8 +75,10 @@ def wait_for(check, timeout, what):
     raise TimeoutError(f"{what} not ready after {timeout}s (last error: {last!r})")
 
 
-# Limits a test stack lifts (a test of a limit passes its own through ``env`` or a replica's env).
+# Limits a test stack lifts (a test of a limit passes its own through ``env`` or a replica's env). The test
+# client stands where the ingress would: its X-Forwarded-For is believed, so tests can act from many addresses.
 TEST_LIMITS = {
+    "GATEWAY_TRUSTED_PROXIES": "127.0.0.1/32,::1/128",
     "ACCOUNTS_PER_PHONE": "1000000",
     "GATEWAY_RATE_BOOKING": "1000000/60",
     "GATEWAY_RATE_AVAILABILITY": "1000000/60",
