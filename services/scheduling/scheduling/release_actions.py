@@ -1,7 +1,7 @@
 """What the release, waiting-room and waitlist entrypoints do: the transactions around ``releases`` and
 ``waitlist`` (the same ``_write`` as every other write, so the caches drop what changed)."""
 
-from scheduling import cooldown, releases, waitlist
+from scheduling import bookings, cooldown, releases, waitlist
 from scheduling.actions import Scheduling
 
 
@@ -57,7 +57,7 @@ class FairRelease(Scheduling):
             booking = waitlist.accept(session, self.db, now, a["waitlist_id"], str(a["user_id"]))
             return booking, [(booking["office_code"], [booking["date"]])]
 
-        return self._write(work)
+        return bookings.retry_code_collision(lambda: self._write(work))
 
     def expire_offers(self):
         """Offers past their deadline pass to the next person (timer, every replica, SKIP LOCKED)."""
