@@ -9,7 +9,8 @@ deadline is never started.
 
 Config (each ``count/seconds``): ``GATEWAY_RATE_BOOKING`` per account and per address, ``GATEWAY_RATE_AVAILABILITY``
 per address, ``GATEWAY_RATE_REGISTER`` per address and per phone, ``GATEWAY_RATE_CODES`` per address and per
-account; ``GATEWAY_BOOKINGS_IN_FLIGHT`` (the most) and ``GATEWAY_BOOKING_SLOW_SECONDS`` (when it shrinks).
+account; ``GATEWAY_BOOKINGS_IN_FLIGHT`` and ``GATEWAY_QUEUE_IN_FLIGHT`` (the most) and
+``GATEWAY_BOOKING_SLOW_SECONDS`` (when they shrink).
 """
 
 import math
@@ -27,7 +28,13 @@ RATES = {
     "register": ("GATEWAY_RATE_REGISTER", "10/3600"),  # a family registering on one phone is a few
     "codes": ("GATEWAY_RATE_CODES", "10/3600"),  # one-time codes by email and SMS cost money
 }
-IN_FLIGHT_KEY, IN_FLIGHT_DEFAULT = "GATEWAY_BOOKINGS_IN_FLIGHT", 32
+# name: (config key, the most in flight per process)
+IN_FLIGHT = {
+    "booking": ("GATEWAY_BOOKINGS_IN_FLIGHT", 32),
+    # Waiting-room joins and polls: cheap reads, but a crowd polls them; past the bound the client is told
+    # to ask again in a moment instead of waiting in the gateway into a 503.
+    "queue": ("GATEWAY_QUEUE_IN_FLIGHT", 48),
+}
 SLOW_KEY, SLOW_DEFAULT = "GATEWAY_BOOKING_SLOW_SECONDS", 2.5  # half the 5 s RPC deadline
 MIN_IN_FLIGHT = 4
 BUSY_RETRY_SECONDS = 2
@@ -60,15 +67,39 @@ class Window:
         return None
 
 
+class Bound:
+    """At most ``most`` calls of one kind in flight in this process, fewer while they are answered slowly."""
+
+    def __init__(self, most, slow_seconds):
+        self.most, self.slow_seconds = most, slow_seconds
+        self.limit = float(most)  # adapted to how fast the calls are answered (``adapt``)
+        self.in_flight = 0
+
+    def adapt(self, took):
+        """Additive increase, multiplicative decrease: a call slower than ``slow_seconds`` means the service
+        behind is saturated (a starved CPU, a slow disk), so fewer are let through; fast answers let the
+        bound grow back to ``most``."""
+        if took > self.slow_seconds:
+            self.limit = max(MIN_IN_FLIGHT, self.limit * 0.9)
+        else:
+            self.limit = min(self.most, self.limit + 1 / self.limit)
+
+
 class Limits:
     """The limits of one gateway process, from its config (a dict)."""
 
     def __init__(self, config):
         self.windows = {name: Window(*parse_rate(config.get(key) or default)) for name, (key, default) in RATES.items()}
-        self.max_in_flight = int(config.get(IN_FLIGHT_KEY) or IN_FLIGHT_DEFAULT)
-        self.slow_seconds = float(config.get(SLOW_KEY) or SLOW_DEFAULT)
-        self.limit = float(self.max_in_flight)  # adapted to how fast bookings are answered (``_adapt``)
-        self.in_flight = 0
+        slow = float(config.get(SLOW_KEY) or SLOW_DEFAULT)
+        self.bounds = {name: Bound(int(config.get(key) or default), slow) for name, (key, default) in IN_FLIGHT.items()}
+
+    @property
+    def limit(self):
+        return self.bounds["booking"].limit
+
+    @property
+    def in_flight(self):
+        return self.bounds["booking"].in_flight
 
     def check(self, name, **keys):
         """Count one request of ``name`` for each ``kind=value`` key (account, address, phone); 429 if any
@@ -82,27 +113,22 @@ class Limits:
                 raise GatewayError("RATE_LIMITED", headers={"Retry-After": str(wait)}, retry_after=wait)
 
     @contextmanager
-    def booking_slot(self, clock=time.monotonic):
-        """One booking RPC in flight; when the bound is reached, 429 ``TOO_BUSY`` at once."""
-        if self.in_flight >= int(self.limit):
+    def slot(self, name, clock=time.monotonic):
+        """One call of ``name`` (``booking``, ``queue``) in flight; at the bound, 429 ``TOO_BUSY`` at once."""
+        bound = self.bounds[name]
+        if bound.in_flight >= int(bound.limit):
             seconds = BUSY_RETRY_SECONDS
             raise GatewayError("TOO_BUSY", headers={"Retry-After": str(seconds)}, retry_after=seconds)
-        self.in_flight += 1
+        bound.in_flight += 1
         began = clock()
         try:
             yield
         finally:
-            self.in_flight -= 1
-            self._adapt(clock() - began)
+            bound.in_flight -= 1
+            bound.adapt(clock() - began)
 
-    def _adapt(self, took):
-        """The bound follows the answers (additive increase, multiplicative decrease): a booking slower than
-        ``GATEWAY_BOOKING_SLOW_SECONDS`` means scheduling is saturated (a starved CPU, a slow disk), so fewer
-        are let through; fast answers let it grow back to ``GATEWAY_BOOKINGS_IN_FLIGHT``."""
-        if took > self.slow_seconds:
-            self.limit = max(MIN_IN_FLIGHT, self.limit * 0.9)
-        else:
-            self.limit = min(self.max_in_flight, self.limit + 1 / self.limit)
+    def booking_slot(self, clock=time.monotonic):
+        return self.slot("booking", clock)
 
 
 class EdgeLimits(DependencyProvider):

@@ -36,12 +36,14 @@ class ReleaseRoutes:
          tags=["releases"])  # fmt: skip
     def join_queue(self, request, release_id, user):
         """A place in the waiting room (random among those who join before the opening); twice: the same."""
-        return self.scheduling.queue_place({"release_id": release_id, "user_id": user.user_id}, join=True)
+        with self.limits.slot("queue"):  # declared by BookingRoutes
+            return self.scheduling.queue_place({"release_id": release_id, "user_id": user.user_id}, join=True)
 
     @api("GET", "/api/v1/releases/<release_id>/queue", response=QueuePlace(), auth=CITIZEN, tags=["releases"])
     def queue_place(self, request, release_id, user):
         """My place: position, how many are ahead, when to ask again, or the admission once it is my turn."""
-        return self.scheduling.queue_place({"release_id": release_id, "user_id": user.user_id})
+        with self.limits.slot("queue"):
+            return self.scheduling.queue_place({"release_id": release_id, "user_id": user.user_id})
 
     @api("POST", "/api/v1/waitlist", body=WaitlistRequest(), response=WaitlistEntry(), status=201, auth=CITIZEN,
          tags=["waitlist"])  # fmt: skip

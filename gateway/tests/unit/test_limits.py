@@ -65,3 +65,13 @@ def test_slow_bookings_shrink_the_bound_and_fast_ones_let_it_grow_back():
     for _ in range(200):
         booking(0.1)
     assert limits.limit == 10
+
+
+def test_waiting_room_calls_have_their_own_bound():
+    limits = Limits({"GATEWAY_QUEUE_IN_FLIGHT": "1", "GATEWAY_BOOKINGS_IN_FLIGHT": "1"})
+    with limits.slot("queue"):
+        with pytest.raises(GatewayError) as info, limits.slot("queue"):
+            pass
+        assert info.value.code == "TOO_BUSY"
+        with limits.booking_slot():  # bookings are not held up by the crowd's polls
+            pass

@@ -53,7 +53,10 @@ export async function waitingRoomPage(releaseId) {
     } catch (err) {
       if (err.code === "SESSION_EXPIRED") return needLogin(t("err.session"));
       if (err.status === 429 || err.status === 503) {
-        setTimeout(() => poll(false), (err.retryAfter || 5) * 1000);
+        // Busy: the place is kept; ask again when told (a join whose answer was lost is joined again).
+        const seconds = err.retryAfter || 5;
+        setTimeout(() => poll(join || first === null), seconds * 1000);
+        return show(main, t("room.title"), notice(t("room.busy", { seconds }), "warn"));
       }
       return show(main, t("room.title"), notice(explain(err), "error"), retryButton());
     }
