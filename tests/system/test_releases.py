@@ -55,8 +55,10 @@ def registered(gateway, mailbox):
 
 
 def day_slots(gateway, day):
+    """The day's slots; none while the day is not released (the answer is then DATE_OUT_OF_WINDOW)."""
     params = {"service": SERVICE, "from": day, "to": day}
-    return gateway.get(f"/api/v1/offices/{OFFICE}/availability", params=params).json()
+    answer = gateway.get(f"/api/v1/offices/{OFFICE}/availability", params=params)
+    return answer.json() if answer.status_code == 200 else []
 
 
 def offers_to(mailbox, email):
