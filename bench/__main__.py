@@ -25,6 +25,7 @@ BENCHMARKS = (
     "two_stacks",
     "integration_replay",
     "scheduling_forecast",
+    "release_crowd",
 )
 
 

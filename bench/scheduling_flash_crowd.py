@@ -59,17 +59,25 @@ def crowd(stack, attempts=ATTEMPTS, concurrency=CONCURRENCY):
     tokens = [{"Authorization": f"Bearer {citizen_token(stack)}"} for _ in range(attempts)]
     choices = [random.Random(n).choice(day_slots) for n in range(attempts)]
 
-    latencies, statuses, codes, first_5xx, lock = [], {}, {}, {}, threading.Lock()
+    latencies, statuses, codes, first_5xx, lock, busy = [], {}, {}, {}, threading.Lock(), [0]
     barrier = threading.Barrier(concurrency)
 
     def attempt(n, session):
         """One citizen's attempt, as the app makes it: with an Idempotency-Key, retried with the same
-        key after a 503 (the outcome is then unknown), so a retry can never book twice."""
+        key after a 503 (the outcome is then unknown), so a retry can never book twice; a 429 (the
+        gateway's bound on bookings in flight) is waited out as its Retry-After says."""
         body = {"slot_id": choices[n], "service_code": "paspor_hilang"}
         headers = {**tokens[n], "Idempotency-Key": f"flash-{n}"}
         began = time.perf_counter()
         for _ in range(3):
             r = session.post(f"{base}/api/v1/bookings", json=body, headers=headers, timeout=60)
+            for _busy in range(20):
+                if r.status_code != 429:
+                    break
+                with lock:
+                    busy[0] += 1
+                time.sleep(float(r.headers.get("Retry-After", 1)) * random.uniform(0.5, 1.0))
+                r = session.post(f"{base}/api/v1/bookings", json=body, headers=headers, timeout=60)
             if r.status_code < 500:
                 break
             with lock:
@@ -116,6 +124,7 @@ def crowd(stack, attempts=ATTEMPTS, concurrency=CONCURRENCY):
         "left": sum(s["remaining"] for s in left),
         "five_xx": sum(v for k, v in statuses.items() if k >= 500),
         "first_5xx": first_5xx,
+        "busy": busy[0],
         "elapsed": elapsed,
         "result": result,
         "load_after": load_after,
@@ -135,6 +144,7 @@ def crowd_table(r):
         f"| HTTP statuses | {result['statuses']} |",
         f"| 5xx seen by citizens (after the app's retries with the same key) | **{r['five_xx']}** |",
         f"| 5xx answers that the app retried | {sum(r['first_5xx'].values())} {r['first_5xx'] or ''} |",
+        f"| 429 TOO_BUSY answers waited out (gateway's bound on bookings in flight) | {r['busy']} |",
         f"| wall time | {elapsed:.1f} s ({r['attempts'] / elapsed:.0f} attempts/s) |",
         f"| latency p50 (attempt incl. retries) | {result['p50_ms']:.0f} ms |",
         f"| latency p99 | {result['p99_ms']:.0f} ms |",

@@ -201,6 +201,71 @@ ERRORS = {
         "Sudah ada gangguan yang diumumkan untuk sebagian periode ini.",
         "A disruption is already declared for part of this period.",
     ),
+    # scheduling: releases, waiting rooms, waitlist, cooldown (issue 21)
+    "RELEASE_NOT_FOUND": (404, "Pembukaan kuota tidak ditemukan.", "No such quota release."),
+    "RELEASE_CLOSED": (
+        409,
+        "Kuota ini sudah habis atau harinya sudah lewat.",
+        "This release is sold out or its day has passed.",
+    ),
+    "RELEASE_EXISTS": (
+        409,
+        "Kantor ini sudah memiliki pembukaan kuota untuk hari itu.",
+        "That day already has a release.",
+    ),
+    "WAITING_ROOM_NOT_OPEN": (
+        409,
+        "Ruang tunggu belum dibuka. Silakan kembali pada waktu yang tertera.",
+        "The waiting room is not open yet. Please come back at the time shown.",
+    ),
+    "QUEUE_PLACE_NOT_FOUND": (404, "Anda belum masuk ruang tunggu ini.", "You have not joined this waiting room."),
+    "ADMISSION_REQUIRED": (
+        403,
+        "Kuota ini dibuka melalui ruang tunggu. Masuk ruang tunggu dan tunggu giliran Anda.",
+        "This quota opens through a waiting room. Join it and wait for your turn.",
+    ),
+    "ADMISSION_INVALID": (
+        403,
+        "Izin masuk ini tidak berlaku untuk Anda atau untuk kuota ini.",
+        "This admission is not valid for you or for this release.",
+    ),
+    "ADMISSION_EXPIRED": (
+        403,
+        "Waktu giliran Anda sudah habis. Silakan masuk ruang tunggu lagi.",
+        "Your turn has expired. Please join the waiting room again.",
+    ),
+    "ADMISSION_USED": (
+        409,
+        "Izin masuk ini sudah dipakai untuk satu pemesanan.",
+        "This admission has already been used for a booking.",
+    ),
+    "BOOKING_COOLDOWN": (
+        409,
+        "Anda terlalu sering membatalkan pemesanan. Pemesanan baru dapat dilakukan lagi setelah waktu yang tertera.",
+        "You cancelled too often. You can book again after the time shown.",
+    ),
+    "WAITLIST_NOT_FOUND": (404, "Daftar tunggu tidak ditemukan.", "No such waitlist entry."),
+    "SEATS_AVAILABLE": (
+        409,
+        "Hari ini masih memiliki kuota. Silakan langsung memesan.",
+        "This day still has seats. Please book one instead.",
+    ),
+    "OFFER_NOT_ACTIVE": (
+        409,
+        "Tidak ada tawaran yang masih berlaku untuk diterima.",
+        "There is no live offer to accept.",
+    ),
+    "TOO_BUSY": (
+        429,
+        "Sistem sedang sangat sibuk. Silakan coba lagi dalam beberapa detik.",
+        "The system is very busy. Please try again in a few seconds.",
+    ),
+    # identity: one phone number, a few accounts (issue 21)
+    "PHONE_LIMIT_REACHED": (
+        409,
+        "Nomor telepon ini sudah dipakai oleh akun lain. Gunakan nomor Anda sendiri.",
+        "This phone number is already used by other accounts. Please use your own number.",
+    ),
     # documents: uploads and review
     "EMPTY_FILE": (400, "Berkas kosong.", "The file is empty."),
     "UNSUPPORTED_FILE_TYPE": (

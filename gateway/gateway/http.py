@@ -12,6 +12,7 @@ reach every RPC and event it causes, and is counted by route and status (``antre
 release-day SLOs and dashboards are built on them, docs/observability.md).
 """
 
+import ipaddress
 import json
 import time
 from functools import partial
@@ -141,6 +142,7 @@ class ApiEndpoint(HttpEntrypoint):
 
     def setup(self):
         super().setup()
+        self.trusted_proxies = trusted_networks(self.container.config.get("GATEWAY_TRUSTED_PROXIES"))
         service = self.container.service_name
         # Labelled by route template (never the raw path: codes in paths would make a series per booking).
         self.requests_total = metric(
@@ -175,6 +177,7 @@ class ApiEndpoint(HttpEntrypoint):
 
     def _answer(self, request, traceparent):
         request.shallow = False
+        request.environ[TRUSTED_PROXIES_KEY] = self.trusted_proxies
         request_id = accept_request_id(request.headers.get("X-Request-Id"))
         try:
             args, kwargs = self.get_entrypoint_parameters(request)
@@ -257,11 +260,35 @@ use_problems(router_problem)
 THROTTLE_CODES = ("LOGIN_LOCKED", "RATE_LIMITED")
 
 
+TRUSTED_PROXIES_KEY = "antre.trusted_proxies"
+
+
+def trusted_networks(value):
+    """``GATEWAY_TRUSTED_PROXIES``: comma-separated addresses or CIDRs of the proxies in front of the gateway."""
+    return tuple(
+        ipaddress.ip_network(part.strip(), strict=False) for part in str(value or "").split(",") if part.strip()
+    )
+
+
+def _trusted(address, networks):
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in net for net in networks)
+
+
 def client_ip(request):
-    """The first hop of X-Forwarded-For (set by the ingress in front of us), else the peer address."""
-    forwarded = request.headers.get("X-Forwarded-For", "")
-    first = forwarded.split(",")[0].strip()
-    return (first or request.remote_addr or "")[:64] or None
+    """The client's address. The peer, unless the peer is a trusted proxy (``GATEWAY_TRUSTED_PROXIES``): then
+    X-Forwarded-For is walked from the right past trusted proxies, and the first hop that is not one is the
+    client. Never the raw first hop: a client writes whatever X-Forwarded-For it likes, and only what our own
+    proxies appended can be believed."""
+    networks = request.environ.get(TRUSTED_PROXIES_KEY, ())
+    address = request.remote_addr or ""
+    hops = [h.strip() for h in request.headers.get("X-Forwarded-For", "").split(",") if h.strip()]
+    while hops and _trusted(address, networks):
+        address = hops.pop()
+    return address[:64] or None
 
 
 def retry_after(call, *args, **kwargs):

@@ -10,6 +10,7 @@ from gateway.routes.integration import IntegrationRoutes
 from gateway.routes.messages import MessageRoutes
 from gateway.routes.operations import OperationsRoutes
 from gateway.routes.payments import PaymentRoutes
+from gateway.routes.releases import ReleaseRoutes
 from gateway.routes.status import StatusRoutes
 from gateway.routes.web import WebRoutes
 
@@ -19,6 +20,7 @@ class GatewayService(
     IdentityRoutes,
     CatalogueRoutes,
     BookingRoutes,
+    ReleaseRoutes,
     OperationsRoutes,
     InsightRoutes,
     DocumentRoutes,

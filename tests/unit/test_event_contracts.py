@@ -115,6 +115,28 @@ OLD_SLOT = bookings._slot_ref(BOOKING, TZ)
 NEW_SLOT = dict(OLD_SLOT, slot_id=_id(6), date="2026-12-04", start="2026-12-04T13:00:00+07:00")
 
 
+RELEASE_VIEW = {
+    "release_id": _id(7),
+    "office_code": "JKS",
+    "date": "2026-12-16",
+    "kind": "daily",
+    "opens_at": "2026-12-02T07:00:00+07:00",
+    "waiting_room_opens_at": "2026-12-02T06:45:00+07:00",
+    "seats": 250,
+    "remaining": 250,
+    "status": "open",
+}
+WAITLIST_ENTRY = SimpleNamespace(
+    id=_id(8),
+    user_id=_id(1),
+    office_code="JKS",
+    service_code="paspor_baru",
+    date=(NOW + timedelta(days=3)).date(),
+    offer_slot_id=_id(3),
+    offer_expires_at=NOW + timedelta(minutes=30),
+)
+
+
 def as_json(data):
     """What a receiver gets: the data after the bus's JSON."""
     return json.loads(json.dumps(data, default=str))
@@ -145,6 +167,8 @@ SENT = {
     ("payment", "bill_expired"): payment_events.bill_expired(BILL),
     ("payment", "bill_extended"): payment_events.bill_extended(BILL),
     ("payment", "payment_reminder_due"): payment_events.payment_reminder_due(BILL),
+    ("scheduling", "release_opened"): scheduling_events.release_opened(RELEASE_VIEW),
+    ("scheduling", "waitlist_offer"): scheduling_events.waitlist_offer(WAITLIST_ENTRY, "2026-12-04T09:00:00+07:00"),
     ("documents", "document_uploaded"): documents_events.document_uploaded(DOCUMENT),
     ("documents", "document_reviewed"): documents_events.document_reviewed(DOCUMENT, DOCUMENTS_BOOKING),
 }
@@ -254,6 +278,7 @@ def test_notification_doubles_send_what_the_senders_send():
         "booking_expired": "booking_expired",
         "payment_refunded": "payment_refunded",
         "booking_disrupted": "booking_disrupted",
+        "waitlist_offer": "waitlist_offer",
     }
     for message_type, data in templates.EVENT_DATA.items():
         sent_nothing_more(data, message_events[message_type])

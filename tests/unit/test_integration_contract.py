@@ -43,6 +43,7 @@ SAMPLES = {
     "id.go.imigrasi.antre.ticket.issued.v1": scheduling_events.ticket_issued(operations.ticket_dto(S.TICKET)),
     "id.go.imigrasi.antre.ticket.completed.v1": scheduling_events.ticket_completed(S.TICKET, BOOKING)[1],
     integration_events.DAILY_STATS: integration_events.daily_stats(S.NOW.date(), "JKS", "paspor_baru", 12, 9, 2, 431.6),
+    "id.go.imigrasi.antre.release.opened.v1": scheduling_events.release_opened(S.RELEASE_VIEW),
     "id.go.imigrasi.antre.payment.received.v1": payment_events.payment_received_integration(S.BILL),
     "id.go.imigrasi.antre.payment.refunded.v1": payment_events.payment_refunded_integration(S.BILL, S.REFUND),
 }

@@ -47,13 +47,40 @@ def test_dependency_providers_live_only_in_dependencies_py(service):
             assert not providers, f"{module.__name__} defines {providers}: they belong in dependencies.py"
 
 
+ENTRYPOINT_DECORATORS = {"rpc", "event_handler", "every", "http", "timer", "api"}
+
+
+def entrypoint_files(service):
+    """``service.py`` and its parts ``service_<part>.py`` (mixins of entrypoints, docs/layout.md)."""
+    package = SERVICES_DIR / service / service
+    return [package / "service.py", *sorted(package.glob("service_*.py"))]
+
+
 @pytest.mark.parametrize("service", SERVICES)
 def test_service_py_is_thin_and_opens_no_transaction(service):
-    source = (SERVICES_DIR / service / service / "service.py").read_text()
-    assert len(source.splitlines()) <= SERVICE_PY_MAX_LINES
-    tree = ast.parse(source)
-    calls = {n.func.attr for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)}
-    assert "transaction" not in calls, "transactions open in the domain modules (docs/layout.md)"
+    for path in entrypoint_files(service):
+        source = path.read_text()
+        assert len(source.splitlines()) <= SERVICE_PY_MAX_LINES, f"{path.name}: split it into service_<part>.py"
+        tree = ast.parse(source)
+        calls = {n.func.attr for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)}
+        assert "transaction" not in calls, f"{path.name}: transactions open in the domain modules (docs/layout.md)"
+
+
+def decorator_name(node):
+    target = node.func if isinstance(node, ast.Call) else node
+    return target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", None)
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_entrypoints_live_only_in_service_py_and_its_parts(service):
+    allowed = set(entrypoint_files(service))
+    for path in (SERVICES_DIR / service / service).glob("*.py"):
+        if path in allowed:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef):
+                names = {decorator_name(d) for d in node.decorator_list} & ENTRYPOINT_DECORATORS
+                assert not names, f"{path.name}: {node.name} is an entrypoint; entrypoints live in service*.py"
 
 
 @pytest.mark.parametrize("service", SERVICES)

@@ -10,10 +10,18 @@ from werkzeug.wrappers import Response
 
 from antre_common.rpc import ServiceRpc
 from gateway.errors import GatewayError
-from gateway.http import api
+from gateway.http import api, client_ip
+from gateway.limits import EdgeLimits
 from gateway.schemas.bookings import Booking, BookingRequest, RescheduleRequest
 
 CITIZEN = ("citizen",)
+
+
+def person_ref(user):
+    """The person a citizen books for (their NIK's reference); an account without one cannot book."""
+    if not user.person_ref:
+        raise GatewayError("FORBIDDEN", reason="account without a verified NIK")
+    return user.person_ref
 
 
 def _owner_or_staff(user, booking):
@@ -24,23 +32,28 @@ def _owner_or_staff(user, booking):
 
 class BookingRoutes:
     scheduling = ServiceRpc("scheduling")
+    limits = EdgeLimits()  # also used by the catalogue and identity routes
 
     @api("POST", "/api/v1/bookings", body=BookingRequest(), response=Booking(), status=201, auth=CITIZEN,
          tags=["bookings"])  # fmt: skip
     def create_booking(self, request, body, user):
-        """Book a seat; honours Idempotency-Key (same key and body: the first result)."""
-        if not user.person_ref:
-            raise GatewayError("FORBIDDEN", reason="account without a verified NIK")
-        booking = self.scheduling.create_booking(
-            {
-                "user_id": user.user_id,
-                "person_ref": user.person_ref,
-                "slot_id": str(body["slot_id"]),
-                "service_code": body["service_code"],
-                "idempotency_key": request.headers.get("Idempotency-Key") or None,
-                "priority": body.get("priority"),
-            }
-        )
+        """Book a seat; honours Idempotency-Key (same key and body: the first result). While the slot's release
+        has people waiting, ``admission`` from the waiting room is needed. Rate limited per account and address;
+        when this process has its bound of bookings in flight, 429 TOO_BUSY at once."""
+        ref = person_ref(user)
+        self.limits.check("booking", account=user.user_id, address=client_ip(request))
+        with self.limits.booking_slot():
+            booking = self.scheduling.create_booking(
+                {
+                    "user_id": user.user_id,
+                    "person_ref": ref,
+                    "slot_id": str(body["slot_id"]),
+                    "service_code": body["service_code"],
+                    "idempotency_key": request.headers.get("Idempotency-Key") or None,
+                    "admission": str(body["admission"]) if body.get("admission") else None,
+                    "priority": body.get("priority"),
+                }
+            )
         return self._seats_changed(booking)
 
     @api("GET", "/api/v1/bookings", response=Booking(many=True), auth=CITIZEN, tags=["bookings"])

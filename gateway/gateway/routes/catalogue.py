@@ -5,7 +5,7 @@ from nameko.events import BROADCAST, event_handler
 from antre_common.rpc import ServiceRpc
 from gateway.availability_cache import AvailabilityCache
 from gateway.errors import GatewayError
-from gateway.http import api
+from gateway.http import api, client_ip
 from gateway.schemas.catalogue import (
     AvailabilityQuery,
     CapacityRequest,
@@ -49,7 +49,9 @@ class CatalogueRoutes:
         tags=["catalogue"],
     )
     def availability(self, request, code, query):
-        """Slots with seats left for a service, in office local time (default: the whole open window)."""
+        """Slots with seats left for a service, in office local time (default: the whole open window).
+        Rate limited per client address."""
+        self.limits.check("availability", address=client_ip(request))  # declared by BookingRoutes
         ask = {
             "office_code": code,
             "service_code": query["service"],

@@ -25,7 +25,9 @@ class IdentityRoutes:
          tags=["identity"])  # fmt: skip
     def register(self, request, body):
         """A citizen account, pending until the one-time code sent by email (and SMS) is entered.
-        Honours Idempotency-Key (same key and body: the first answer)."""
+        Honours Idempotency-Key (same key and body: the first answer). Rate limited per address and phone."""
+        phone = "".join(ch for ch in body["phone"] if ch.isdigit())[-10:]  # +62 812… and 0812… are one number
+        self.limits.check("register", address=client_ip(request), phone=phone)  # declared by BookingRoutes
         body = dict(body, birth_date=body["birth_date"].isoformat())
         return self.identity.register(body, client_ip=client_ip(request), idempotency_key=idempotency_key(request))
 
@@ -37,6 +39,7 @@ class IdentityRoutes:
     @api("POST", "/api/v1/auth/otp", body=s.OtpRequest(), response=s.Accepted(), status=202, tags=["identity"])
     def request_otp(self, request, body):
         """Sends a new code to a pending account; the same answer for any other email (rate limited)."""
+        self.limits.check("codes", address=client_ip(request), account=body["email"].strip().lower())
         retry_after(self.identity.request_otp, body["email"], client_ip=client_ip(request))
         return {"status": "accepted"}
 

@@ -26,6 +26,7 @@ class BookingRequest(Schema):
         validate=validate.OneOf(PRIORITIES),
         metadata={"description": "declared priority; the officer confirms it at check-in"},
     )
+    admission = fields.UUID(load_default=None, allow_none=True, metadata={"description": "from the waiting room"})
 
 
 class RescheduleRequest(Schema):

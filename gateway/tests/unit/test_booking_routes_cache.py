@@ -8,6 +8,7 @@ from werkzeug.test import EnvironBuilder
 
 from gateway.auth import Principal
 from gateway.availability_cache import OfficeAnswers
+from gateway.limits import Limits
 from gateway.routes.bookings import BookingRoutes
 
 CITIZEN = Principal(user_id=str(uuid.uuid4()), role="citizen", office_code=None, person_ref="p" * 64)
@@ -20,10 +21,11 @@ class Scheduling:
 
 
 class Routes(BookingRoutes):
-    scheduling = availability_cache = None  # not the nameko dependencies: stand-ins per test
+    scheduling = availability_cache = limits = None  # not the nameko dependencies: stand-ins per test
 
     def __init__(self):
         self.scheduling = Scheduling()
+        self.limits = Limits({})
         self.availability_cache = OfficeAnswers(ttl=60)
 
 

@@ -57,3 +57,9 @@ class RefreshTokenReused(ServiceError):
     """A rotated refresh token came back: someone else may hold it, so its whole family is revoked."""
 
     code = "REFRESH_TOKEN_REUSED"
+
+
+class PhoneLimitReached(ServiceError):
+    """The phone number already has ``ACCOUNTS_PER_PHONE`` accounts (issue 21)."""
+
+    code = "PHONE_LIMIT_REACHED"

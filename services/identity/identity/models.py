@@ -33,6 +33,7 @@ class User(Base):
     full_name_enc: Mapped[str] = mapped_column(Text, nullable=False)
     birth_date_enc: Mapped[str | None] = mapped_column(Text)
     phone_enc: Mapped[str | None] = mapped_column(Text)
+    phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)  # accounts per phone (registration)
     password_hash: Mapped[str] = mapped_column(Text, nullable=False)
     created_at = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
     verified_at = mapped_column(DateTime(timezone=True))

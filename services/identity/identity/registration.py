@@ -4,9 +4,10 @@ import logging
 import uuid
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from antre_common.envelope import utcnow
 from identity import events, person, policy
 from identity.accounts import Accounts, raise_if_error
 from identity.exceptions import (
@@ -14,6 +15,7 @@ from identity.exceptions import (
     OtpAttemptsExceeded,
     OtpExpired,
     OtpInvalid,
+    PhoneLimitReached,
     RateLimited,
     ValidationError,
 )
@@ -25,6 +27,19 @@ VERIFY = "verify"
 
 
 class Registration(Accounts):
+    def __init__(self, db, keys, now=utcnow):
+        super().__init__(db, keys, now)
+        self.accounts_per_phone = keys.settings.accounts_per_phone
+
+    def _phone_in_use(self, session, phone_hash, lock=False):
+        """A phone number belongs to at most ``ACCOUNTS_PER_PHONE`` accounts (brokers invent identities, not
+        phones); under ``lock`` registrations of one number are serialised, so two at once cannot both pass."""
+        if lock:
+            session.execute(select(func.pg_advisory_xact_lock(func.hashtext(phone_hash))))
+        count = session.scalar(select(func.count()).select_from(User).where(User.phone_hash == phone_hash))
+        if count >= self.accounts_per_phone:
+            raise PhoneLimitReached("this phone number has its accounts", limit=self.accounts_per_phone)
+
     def register(self, data, client_ip=None, idempotency_key=None):
         """A citizen account, pending until the code sent to its email is entered. A retry with the same
         ``Idempotency-Key`` and body gets the first answer."""
@@ -37,6 +52,7 @@ class Registration(Accounts):
         full_name = " ".join(data["full_name"].split())
         person.check_password(data["password"], [email.partition("@")[0], full_name, nik])
         email_hash, nik_hash = self._email_hash(email), self.box.lookup("nik", nik)
+        phone_hash = self.box.lookup("phone", phone)
 
         with self.db.transaction() as session:  # cheap checks first: no hashing work for a retry or duplicate
             replay = self.records.replay(session, "register", idempotency_key, digest)
@@ -44,11 +60,14 @@ class Registration(Accounts):
                 select(User.id).where((User.email_hash == email_hash) | (User.nik_hash == nik_hash))
             ):
                 raise AlreadyRegistered("an account exists for this NIK or email")
+            if replay is None:
+                self._phone_in_use(session, phone_hash)
         if replay is not None:
             return replay
         password_hash = self.passwords.hash(data["password"])
         try:
             with self.db.transaction() as session:
+                self._phone_in_use(session, phone_hash, lock=True)
                 user = User(
                     id=uuid.uuid4(),
                     role="citizen",
@@ -56,6 +75,7 @@ class Registration(Accounts):
                     language=data.get("language") or "id",
                     email_hash=email_hash,
                     nik_hash=nik_hash,
+                    phone_hash=phone_hash,
                     person_ref=self.box.person_ref(nik),
                     password_hash=password_hash,
                     created_at=now,

@@ -16,6 +16,7 @@ KEYS = {
     "argon2_max_concurrent": "ARGON2_MAX_CONCURRENT",
     "housekeeping_seconds": "HOUSEKEEPING_SECONDS",
     "phone_countries": "PHONE_COUNTRIES",
+    "accounts_per_phone": "ACCOUNTS_PER_PHONE",
 }
 
 
@@ -39,6 +40,9 @@ class Settings:
     # Countries whose phone numbers may register (ISO 3166 codes, comma-separated; empty: any). Indonesia
     # only: Antre serves Indonesian offices, and each registration sends an SMS to the number it gives.
     phone_countries: str = "ID"
+    # A phone number may belong to this many accounts: a parent's phone on a grown child's account is
+    # common; a broker's script inventing identities needs many. Family members book as dependents instead.
+    accounts_per_phone: int = 2
 
     @classmethod
     def from_config(cls, config):

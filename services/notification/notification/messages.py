@@ -29,6 +29,7 @@ MESSAGE_CHANNELS = {
     "booking_expired": (EMAIL, SMS),
     "payment_refunded": (EMAIL,),
     "booking_disrupted": (EMAIL, SMS),
+    "waitlist_offer": (SMS, EMAIL),  # a held seat with a deadline: the fastest channel first
 }
 MESSAGE_TYPES = tuple(MESSAGE_CHANNELS)
 
@@ -43,6 +44,7 @@ EVENT_MESSAGES = {
     ("scheduling", "ticket_called"): "your_turn",
     ("scheduling", "booking_no_show"): "no_show",
     ("scheduling", "booking_disrupted"): "booking_disrupted",
+    ("scheduling", "waitlist_offer"): "waitlist_offer",
     ("documents", "document_reviewed"): "document_rejected",
     ("scheduling", "booking_expired"): "booking_expired",
     ("payment", "payment_reminder_due"): "payment_reminder",

@@ -74,6 +74,15 @@ class BookingDisrupted(Lenient):
     reason = fields.String(load_default=None, allow_none=True)
 
 
+class WaitlistOffer(Lenient):
+    waitlist_id = fields.UUID(required=True)
+    user_id = fields.UUID(required=True)
+    office_code = fields.String(required=True)
+    date = fields.String(required=True)
+    start = fields.String(load_default=None)
+    expires_at = fields.String(required=True)
+
+
 class DocumentReviewed(Lenient):
     document_id = fields.UUID(required=True)
     booking_id = fields.UUID(required=True)
@@ -124,6 +133,7 @@ EVENT_DATA = {
     "payment_reminder_due": PaymentReminderDue,
     "payment_received": PaymentReceived,
     "payment_refunded": PaymentRefunded,
+    "waitlist_offer": WaitlistOffer,
 }
 
 

@@ -106,6 +106,10 @@ class NotificationService(ServiceBase):
     def on_booking_disrupted(self, envelope):
         self._deliver(envelope)
 
+    @event_handler("scheduling", "waitlist_offer")
+    def on_waitlist_offer(self, envelope):
+        self._deliver(envelope)
+
     # -- documents -----------------------------------------------------------------------------------------
 
     @event_handler("documents", "document_reviewed")

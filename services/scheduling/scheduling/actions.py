@@ -16,12 +16,14 @@ from scheduling import (
     bookings,
     capacity,
     catalogue,
+    cooldown,
     disruptions,
     floor,
     insight,
     operations,
     payments,
     qr,
+    releases,
 )
 from scheduling.exceptions import IdentityNotConfirmed, ValidationError
 
@@ -51,7 +53,9 @@ class Scheduling:
         def fetch():
             office = catalogue.get_office(self.db.session, code)
             today = capacity.local_today(self.now(), office.timezone)
-            return catalogue.snapshot(office, catalogue.future_closures(self.db.session, office.code, today))
+            snap = catalogue.snapshot(office, catalogue.future_closures(self.db.session, office.code, today))
+            snap.extra_until = releases.extra_until(self.db.session, office.code, self.now())
+            return snap
 
         return self.cache.office(code, fetch)
 
@@ -74,7 +78,9 @@ class Scheduling:
         now = self.now()
         office = self.office(q["office_code"])
         duration = self.get_service(q["service_code"])["duration_minutes"]
-        days = availability.date_range(office.timezone, self.settings, now, q["date_from"], q["date_to"])
+        days = availability.date_range(
+            office.timezone, self.settings, now, q["date_from"], q["date_to"], getattr(office, "extra_until", None)
+        )
         tz = ZoneInfo(office.timezone)
 
         def load_days(office_code, missing):
@@ -96,7 +102,10 @@ class Scheduling:
         """Open the next day at the public release time; idempotent, safe on every replica."""
 
         def work(session):
-            released = catalogue.release(session, self.db, self.settings, self.now())
+            now = self.now()
+            released = catalogue.release(session, self.db, self.settings, now)
+            releases.plan_daily(session, self.settings, now)
+            released.update(releases.open_due(session, self.db, now))
             return released, [(office_code, None) for office_code in released]
 
         return self._write(work)
@@ -115,20 +124,24 @@ class Scheduling:
                 args["user_id"],
                 b["idempotency_key"],
                 dict(args, service_code=service["code"]),
-                lambda: bookings.create(
-                    session,
-                    self.db,
-                    self.now(),
-                    **args,
-                    service=service,
-                    timezone_of=self._timezone,
-                    booking_id=bill and bill["booking_id"],
-                    bill=bill,
-                ),
+                lambda: self._book(session, args, service, b.get("admission"), bill),
             )
             return result, [(result["office_code"], [result["date"]])]
 
         return bookings.retry_code_collision(lambda: self._write(work))
+
+    def _book(self, session, args, service, admission, bill):
+        """A new booking: not in a cooldown, with an admission while its release has people waiting; ``bill``:
+        the service has a fee (payments.bill_for), the booking awaits its payment."""
+        now = self.now()
+        cooldown.check(session, self.settings, now, args["person_ref"])
+        place = releases.check_admission(session, self.settings, now, args["slot_id"], args["user_id"], admission)
+        result = bookings.create(
+            session, self.db, now, **args, service=service, timezone_of=self._timezone,
+            booking_id=bill and bill["booking_id"], bill=bill,
+        )  # fmt: skip
+        releases.mark_booked(session, place, result["booking_id"])
+        return result
 
     def get_booking(self, reservation_code):
         return self._with_ticket(bookings.dto(self.db.session, bookings.find(self.db.session, reservation_code)))

@@ -37,10 +37,13 @@ def load_days(session, office_code, days, tz):
     return out
 
 
-def date_range(timezone, settings, now, date_from, date_to):
-    """The dates asked for, checked against the public window (today .. last released day, office time)."""
+def date_range(timezone, settings, now, date_from, date_to, extra_until=None):
+    """The dates asked for, checked against the public window (today .. last released day, office time, or
+    the day of an opened extra release beyond it)."""
     today = capacity.local_today(now, timezone)
     until = capacity.open_until(now, timezone, settings.window_days, settings.release_time)
+    if extra_until is not None and extra_until > until and date_to is not None:
+        until = extra_until
     date_from = date_from or today
     date_to = date_to or until
     if date_to < date_from:

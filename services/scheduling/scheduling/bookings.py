@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from antre_common import reservation_code as codes
 from antre_common.idempotency import IdempotencyRecords, request_hash
-from scheduling import events, fees
+from scheduling import events, fees, waitlist
 from scheduling.exceptions import (
     AlreadyBooked,
     BookingNotActive,
@@ -215,6 +215,39 @@ def create(
     return result
 
 
+def create_on_held_seat(session, db, now, *, user_id, person_ref, slot, service_code, minutes, timezone):
+    """A booking on a seat already held for this person (a waitlist offer): the row and its event only."""
+    booking = Booking(
+        id=str(uuid.uuid4()),
+        reservation_code=codes.new_code(),
+        user_id=user_id,
+        person_ref=person_ref,
+        office_code=slot.office_code,
+        service_code=service_code,
+        slot_id=slot.id,
+        start_at=slot.start_at,
+        end_at=slot.end_at,
+        minutes=minutes,
+        status="confirmed",
+        reschedule_count=0,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(booking)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError as exc:
+        if _constraint(exc) == ACTIVE_INDEX:
+            raise AlreadyBooked("an active booking for this service exists", service_code=service_code) from None
+        raise CodeCollision() from None
+    result = booking_dto(booking, timezone)
+    events.emit(
+        db, "booking_created", events.booking_created(result), integration=events.booking_integration(booking, timezone)
+    )
+    return result
+
+
 def retry_code_collision(attempt):
     """``attempt()`` (one whole transaction) again with a new code while the code collides."""
     for n in range(CODE_ATTEMPTS):
@@ -281,6 +314,7 @@ def cancel(session, db, settings, now, *, reservation_code, user_id, reason="cit
         raise CancelTooLate("the slot has started", cutoff_minutes=settings.cancel_cutoff_minutes)
     _return_seat(session, booking.slot_id, booking.minutes)
     booking.status, booking.cancel_reason, booking.updated_at = "cancelled", reason, now
+    waitlist.seat_freed(session, db, settings, now, booking.slot_id)
     tz = _timezone(session, booking.office_code)
     result = booking_dto(booking, tz)
     events.emit(
@@ -313,6 +347,8 @@ def reschedule(session, db, settings, now, *, reservation_code, user_id, slot_id
     _lock_slots(session, slot_id, booking.slot_id)
     _, start_at, end_at = _take_seat(session, slot_id, booking.minutes, now, office_code=booking.office_code)
     _return_seat(session, booking.slot_id, booking.minutes)
+    session.flush()
+    waitlist.seat_freed(session, db, settings, now, booking.slot_id)
     booking.slot_id, booking.start_at, booking.end_at = slot_id, start_at, end_at
     booking.reschedule_count += 1
     booking.disruption_id = None  # moved out of it

@@ -187,7 +187,7 @@ def release(session, db, settings, now, office_codes=None):
             continue
         layout = layout_of(session, office)
         days = [first + timedelta(days=n) for n in range((until - first).days + 1)]
-        _insert_slots(session, office.code, [s for d in days for s in capacity.day_slots(layout, d)])
+        insert_slots(session, office.code, [s for d in days for s in capacity.day_slots(layout, d)])
         office.released_until = until
         db.add_event(events.AVAILABILITY_CHANGED, events.availability_changed(office.code, days))
         released[office.code] = [d.isoformat() for d in days]
@@ -198,7 +198,7 @@ def _le(first, until):
     return first <= until
 
 
-def _insert_slots(session, office_code, specs):
+def insert_slots(session, office_code, specs):
     if not specs:
         return
     rows = [
@@ -257,7 +257,7 @@ def update_capacity(session, db, settings, now, office_code, changes):
             slot.closed = True
             kept += 1
     session.flush()
-    _insert_slots(session, office_code, list(wanted.values()))
+    insert_slots(session, office_code, list(wanted.values()))
     db.add_event(events.AVAILABILITY_CHANGED, events.availability_changed(office_code))
     return kept
 

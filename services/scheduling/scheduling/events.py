@@ -18,6 +18,7 @@ INTEGRATION_TYPES = {
     "booking_rescheduled": "id.go.imigrasi.antre.booking.rescheduled.v1",
     "ticket_issued": "id.go.imigrasi.antre.ticket.issued.v1",
     "ticket_completed": "id.go.imigrasi.antre.ticket.completed.v1",
+    "release_opened": "id.go.imigrasi.antre.release.opened.v1",
 }
 # Cache coherence between replicas (not a domain event): the office's availability changed on these dates
 # (None: every date).
@@ -186,4 +187,23 @@ def booking_disrupted(booking, tz, disruption):
         "from": disruption.starts_at.astimezone(ZoneInfo(tz)).isoformat(),
         "to": disruption.ends_at.astimezone(ZoneInfo(tz)).isoformat(),
         "reason": disruption.reason,
+    }
+
+
+def release_opened(view):
+    """``view``: the release as ``releases.dto`` shows it (nothing personal: it also suits other ministries)."""
+    return {k: view[k] for k in ("release_id", "office_code", "date", "kind", "opens_at", "seats")}
+
+
+def waitlist_offer(entry, start):
+    """A seat held for ``entry``'s person until ``expires_at``; ``start`` is the slot's office-local start."""
+    return {
+        "waitlist_id": entry.id,
+        "user_id": entry.user_id,
+        "office_code": entry.office_code,
+        "service_code": entry.service_code,
+        "date": entry.date.isoformat(),
+        "slot_id": entry.offer_slot_id,
+        "start": start,
+        "expires_at": entry.offer_expires_at.isoformat(),
     }

@@ -125,3 +125,73 @@ class DisruptionOverlaps(ServiceError):
     """A disruption overlapping one already declared for the office."""
 
     code = "DISRUPTION_OVERLAPS"
+
+
+class ReleaseNotFound(NotFound):
+    code = "RELEASE_NOT_FOUND"
+
+
+class ReleaseClosed(ServiceError):
+    """The release is sold out or its day has passed: nothing to queue for."""
+
+    code = "RELEASE_CLOSED"
+
+
+class WaitingRoomNotOpen(ServiceError):
+    """Too early: the waiting room opens at ``waiting_room_opens_at``."""
+
+    code = "WAITING_ROOM_NOT_OPEN"
+
+
+class ReleaseExists(ServiceError):
+    """The office already has a release for that day."""
+
+    code = "RELEASE_EXISTS"
+
+
+class QueuePlaceNotFound(NotFound):
+    code = "QUEUE_PLACE_NOT_FOUND"
+
+
+class AdmissionRequired(Forbidden):
+    """A slot of a release with people waiting, booked without a valid admission (or before one's turn)."""
+
+    code = "ADMISSION_REQUIRED"
+
+
+class AdmissionInvalid(Forbidden):
+    """Unknown, someone else's, or for another release: the same answer, so an admission cannot be probed."""
+
+    code = "ADMISSION_INVALID"
+
+
+class AdmissionExpired(Forbidden):
+    code = "ADMISSION_EXPIRED"
+
+
+class AdmissionUsed(ServiceError):
+    """An admission is good for one seat; this one booked already."""
+
+    code = "ADMISSION_USED"
+
+
+class BookingCooldown(ServiceError):
+    """Too many cancellations lately: no new booking until ``until``."""
+
+    code = "BOOKING_COOLDOWN"
+
+
+class WaitlistNotFound(NotFound):
+    code = "WAITLIST_NOT_FOUND"
+
+
+class SeatsAvailable(ServiceError):
+    """A waitlist for a day that still has seats: book instead."""
+
+    code = "SEATS_AVAILABLE"
+
+
+class OfferNotActive(ServiceError):
+    """Accepting an entry that has no live offer (still waiting, expired, booked or cancelled)."""
+
+    code = "OFFER_NOT_ACTIVE"

@@ -105,6 +105,8 @@ class Booking(Base):
         Index("ix_booking_user", "user_id"),
         Index("ix_booking_slot", "slot_id"),
         Index("ix_booking_confirmed_start", "start_at", postgresql_where=text("status = 'confirmed'")),
+        # The cooldown counts a person's recent cancellations (cooldown.py).
+        Index("ix_booking_person_cancelled", "person_ref", "updated_at", postgresql_where=text("status = 'cancelled'")),
     )
 
     id: Mapped[str] = mapped_column(Uuid(as_uuid=False), primary_key=True)
@@ -204,3 +206,75 @@ class Disruption(Base):
     reason: Mapped[str] = mapped_column(String(300))
     declared_by: Mapped[str | None] = mapped_column(Uuid(as_uuid=False))
     declared_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Release(Base):
+    """One day of quota and when it opens: the rolling daily release, or an extra day a supervisor adds."""
+
+    __tablename__ = "release"
+    __table_args__ = (UniqueConstraint("office_code", "date", name="uq_release_office_date"),)
+
+    id: Mapped[str] = mapped_column(Uuid(as_uuid=False), primary_key=True)
+    office_code: Mapped[str] = mapped_column(ForeignKey("office.code"))
+    date: Mapped[date] = mapped_column(Date)  # the office-local day whose seats it releases
+    kind: Mapped[str] = mapped_column(String(10))  # daily | extra
+    opens_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    waiting_room_opens_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    opened_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # release_opened was sent
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class QueuePlace(Base):
+    """A citizen's place in a release's waiting room. Those who joined before the opening are ordered by a
+    random ``ballot``; later arrivals (``late``) by ``joined_at``. ``admission`` is shown once admitted."""
+
+    __tablename__ = "queue_place"
+    __table_args__ = (
+        Index("ix_queue_place_order", "release_id", "late", "ballot", "joined_at", "user_id"),
+        UniqueConstraint("admission", name="uq_queue_place_admission"),
+    )
+
+    release_id: Mapped[str] = mapped_column(ForeignKey("release.id"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(Uuid(as_uuid=False), primary_key=True)
+    late: Mapped[bool] = mapped_column(Boolean)
+    ballot: Mapped[int] = mapped_column(BigInteger)
+    joined_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    admission: Mapped[str] = mapped_column(Uuid(as_uuid=False))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    booking_id: Mapped[str | None] = mapped_column(Uuid(as_uuid=False))
+
+
+class WaitlistEntry(Base):
+    """Waiting for a seat of one office, service and day; a freed seat is held for the first (``offered``)."""
+
+    __tablename__ = "waitlist_entry"
+    __table_args__ = (
+        Index("ix_waitlist_next", "office_code", "date", "created_at", postgresql_where=text("status = 'waiting'")),
+        Index("ix_waitlist_offer_expiry", "offer_expires_at", postgresql_where=text("status = 'offered'")),
+        Index("ix_waitlist_user", "user_id"),
+        # One live entry per person, office, service and day.
+        Index(
+            "uq_waitlist_live",
+            "person_ref",
+            "office_code",
+            "service_code",
+            "date",
+            unique=True,
+            postgresql_where=text("status IN ('waiting', 'offered')"),
+        ),
+    )
+
+    id: Mapped[str] = mapped_column(Uuid(as_uuid=False), primary_key=True)
+    user_id: Mapped[str] = mapped_column(Uuid(as_uuid=False))
+    person_ref: Mapped[str] = mapped_column(String(64))
+    office_code: Mapped[str] = mapped_column(ForeignKey("office.code"))
+    service_code: Mapped[str] = mapped_column(ForeignKey("service.code"))
+    date: Mapped[date] = mapped_column(Date)
+    minutes: Mapped[int] = mapped_column(Integer)  # the service's duration: what a held seat takes
+    status: Mapped[str] = mapped_column(String(12))  # waiting | offered | booked | expired | cancelled
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    offer_slot_id: Mapped[str | None] = mapped_column(ForeignKey("slot.id"))
+    offered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    offer_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    booking_id: Mapped[str | None] = mapped_column(Uuid(as_uuid=False))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -46,9 +46,10 @@ def bill_for(session, payment, service, user_id, slot_id):
 class Payments:
     """Payment's events applied to bookings; the cache drops a day whose seats changed, after the commit."""
 
-    def __init__(self, db, cache, now=utcnow):
+    def __init__(self, db, cache, settings, now=utcnow):
         self.db = db
         self.cache = cache
+        self.settings = settings
         self.now = now
 
     def _awaiting(self, session, envelope, consumer, booking_id):
@@ -84,6 +85,7 @@ class Payments:
             if booking is not None:
                 bookings._return_seat(session, booking.slot_id, booking.minutes)
                 booking.status, booking.cancel_reason, booking.updated_at = "expired", "unpaid", self.now()
+                waitlist.seat_freed(session, self.db, self.settings, self.now(), booking.slot_id)  # first waiting
                 view = bookings.dto(session, booking)
                 self.db.add_event("booking_expired", events.booking_expired(booking, view["date"], "unpaid"))
                 self.db.add_event(

@@ -45,6 +45,7 @@ class NewBooking(Strict):
     idempotency_key = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100))
     # Declared by the citizen (lansia is also derived from the holder's birth date on the staff list).
     priority = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(PRIORITIES))
+    admission = fields.UUID(load_default=None, allow_none=True)  # a waiting room's admission (releases.py)
 
 
 class BookingAction(Strict):
@@ -117,3 +118,27 @@ class NewDisruption(Strict):
 class OfficeDay(Strict):
     office_code = fields.String(required=True, validate=CODE)
     date = fields.Date(load_default=None, allow_none=True)  # office-local; default today
+
+
+class NewRelease(Strict):
+    office_code = fields.String(required=True, validate=CODE)
+    date = fields.Date(required=True)
+    opens_at = fields.AwareDateTime(required=True)
+
+
+class QueueRequest(Strict):
+    release_id = fields.String(required=True, validate=validate.Length(max=64))
+    user_id = fields.UUID(required=True)
+
+
+class WaitlistJoin(Strict):
+    user_id = fields.UUID(required=True)
+    person_ref = fields.String(required=True, validate=validate.Length(min=8, max=64))
+    office_code = fields.String(required=True, validate=CODE)
+    service_code = fields.String(required=True, validate=CODE)
+    date = fields.Date(required=True)
+
+
+class WaitlistAction(Strict):
+    waitlist_id = fields.String(required=True, validate=validate.Length(max=64))
+    user_id = fields.UUID(required=True)

@@ -9,16 +9,17 @@ from antre_common.health import ServiceBase
 from antre_common.rpc import ServiceRpc, rpc
 from antre_common.timer import every
 from scheduling import read_cache, schemas
-from scheduling.actions import Scheduling
 from scheduling.dependencies import ReadCacheProvider, SchedulingRuntime
 from scheduling.models import OutboxEvent, ProcessedEvent
 from scheduling.payments import Payments
+from scheduling.release_actions import FairRelease
+from scheduling.service_floor import FloorEntrypoints
 from scheduling.settings import Settings
 
 AVAILABILITY_QUERY = schemas.AvailabilityQuery()  # built once: the read path is the hot one
 
 
-class SchedulingService(ServiceBase):
+class SchedulingService(FloorEntrypoints, ServiceBase):
     name = "scheduling"
 
     db = Database(OutboxEvent, ProcessedEvent)
@@ -30,7 +31,7 @@ class SchedulingService(ServiceBase):
 
     @property
     def scheduling(self):
-        return Scheduling(self.db, self.runtime.settings, self.cache, payment=self.payment)
+        return FairRelease(self.db, self.runtime.settings, self.cache, payment=self.payment)  # + releases, waitlist
 
     # -- catalogue ------------------------------------------------------------------------------------------
 
@@ -85,61 +86,33 @@ class SchedulingService(ServiceBase):
         """The QR image of a booking's code, base64 (RPC bodies are JSON)."""
         return self.scheduling.render_qr(reservation_code, image_format)
 
-    # -- office operations (staff; the gateway checks the caller works at the office) ----------------------
+    # -- releases, waiting rooms, waitlist (release_actions.py) -------------------------------------------
 
     @rpc
-    def check_in(self, office_code, request):
-        return self.scheduling.check_in(office_code, load(schemas.CheckIn(), request))
+    def list_releases(self, office_code):
+        return self.scheduling.list_releases(office_code)
 
     @rpc
-    def walk_in(self, office_code, visitor):
-        return self.scheduling.walk_in(office_code, load(schemas.WalkIn(), visitor))
+    def create_release(self, release):
+        return self.scheduling.create_release(load(schemas.NewRelease(), release))
 
     @rpc
-    def call_next(self, office_code, counter):
-        return self.scheduling.call_next(office_code, counter)
+    def queue_place(self, request, join=False):
+        q = load(schemas.QueueRequest(), request)
+        return self.scheduling.join_queue(q) if join else self.scheduling.queue_place(q)
 
     @rpc
-    def ticket_step(self, request):
-        return self.scheduling.ticket_step(load(schemas.TicketStep(), request))
+    def join_waitlist(self, entry):
+        return self.scheduling.join_waitlist(load(schemas.WaitlistJoin(), entry))
 
     @rpc
-    def ticket_move(self, request):
-        """recall / transfer / requeue (floor.py)."""
-        return self.scheduling.ticket_move(load(schemas.TicketMove(), request))
+    def my_waitlist(self, user_id):
+        return self.scheduling.my_waitlist(user_id)
 
     @rpc
-    def office_bookings(self, query):
-        return self.scheduling.office_bookings(load(schemas.OfficeDay(), query), self.identity.people)
-
-    @rpc
-    def office_quotas(self, query):
-        return self.scheduling.office_quotas(load(schemas.OfficeDay(), query))
-
-    @rpc
-    def declare_disruption(self, office_code, disruption):
-        return self.scheduling.declare_disruption(office_code, load(schemas.NewDisruption(), disruption))
-
-    @rpc
-    def list_disruptions(self, office_code=None):
-        """Current and coming disruptions (public: the status page)."""
-        return self.scheduling.list_disruptions(office_code)
-
-    @rpc
-    def office_queue(self, office_code):
-        return self.scheduling.office_queue(office_code)
-
-    @rpc
-    def office_board(self, office_code):
-        return self.scheduling.office_board(office_code)
-
-    @rpc
-    def office_forecast(self, office_code, date_from=None, date_to=None):
-        return self.scheduling.office_forecast(office_code, date_from, date_to)
-
-    @rpc
-    def office_stats(self, office_code, date_from=None, date_to=None, fmt=None):
-        return self.scheduling.office_stats(office_code, date_from, date_to, fmt)
+    def waitlist_action(self, action, accept=False):
+        a = load(schemas.WaitlistAction(), action)
+        return self.scheduling.accept_offer(a) if accept else self.scheduling.leave_waitlist(a)
 
     # -- timers ---------------------------------------------------------------------------------------------
 
@@ -152,6 +125,10 @@ class SchedulingService(ServiceBase):
     def send_reminders(self):
         return self.scheduling.send_reminders()
 
+    @every(Settings, "waitlist_sweep_seconds")
+    def expire_offers(self):
+        return self.scheduling.expire_offers()
+
     @every(Settings, "no_show_sweep_seconds")
     def mark_no_shows(self):
         return self.scheduling.mark_no_shows()
@@ -160,15 +137,15 @@ class SchedulingService(ServiceBase):
 
     @event_handler("payment", "payment_received")
     def on_payment_received(self, envelope):
-        Payments(self.db, self.cache).on_payment_received(envelope)
+        Payments(self.db, self.cache, self.runtime.settings).on_payment_received(envelope)
 
     @event_handler("payment", "bill_expired")
     def on_bill_expired(self, envelope):
-        Payments(self.db, self.cache).on_bill_expired(envelope)
+        Payments(self.db, self.cache, self.runtime.settings).on_bill_expired(envelope)
 
     @event_handler("payment", "bill_extended")
     def on_bill_extended(self, envelope):
-        Payments(self.db, self.cache).on_bill_extended(envelope)
+        Payments(self.db, self.cache, self.runtime.settings).on_bill_extended(envelope)
 
     # -- cache coherence: every replica drops its cached days when seats change anywhere (broadcast: one queue
     # per process) -------------------------------------------------------------------------------------------

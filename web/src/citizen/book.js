@@ -5,6 +5,7 @@ import { api, explain, idempotencyKey } from "../lib/api.js";
 import { go } from "../lib/router.js";
 import * as session from "../lib/session.js";
 import { page, needLogin, retryButton } from "./main.js";
+import { admissionFor, cooldownText, joinWaitlistButton, releaseNotices } from "./release.js";
 import {
   getServices, getService, getOffices, getOffice, serviceName, documentName, draft, setDraft, clearDraft,
   availability, saveBooking, savedBookings,
@@ -83,17 +84,20 @@ export async function dayPage(serviceCode, officeCode) {
     return failed(main, t("day.title"), err);
   }
   setDraft({ service: serviceCode, office: officeCode });
+  const releases = await releaseNotices(officeCode, serviceCode, office);
   const days = new Map();
   for (const slot of slots) days.set(slot.date, (days.get(slot.date) || 0) + slot.remaining);
   const release = office.booking_window?.release_time;
   show(main, t("day.title"),
     h("p", null, `${serviceName(service)} — ${office.name}`),
     release ? h("p", { class: "muted" }, t("day.release", { time: release.replace(":", "."), zone: zoneName(office.timezone), days: office.booking_window.days_ahead })) : null,
+    releases,
     days.size === 0 ? notice(t("day.none"), "warn") : null,
     h("ul", { class: "cards two" }, [...days.entries()].map(([date, remaining]) => h("li", null,
       remaining > 0
         ? h("a", { class: "choice", href: `/book/${serviceCode}/${officeCode}/${date}` }, h("strong", null, formatDate(date)), h("span", null, t("day.seats", { count: remaining })))
-        : h("div", { class: "choice", "aria-disabled": "true" }, h("strong", null, formatDate(date)), h("span", null, t("day.full")))))),
+        : [h("div", { class: "choice", "aria-disabled": "true" }, h("strong", null, formatDate(date)), h("span", null, t("day.full"))),
+            joinWaitlistButton(officeCode, serviceCode, date)]))),
     h("p", null, h("a", { href: `/book/${serviceCode}` }, t("back"))),
   );
 }
@@ -153,7 +157,12 @@ export async function checkPage() {
     try {
       const booking = await api("POST", "/api/v1/bookings", {
         auth: true,
-        body: { slot_id: d.slot.slot_id, service_code: d.service, priority: priority.querySelector("select").value || null },
+        body: {
+          slot_id: d.slot.slot_id,
+          service_code: d.service,
+          priority: priority.querySelector("select").value || null,
+          admission: admissionFor(d.office, d.date),
+        },
         headers: { "Idempotency-Key": d.key },
       });
       saveBooking(booking.reservation_code, { booking, office });
@@ -163,6 +172,10 @@ export async function checkPage() {
       bookButton.disabled = false;
       if (err.code === "SESSION_EXPIRED") return needLogin(t("err.session"));
       if (err.code === "SLOT_FULL") return offerOthers(result, d, office);
+      if (err.code === "BOOKING_COOLDOWN") return result.replaceChildren(notice(cooldownText(err, office.timezone), "error"));
+      if (err.code.startsWith("ADMISSION_")) {
+        return result.replaceChildren(notice(explain(err), "error"), h("p", null, h("a", { href: `/book/${d.service}/${d.office}` }, t("room.back"))));
+      }
       const more = err.code === "ALREADY_BOOKED" ? h("p", null, h("a", { href: "/bookings" }, t("nav.bookings"))) : null;
       result.replaceChildren(notice(explain(err), "error"), more);
     }

@@ -12,6 +12,7 @@ import { homePage, officePage, dayPage, slotPage, checkPage } from "./book.js";
 import { bookingsPage, bookingPage, cancelPage, reschedulePage } from "./bookings.js";
 import { documentsPage } from "./documents.js";
 import { checkMessagePage, inboxPage } from "./inbox.js";
+import { waitingRoomPage, waitlistPage } from "./release.js";
 
 useCatalogue(catalogue);
 session.useSession("citizen");
@@ -22,6 +23,7 @@ export function page() {
     ? [
         h("a", { href: "/bookings" }, t("nav.bookings")),
         h("a", { href: "/" }, t("nav.book")),
+        h("a", { href: "/waitlist" }, t("nav.waitlist")),
         h("a", { href: "/messages" }, t("nav.messages")),
         h("button", { type: "button", class: "link", onclick: logout }, t("logout")),
       ]
@@ -56,6 +58,8 @@ const render = router(
     [/^\/book\/([a-z0-9_-]+)\/([A-Za-z0-9_-]+)$/, dayPage],
     [/^\/book\/([a-z0-9_-]+)\/([A-Za-z0-9_-]+)\/(\d{4}-\d{2}-\d{2})$/, slotPage],
     [/^\/bookings$/, bookingsPage],
+    [/^\/waitlist$/, waitlistPage],
+    [/^\/release\/([A-Za-z0-9-]+)$/, waitingRoomPage],
     [/^\/bookings\/([A-Za-z0-9]+)$/, bookingPage],
     [/^\/bookings\/([A-Za-z0-9]+)\/documents$/, documentsPage],
     [/^\/bookings\/([A-Za-z0-9]+)\/cancel$/, cancelPage],

@@ -70,6 +70,10 @@ EVENT_DATA = {
     "payment_refunded": {**WHOSE, **PAYMENT_FACTS, "reason": "bill_expired"},
     "booking_disrupted": {**ABOUT_BOOKING, "date": BOOKING["date"], "start": BOOKING["start"],
                           "reason": "Listrik padam di gedung kantor"},
+    "waitlist_offer": {"waitlist_id": "ffff0000-0000-4000-8000-000000000001", "user_id": CONTACT["user_id"],
+                       "office_code": "MKS", "service_code": "paspor_baru", "date": "2026-12-01",
+                       "slot_id": "ffff0000-0000-4000-8000-000000000002", "start": "2026-12-01T09:30:00+08:00",
+                       "expires_at": (NOW + timedelta(minutes=30)).isoformat()},
 }  # fmt: skip
 
 # What each message must say, by language ({lang: [text, ...]}), on every channel.
@@ -112,6 +116,8 @@ ESSENTIALS = {
         "id": ["ANT-7KQ2XM", "Listrik padam di gedung kantor", "tidak dihitung"],
         "en": ["ANT-7KQ2XM", "Listrik padam di gedung kantor", "not count"],
     },
+    "waitlist_offer": {"id": ["Selasa, 01 Desember 2026", "09:30 WITA", "30 menit"],
+                       "en": ["Tuesday, December 1, 2026", "09:30 WITA", "30 minutes"]},
 }  # fmt: skip
 # Only in the mail (the SMS is short): address, documents, what to do.
 EMAIL_ESSENTIALS = {

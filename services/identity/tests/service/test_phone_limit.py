@@ -1,0 +1,69 @@
+"""A phone number belongs to a few accounts only (issue 21): a broker's invented identities with one phone
+fail at the registration past the limit, nothing is written, and two at once cannot both pass."""
+
+from datetime import date
+
+import eventlet
+import pytest
+from nameko.testing.services import entrypoint_hook
+from sqlalchemy import text
+
+from identity.exceptions import PhoneLimitReached
+from identity.service import IdentityService
+
+from ..conftest import _make_nik
+
+IP = "203.0.113.7"
+
+
+@pytest.fixture
+def identity(container_factory, identity_config):
+    container = container_factory(IdentityService, dict(identity_config, ACCOUNTS_PER_PHONE=1))
+    container.start()
+    return container
+
+
+def person(n, phone="0812-3456-7890"):
+    birth = date(1990, 3, 14)
+    return {
+        "nik": _make_nik(birth, serial=f"{n:04d}"),
+        "full_name": f"Budi Santoso {'ABCDEFGHIJ'[n % 10]}",
+        "birth_date": birth.isoformat(),
+        "email": f"budi{n}@example.co.id",
+        "phone": phone,
+        "password": "kopi susu di pagi hari",
+    }
+
+
+def register(container, data):
+    with entrypoint_hook(container, "register") as hook:
+        return hook(data, client_ip=IP)
+
+
+def accounts(db):
+    with db.connect() as conn:
+        return conn.execute(text("SELECT count(*) FROM user_account WHERE role = 'citizen'")).scalar()
+
+
+def test_two_identities_with_one_phone_fail_at_the_second_registration(identity, db):
+    assert register(identity, person(1))["status"] == "pending_verification"
+    with pytest.raises(PhoneLimitReached):
+        register(identity, person(2, phone="+62 812 3456 7890"))  # the same number written another way
+    assert accounts(db) == 1
+    assert register(identity, person(3, phone="0813-0000-1111"))["status"] == "pending_verification"
+
+
+def test_two_registrations_with_one_phone_at_once_make_one_account(identity, container_factory, identity_config, db):
+    """Two replicas (nameko's entrypoint_hook does not tell concurrent calls of one entrypoint apart)."""
+    replica = container_factory(IdentityService, dict(identity_config, ACCOUNTS_PER_PHONE=1))
+    replica.start()
+    phone = "0815-2222-3333"
+    results = [eventlet.spawn(register, c, person(n, phone=phone)) for c, n in ((identity, 4), (replica, 5))]
+    outcomes = []
+    for gt in results:
+        try:
+            outcomes.append(gt.wait()["status"])
+        except PhoneLimitReached:
+            outcomes.append("PHONE_LIMIT_REACHED")
+    assert sorted(outcomes) == ["PHONE_LIMIT_REACHED", "pending_verification"]
+    assert accounts(db) == 1
