@@ -1,7 +1,10 @@
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
 import pytest
+import requests
 
 ADMIN_EMAIL = "root@antre.test"
 ADMIN_PASSWORD = "first admin of the test suite"  # noqa: S105 - test value
@@ -20,10 +23,50 @@ def identity_keys(tmp_path_factory):
     return dev_keys(tmp_path_factory.mktemp("keys"))
 
 
+CITIZEN_BIRTH = date(1990, 3, 14)
+
+
+@pytest.fixture(scope="session")
+def registry(tmp_path_factory):
+    """The development population registry (antre_dev.registry) as a real process on a free port, with the
+    ``citizen`` below as a resident. ``registry.url``, ``registry.add(resident)``, ``registry.stop()``."""
+    from antre_dev.registry import DEV_PASSWORD, DEV_USER, add_resident
+    from antre_dev.stack import free_port, wait_for
+
+    class Registry:
+        def __init__(self):
+            self.port = free_port()
+            self.url = f"http://127.0.0.1:{self.port}"
+            self.user, self.password = DEV_USER, DEV_PASSWORD
+            self.proc = None
+
+        def start(self):
+            cmd = [sys.executable, "-m", "antre_dev.registry", "--port", str(self.port), "--families", "20"]
+            self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            wait_for(lambda: requests.get(f"{self.url}/healthz", timeout=1).ok, 20, "population registry")
+            return self
+
+        def stop(self):
+            if self.proc and self.proc.poll() is None:
+                self.proc.terminate()
+                self.proc.wait(10)
+
+        def add(self, resident, **extra):
+            return add_resident({**resident, **extra}, url=self.url)
+
+    running = Registry().start()
+    running.add(_citizen())
+    yield running
+    running.stop()
+
+
 @pytest.fixture
-def identity_config(service_config, identity_keys):
+def identity_config(service_config, identity_keys, registry):
     return {
         **service_config,
+        "REGISTRY_URL": registry.url,
+        "REGISTRY_USER": registry.user,
+        "REGISTRY_PASSWORD": registry.password,
         "JWT_PRIVATE_KEY": identity_keys["JWT_PRIVATE_KEY"],
         "DATA_KEYS": identity_keys["DATA_KEYS"],
         "LOOKUP_KEY": identity_keys["LOOKUP_KEY"],
@@ -42,15 +85,18 @@ def make_nik():
     return _make_nik
 
 
-@pytest.fixture
-def citizen():
-    """A valid registration (a woman born 1990-03-14 in Jakarta Pusat)."""
-    birth = date(1990, 3, 14)
+def _citizen():
     return {
-        "nik": _make_nik(birth, female=True),
+        "nik": _make_nik(CITIZEN_BIRTH, female=True),
         "full_name": "Siti Rahmawati",
-        "birth_date": birth.isoformat(),
+        "birth_date": CITIZEN_BIRTH.isoformat(),
         "email": "siti.rahma@example.co.id",
         "phone": "0812-3456-7890",
         "password": "kopi susu di pagi hari",
     }
+
+
+@pytest.fixture
+def citizen(registry):
+    """A valid registration (a woman born 1990-03-14 in Jakarta Pusat), a resident of the registry."""
+    return _citizen()
