@@ -1,10 +1,7 @@
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
 import pytest
-import requests
 
 ADMIN_EMAIL = "root@antre.test"
 ADMIN_PASSWORD = "first admin of the test suite"  # noqa: S105 - test value
@@ -27,34 +24,13 @@ CITIZEN_BIRTH = date(1990, 3, 14)
 
 
 @pytest.fixture(scope="session")
-def registry(tmp_path_factory):
+def registry():
     """The development population registry (antre_dev.registry) as a real process on a free port, with the
-    ``citizen`` below as a resident. ``registry.url``, ``registry.add(resident)``, ``registry.stop()``."""
-    from antre_dev.registry import DEV_PASSWORD, DEV_USER, add_resident
-    from antre_dev.stack import free_port, wait_for
+    ``citizen`` below as a resident: ``registry.url``, ``registry.add(resident)``."""
+    from antre_dev.registry import RegistryProcess
+    from antre_dev.stack import free_port
 
-    class Registry:
-        def __init__(self):
-            self.port = free_port()
-            self.url = f"http://127.0.0.1:{self.port}"
-            self.user, self.password = DEV_USER, DEV_PASSWORD
-            self.proc = None
-
-        def start(self):
-            cmd = [sys.executable, "-m", "antre_dev.registry", "--port", str(self.port), "--families", "20"]
-            self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            wait_for(lambda: requests.get(f"{self.url}/healthz", timeout=1).ok, 20, "population registry")
-            return self
-
-        def stop(self):
-            if self.proc and self.proc.poll() is None:
-                self.proc.terminate()
-                self.proc.wait(10)
-
-        def add(self, resident, **extra):
-            return add_resident({**resident, **extra}, url=self.url)
-
-    running = Registry().start()
+    running = RegistryProcess(free_port()).start()
     running.add(_citizen())
     yield running
     running.stop()

@@ -237,5 +237,48 @@ def add_resident(resident, url=None, timeout=10):
     return body
 
 
+class RegistryProcess:
+    """Tests: the registry as a real process on ``port``; ``start()``, ``stop()`` (an outage), ``add(resident)``.
+
+        registry = RegistryProcess(free_port()).start()
+        registry.add({"nik": ..., "full_name": ..., "birth_date": ...})
+        ...
+        registry.stop()
+    """
+
+    def __init__(self, port, families=20):
+        self.port, self.families = port, families
+        self.url = f"http://127.0.0.1:{port}"
+        self.user, self.password = DEV_USER, DEV_PASSWORD
+        self.proc = None
+
+    def start(self, timeout=20):
+        import subprocess
+        import sys
+        import time
+
+        import requests
+
+        cmd = [sys.executable, "-m", "antre_dev.registry", "--port", str(self.port), "--families", str(self.families)]
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                if requests.get(f"{self.url}/healthz", timeout=1).ok:
+                    return self
+            except requests.RequestException:
+                if time.monotonic() > deadline or self.proc.poll() is not None:
+                    raise RuntimeError("the population registry did not start") from None
+            time.sleep(0.1)
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
+
+    def add(self, resident, **extra):
+        return add_resident({**resident, **extra}, url=self.url)
+
+
 if __name__ == "__main__":
     main()
