@@ -40,6 +40,7 @@ BOOKING = SimpleNamespace(
     id=_id(2),
     reservation_code=new_code(),
     user_id=_id(1),
+    person_id=_id(1),
     office_code="JKS",
     service_code="paspor_baru",
     slot_id=_id(3),
@@ -84,6 +85,7 @@ def as_json(data):
 SENT = {
     ("identity", "user_registered"): identity_events.user_registered(USER),
     ("identity", "otp_requested"): identity_events.otp_requested(USER, "sms", "verify", "482913", NOW),
+    ("identity", "dependent_registered"): identity_events.dependent_registered(_id(7), USER.id),
     ("scheduling", "booking_created"): scheduling_events.booking_created(VIEW),
     ("scheduling", "booking_cancelled"): scheduling_events.booking_cancelled(BOOKING, VIEW["date"], "citizen"),
     ("scheduling", "booking_rescheduled"): scheduling_events.booking_rescheduled(BOOKING, OLD_SLOT, NEW_SLOT),
@@ -118,6 +120,14 @@ def test_notification_accepts_what_the_sender_sends_and_asks_for_nothing_more(ev
     schema = EVENT_DATA[event_type]()
     assert schema.validate(BY_TYPE[event_type]) == {}
     assert set(schema.fields) <= set(BY_TYPE[event_type])
+
+
+def test_scheduling_accepts_dependent_registered_as_identity_sends_it():
+    from scheduling.schemas import DependentRegistered
+
+    schema = DependentRegistered()
+    assert schema.validate(BY_TYPE["dependent_registered"]) == {}
+    assert set(schema.fields) <= set(BY_TYPE["dependent_registered"])
 
 
 def test_documents_accepts_booking_created_and_get_booking_as_scheduling_sends_them():

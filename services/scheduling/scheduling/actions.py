@@ -92,7 +92,8 @@ class Scheduling:
     # -- bookings -------------------------------------------------------------------------------------------
 
     def create_booking(self, b):
-        args = {"user_id": str(b["user_id"]), "person_ref": b["person_ref"], "slot_id": str(b["slot_id"])}
+        args = {"user_id": str(b["user_id"]), "person_ref": b["person_ref"], "slot_id": str(b["slot_id"]),
+                "person_id": str(b.get("person_id") or b["user_id"])}  # fmt: skip
         service = self.get_service(b["service_code"])
 
         def work(session):
@@ -108,6 +109,12 @@ class Scheduling:
             return result, [(result["office_code"], [result["date"]])]
 
         return bookings.retry_code_collision(lambda: self._write(work))
+
+    def dependent_registered(self, data, envelope):
+        """identity: a dependent has their own account now; their future bookings become theirs (once per event)."""
+        with self.db.transaction() as session:
+            if self.db.first_delivery(envelope, "scheduling.dependent_registered"):
+                bookings.hand_over(session, self.now(), person_id=str(data["person_id"]), holder_id=str(data["holder_id"]))
 
     def get_booking(self, reservation_code):
         return bookings.dto(self.db.session, bookings.find(self.db.session, reservation_code))

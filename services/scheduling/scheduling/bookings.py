@@ -44,6 +44,7 @@ def booking_dto(booking, timezone):
         "reservation_code": booking.reservation_code,
         "status": booking.status,
         "user_id": booking.user_id,
+        "person_id": booking.person_id or booking.user_id,
         "office_code": booking.office_code,
         "service_code": booking.service_code,
         "slot_id": booking.slot_id,
@@ -139,10 +140,10 @@ _BOOK = text(
           AND booked_minutes + :minutes <= capacity_minutes
         RETURNING id, office_code, start_at, end_at
     )
-    INSERT INTO booking (id, reservation_code, user_id, person_ref, office_code, service_code, slot_id,
+    INSERT INTO booking (id, reservation_code, user_id, person_ref, person_id, office_code, service_code, slot_id,
                          start_at, end_at, minutes, status, reschedule_count, created_at, updated_at)
-    SELECT CAST(:id AS uuid), :code, CAST(:user_id AS uuid), :person_ref, office_code, :service_code, id,
-           start_at, end_at, :minutes, 'confirmed', 0, :now, :now
+    SELECT CAST(:id AS uuid), :code, CAST(:user_id AS uuid), :person_ref, CAST(:person_id AS uuid), office_code,
+           :service_code, id, start_at, end_at, :minutes, 'confirmed', 0, :now, :now
     FROM seat
     RETURNING office_code, start_at, end_at
     """
@@ -153,7 +154,7 @@ class CodeCollision(Exception):
     """The new reservation code exists already (about one in 2^40 per booking): the transaction is retried."""
 
 
-def create(session, db, now, *, user_id, person_ref, slot_id, service, timezone_of):
+def create(session, db, now, *, user_id, person_ref, slot_id, service, timezone_of, person_id=None):
     """``service`` is the catalogue entry (``code``, ``duration_minutes``); ``timezone_of(office_code)``.
 
     Raises ``CodeCollision`` after which the caller retries in a new transaction (``retry_code_collision``)."""
@@ -163,6 +164,7 @@ def create(session, db, now, *, user_id, person_ref, slot_id, service, timezone_
         "code": codes.new_code(),
         "user_id": user_id,
         "person_ref": person_ref,
+        "person_id": person_id or user_id,
         "service_code": service["code"],
         "slot_id": slot_id,
         "minutes": minutes,
@@ -183,6 +185,7 @@ def create(session, db, now, *, user_id, person_ref, slot_id, service, timezone_
         id=params["id"],
         reservation_code=params["code"],
         user_id=user_id,
+        person_id=params["person_id"],
         office_code=row.office_code,
         service_code=service["code"],
         slot_id=slot_id,
@@ -198,6 +201,23 @@ def create(session, db, now, *, user_id, person_ref, slot_id, service, timezone_
         db, "booking_created", events.booking_created(result), integration=events.booking_integration(booking, tz)
     )
     return result
+
+
+def hand_over(session, now, *, person_id, holder_id):
+    """A dependent registered their own account (whose id is their person_id): the future bookings the holder
+    made for them become theirs. Past and finished ones stay in the holder's history. Returns the codes."""
+    rows = session.execute(
+        update(Booking)
+        .where(
+            Booking.person_id == person_id,
+            Booking.user_id == holder_id,
+            Booking.status == "confirmed",
+            Booking.start_at > now,
+        )
+        .values(user_id=person_id, updated_at=now)
+        .returning(Booking.reservation_code)
+    ).all()
+    return [r.reservation_code for r in rows]
 
 
 def retry_code_collision(attempt):

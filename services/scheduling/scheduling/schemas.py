@@ -2,7 +2,7 @@
 
 from marshmallow import ValidationError, fields, validate, validates
 
-from antre_common.schemas import Strict
+from antre_common.schemas import Lenient, Strict
 from scheduling.capacity import validate_opening_hours
 from scheduling.operations import PRIORITIES
 
@@ -40,6 +40,7 @@ class CapacityChange(Strict):
 class NewBooking(Strict):
     user_id = fields.UUID(required=True)
     person_ref = fields.String(required=True, validate=validate.Length(min=8, max=64))
+    person_id = fields.UUID(load_default=None, allow_none=True)  # None: the holder (user_id) themselves
     slot_id = fields.UUID(required=True)
     service_code = fields.String(required=True, validate=CODE)
     idempotency_key = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100))
@@ -69,3 +70,10 @@ class TicketStep(Strict):
     ticket_id = fields.UUID(required=True)
     action = fields.String(required=True, validate=validate.OneOf(["start", "complete", "no_show"]))
     office_code = fields.String(load_default=None, allow_none=True)  # the staff's office; None for admins
+
+
+class DependentRegistered(Lenient):
+    """identity's ``dependent_registered``: a dependent's own account (id = their person_id) takes over."""
+
+    person_id = fields.UUID(required=True)
+    holder_id = fields.UUID(required=True)

@@ -130,6 +130,10 @@ class SchedulingService(ServiceBase):
     def mark_no_shows(self):
         return self.scheduling.mark_no_shows()
 
+    @event_handler("identity", "dependent_registered")
+    def on_dependent_registered(self, envelope):
+        self.scheduling.dependent_registered(load(schemas.DependentRegistered(), envelope["data"]), envelope)
+
     # -- cache coherence: every replica drops its cached days when seats change anywhere (broadcast: one queue
     # per process) -------------------------------------------------------------------------------------------
 
