@@ -1,7 +1,8 @@
 """Citizen bookings: book, list, look up, cancel, reschedule, and the QR of the reservation code.
 
-A booking belongs to the person who made it (bound to their NIK through the token's person reference);
-anyone else gets 404, staff of the booking's office may look it up.
+A booking belongs to the account that made it (the holder), for the holder or one of their dependents
+(``person_id``; identity says whom a holder may book for, and the person's NIK reference binds the one-active-
+booking rule); anyone else gets 404, staff of the booking's office may look it up.
 """
 
 import base64
@@ -24,6 +25,7 @@ def _owner_or_staff(user, booking):
 
 class BookingRoutes:
     scheduling = ServiceRpc("scheduling")
+    identity = ServiceRpc("identity")
 
     @api("POST", "/api/v1/bookings", body=BookingRequest(), response=Booking(), status=201, auth=CITIZEN,
          tags=["bookings"])  # fmt: skip
@@ -31,10 +33,13 @@ class BookingRoutes:
         """Book a seat; honours Idempotency-Key (same key and body: the first result)."""
         if not user.person_ref:
             raise GatewayError("FORBIDDEN", reason="account without a verified NIK")
+        person = {"person_id": user.user_id, "person_ref": user.person_ref}
+        if body.get("person_id") and str(body["person_id"]) != user.user_id:
+            person = self.identity.person_for_booking(user.user_id, str(body["person_id"]))  # someone else's: 404
         booking = self.scheduling.create_booking(
             {
                 "user_id": user.user_id,
-                "person_ref": user.person_ref,
+                **person,
                 "slot_id": str(body["slot_id"]),
                 "service_code": body["service_code"],
                 "idempotency_key": request.headers.get("Idempotency-Key") or None,

@@ -9,6 +9,9 @@ class BookingRequest(Schema):
 
     slot_id = fields.UUID(required=True)
     service_code = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_-]{1,40}$"))
+    person_id = fields.UUID(
+        load_default=None, allow_none=True, metadata={"description": "whom it is for: you (default) or your dependent"}
+    )
 
 
 class RescheduleRequest(Schema):
@@ -25,6 +28,7 @@ class Booking(Schema):
         required=True,
         metadata={"enum": ["confirmed", "checked_in", "called", "serving", "completed", "cancelled", "no_show"]},
     )
+    person_id = fields.String(metadata={"description": "whom the booking is for: the holder or a dependent"})
     office_code = fields.String(required=True)
     service_code = fields.String(required=True)
     slot_id = fields.String()

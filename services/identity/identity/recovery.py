@@ -20,7 +20,7 @@ from identity.exceptions import (
     RateLimited,
     ValidationError,
 )
-from identity.models import OneTimeCode, RefreshToken, User
+from identity.models import OneTimeCode, RefreshToken
 
 RESET = "reset"
 

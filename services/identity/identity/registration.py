@@ -46,9 +46,7 @@ class Registration(Accounts):
                 # A pending account past its time goes now rather than at the next housekeeping pass.
                 housekeeping.purge_pending(session, now, self.settings.pending_account_ttl_seconds, client_ip,
                                            hashes=(email_hash, nik_hash))  # fmt: skip
-                if session.scalar(
-                    select(User.id).where((User.email_hash == email_hash) | (User.nik_hash == nik_hash))
-                ):
+                if session.scalar(select(User.id).where((User.email_hash == email_hash) | (User.nik_hash == nik_hash))):
                     replay = AlreadyRegistered("an account exists for this NIK or email")
         if replay is not None:
             return raise_if_error(replay)

@@ -34,6 +34,7 @@ CALLS = metric(
 )  # fmt: skip
 LATENCY = metric(Histogram, "antre_identity_registry_seconds", "Population registry lookup time, retries included")
 
+
 @dataclass(frozen=True)
 class Member:
     nik: str

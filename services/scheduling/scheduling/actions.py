@@ -114,7 +114,9 @@ class Scheduling:
         """identity: a dependent has their own account now; their future bookings become theirs (once per event)."""
         with self.db.transaction() as session:
             if self.db.first_delivery(envelope, "scheduling.dependent_registered"):
-                bookings.hand_over(session, self.now(), person_id=str(data["person_id"]), holder_id=str(data["holder_id"]))
+                bookings.hand_over(
+                    session, self.now(), person_id=str(data["person_id"]), holder_id=str(data["holder_id"])
+                )
 
     def get_booking(self, reservation_code):
         return bookings.dto(self.db.session, bookings.find(self.db.session, reservation_code))

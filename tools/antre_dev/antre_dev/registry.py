@@ -240,10 +240,10 @@ def add_resident(resident, url=None, timeout=10):
 class RegistryProcess:
     """Tests: the registry as a real process on ``port``; ``start()``, ``stop()`` (an outage), ``add(resident)``.
 
-        registry = RegistryProcess(free_port()).start()
-        registry.add({"nik": ..., "full_name": ..., "birth_date": ...})
-        ...
-        registry.stop()
+    registry = RegistryProcess(free_port()).start()
+    registry.add({"nik": ..., "full_name": ..., "birth_date": ...})
+    ...
+    registry.stop()
     """
 
     def __init__(self, port, families=20):

@@ -147,6 +147,7 @@ class Stack:
     def __init__(self, config: StackConfig):
         self.config = config
         self.procs = {}
+        self.ports = {}  # instance name -> port, for replicas started with start_service(replica=...)
         self.logs = config.var / "log"
 
     # -- infrastructure -----------------------------------------------------------------------------------
@@ -258,22 +259,31 @@ class Stack:
             **c.env,
         }
 
-    def start_service(self, name, wait=True):
+    def start_service(self, name, wait=True, replica=None, env=None):
+        """Starts ``name``; ``replica="x"`` starts another process of it (``<name>-x``, on a free port, with
+        ``env`` on top of the stack's), e.g. a replica with other settings; ``stop_process("<name>-x")`` ends it."""
         c = self.config
-        port = c.gateway_port if name == "gateway" else c.service_ports[name]
-        env = dict(self.env(), WEB_SERVER_ADDRESS=f"127.0.0.1:{port}")
+        instance = f"{name}-{replica}" if replica else name
+        port = free_port() if replica else c.gateway_port if name == "gateway" else c.service_ports[name]
+        env = dict(self.env(), WEB_SERVER_ADDRESS=f"127.0.0.1:{port}", **(env or {}))
         if name == "gateway":
             cwd, module = ROOT / "gateway", "gateway.service:GatewayService"
         else:
             env["DATABASE_URL"] = c.database_url(name)
             cwd, module = ROOT / "services" / name, f"{name}.service:{name.capitalize()}Service"
         cmd = [str(BIN / "nameko"), "run", "--config", "config.yaml", module]
-        self._spawn(name, cmd, cwd=cwd, env=env, port=port)
+        self._spawn(instance, cmd, cwd=cwd, env=env, port=port)
+        if replica:
+            self.ports[instance] = port
         if wait:
-            self.wait_ready(name)
+            self.wait_ready(instance)
 
     def wait_ready(self, name, timeout=60):
-        url = f"{self.config.url_of(name)}/readyz"
+        url = (
+            f"http://127.0.0.1:{self.ports[name]}/readyz"
+            if name in self.ports
+            else f"{self.config.url_of(name)}/readyz"
+        )
 
         def ready():
             proc = self.procs[name]
@@ -316,7 +326,7 @@ class Stack:
             proc.wait()
 
     def stop(self):
-        for name in ("gateway", *SERVICES, "registry", "smtp", "s3"):
+        for name in ("gateway", *list(self.ports), *SERVICES, "registry", "smtp", "s3"):
             self.stop_process(name)
         c = self.config
         if c.drop_databases:

@@ -230,9 +230,7 @@ def family(identity, registry):
     return {"head": head, "spouse": spouse, "child": child, "stranger": stranger, "ids": ids}
 
 
-def test_the_family_card_comes_from_the_registry_and_a_member_without_account_becomes_a_dependent(
-    identity, family, db
-):
+def test_the_family_card_comes_from_the_registry_and_a_member_without_account_becomes_a_dependent(identity, family, db):
     head_id = family["ids"]["head"]
     members = {m["full_name"]: m for m in call(identity, "family", head_id)}
     assert set(members) == {"Ratna Saputra", "Putri Saputra"}
@@ -322,8 +320,12 @@ def test_password_reset_sends_a_code_only_to_an_active_account_and_ends_every_se
     with pytest.raises(OtpInvalid):  # unknown email: as a wrong code
         call(identity, "confirm_password_reset", {"email": "nobody@example.id", "otp": code, "new_password": new})
     with pytest.raises(ValidationError):  # a weak password: the code stays usable
-        call(identity, "confirm_password_reset", {"email": citizen["email"], "otp": code, "new_password": "password1234"})
-    call(identity, "confirm_password_reset", {"email": citizen["email"], "otp": code, "new_password": new}, client_ip=IP)
+        call(
+            identity, "confirm_password_reset", {"email": citizen["email"], "otp": code, "new_password": "password1234"}
+        )
+    call(
+        identity, "confirm_password_reset", {"email": citizen["email"], "otp": code, "new_password": new}, client_ip=IP
+    )
     for tokens in sessions:
         with pytest.raises(RefreshTokenInvalid):
             call(identity, "refresh", tokens["refresh_token"])
