@@ -1,5 +1,6 @@
 """Every template in both languages, on both channels, rendered with real data."""
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -192,3 +193,16 @@ def test_a_message_without_a_check_code_is_refused():
     context = build_context("welcome", {}, CONTACT)
     with pytest.raises(ValueError, match="check code"):
         renderer.render("welcome", "email", "id", context)
+
+
+@pytest.mark.parametrize(("language", "says"), [("id", "atur ulang kata sandi"), ("en", "password reset")])
+def test_a_password_reset_code_says_what_it_is_for_and_keeps_the_code_on_its_own(language, says):
+    data = dict(EVENT_DATA["otp"], purpose="reset")
+    context = build_context(
+        "otp", data, dict(CONTACT, language=language), now=NOW, check_code=CHECK_CODE, check_url="https://x/check"
+    )
+    message = renderer.render("otp", "email", language, context)
+    assert says in message.subject.lower() and says in message.body.lower()
+    assert re.search(r"\b482913\b", message.body)  # the code stands alone, readable by people and tests
+    verify = render("otp", "email", language)
+    assert says not in verify.subject.lower() and re.search(r"\b482913\b", verify.body)
