@@ -163,6 +163,7 @@ def test_notification_doubles_send_what_the_senders_send():
     message_events = {
         "otp": "otp_requested",
         "welcome": "user_registered",
+        "dependent_registered": "dependent_registered",
         "booking_confirmed": "booking_created",
         "booking_cancelled": "booking_cancelled",
         "booking_rescheduled": "booking_rescheduled",

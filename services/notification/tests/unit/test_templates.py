@@ -47,6 +47,7 @@ EVENT_DATA = {
     "otp": {"user_id": CONTACT["user_id"], "channel": "email", "purpose": "verify", "otp": "482913",
             "expires_at": (NOW + timedelta(minutes=10)).isoformat()},
     "welcome": {"user_id": CONTACT["user_id"]},
+    "dependent_registered": {"person_id": "b0b00000-0000-4000-8000-000000000001", "holder_id": CONTACT["user_id"]},
     "booking_confirmed": BOOKING,
     # What scheduling sends (tests/unit/test_event_contracts.py checks it): no service or start on these two.
     "booking_cancelled": {**ABOUT_BOOKING, "date": BOOKING["date"], "reason": "office closed for a national holiday"},
@@ -64,6 +65,7 @@ EVENT_DATA = {
 ESSENTIALS = {
     "otp": {"id": ["482913", "10 menit"], "en": ["482913", "10 min"]},
     "welcome": {"id": ["Antre"], "en": ["Antre"]},
+    "dependent_registered": {"id": ["akun Antre sendiri"], "en": ["account of their own"]},
     "booking_confirmed": {
         "id": ["ANT-7KQ2XM", "Kantor Imigrasi Kelas I TPI Makassar", "Selasa, 01 Desember 2026", "09:30 WITA"],
         "en": ["ANT-7KQ2XM", "Kantor Imigrasi Kelas I TPI Makassar", "Tuesday, December 1, 2026", "09:30 WITA"],
