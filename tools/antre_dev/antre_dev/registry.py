@@ -90,6 +90,9 @@ def synthetic_population(families=300, seed=SEED):
 class Registry:
     def __init__(self, people):
         self.people = dict(people)
+        self.cards = {}  # family-card number -> NIKs, so a verification does not scan the population
+        for nik, person in self.people.items():
+            self.cards.setdefault(person["family_card_number"], []).append(nik)
         self.lock = threading.Lock()
 
     def add(self, resident):
@@ -100,6 +103,7 @@ class Registry:
             if resident["nik"] in self.people:
                 return 409, {"error": "a resident with this NIK exists"}
             self.people[resident["nik"]] = {k: resident[k] for k in _RESIDENT_FIELDS}
+            self.cards.setdefault(resident["family_card_number"], []).append(resident["nik"])
         return 201, self.people[resident["nik"]]
 
     def verify(self, query):
@@ -118,9 +122,8 @@ class Registry:
                 card = person["family_card_number"]
                 answer["family_card_number"] = card
                 answer["members"] = [
-                    {k: p[k] for k in ("nik", "full_name", "birth_date", "relationship")}
-                    for p in self.people.values()
-                    if p["family_card_number"] == card
+                    {k: self.people[n][k] for k in ("nik", "full_name", "birth_date", "relationship")}
+                    for n in self.cards[card]
                 ]
         return answer
 
