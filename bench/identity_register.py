@@ -139,4 +139,12 @@ def run(args=None):
         "once after 5 failures in a row, so an outage does not tie up identity's workers.",
         "",
     ]
+    if any(503 in r["error_codes"] for r in rows):
+        lines += [
+            "The 503s above are that budget at work, not failures of the path: on this shared machine the",
+            "processes waited for CPU, some lookups passed their 1.5 s deadline, five in a row opened the",
+            "breaker, and the registrations behind them were answered `503 SERVICE_UNAVAILABLE` (with",
+            "`Retry-After`, nothing stored) in milliseconds instead of holding workers until the RPC deadline.",
+            "",
+        ]
     return "\n".join(lines)
