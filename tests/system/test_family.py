@@ -152,3 +152,35 @@ def test_password_reset_ends_the_old_sessions_and_never_says_whether_an_account_
         "/api/v1/auth/password-reset/confirm", json={"email": person["email"], "otp": otp, "new_password": new}
     )
     assert (used.status_code, used.json()["code"]) == (400, "OTP_USED")
+
+
+def test_a_dependent_who_registers_takes_over_their_upcoming_booking_and_the_holder_is_told(gateway, mailbox):
+    holder = new_person(full_name="Rina Lestari", birth=date(1986, 6, 12))
+    mother = new_family_member(holder, "Sri Lestari", date(1952, 3, 5), relationship="parent", female=True)
+    holder_token = register_verify_login(gateway, mailbox, holder)["access_token"]
+    added = gateway.post("/api/v1/me/dependents", json={"nik": mother["nik"]}, headers=bearer(holder_token))
+    assert added.status_code == 201, added.text
+    mother_id = added.json()["person_id"]
+    [slot] = slots(gateway, 1)
+    booking = {"slot_id": slot["slot_id"], "service_code": SERVICE, "person_id": mother_id}
+    made = gateway.post("/api/v1/bookings", json=booking, headers=bearer(holder_token))
+    assert made.status_code == 201, made.text
+    code = made.json()["reservation_code"]
+
+    account = {**mother, "email": f"sri.{uuid.uuid4().hex[:8]}@example.id", "phone": "0812-7777-8888",
+               "password": PASSWORD}  # fmt: skip
+    mother_token = register_verify_login(gateway, mailbox, account)["access_token"]
+    me = gateway.get("/api/v1/me", headers=bearer(mother_token)).json()
+    assert me["user_id"] == mother_id  # her account took her person_id
+
+    def moved():
+        return [b["reservation_code"] for b in gateway.get("/api/v1/bookings", headers=bearer(mother_token)).json()]
+
+    assert wait_until(moved, timeout=60, what="the booking in her own list") == [code]
+    assert code not in [
+        b["reservation_code"] for b in gateway.get("/api/v1/bookings", headers=bearer(holder_token)).json()
+    ]
+    assert gateway.get("/api/v1/me/dependents", headers=bearer(holder_token)).json() == []
+    mailbox.wait_for(
+        lambda m: m["To"] == holder["email"] and m["X-Antre-Message-Type"] == "dependent_registered", timeout=60
+    )
