@@ -2,8 +2,8 @@
 they match, the family-card number and its members out.
 
 An HTTP client with a deadline per attempt, a bounded number of retries with exponential backoff (only for
-answers that say "try again": connection failures, 502/503/504), and a circuit breaker (pybreaker) that
-answers at once while the registry is known to be down, so a registry outage costs callers milliseconds,
+answers that say "try again": connection failures, 502/503/504), and a circuit breaker (``circuitbreaker``)
+that answers at once while the registry is known to be down, so a registry outage costs callers milliseconds,
 not RPC deadlines. Every failure to get an answer is ``ServiceUnavailable`` (503 at the gateway); the
 caller has stored nothing by then. Nothing personal is logged: only outcomes and timings. Names are
 compared by the registry, as it compares them (case, spacing and punctuation do not count; see
@@ -17,8 +17,8 @@ import logging
 import time
 from dataclasses import dataclass, field
 
-import pybreaker
 import requests
+from circuitbreaker import CircuitBreaker, CircuitBreakerError
 from prometheus_client import Counter, Histogram
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
@@ -77,18 +77,22 @@ class RegistryClient:
         )
         self.http.mount("http://", HTTPAdapter(max_retries=retry, pool_maxsize=20))
         self.http.mount("https://", HTTPAdapter(max_retries=retry, pool_maxsize=20))
-        self.breaker = pybreaker.CircuitBreaker(
-            fail_max=settings.registry_breaker_failures,
-            reset_timeout=settings.registry_breaker_reset_seconds,
-            exclude=[lambda exc: not isinstance(exc, _Unavailable)],
+        # Not pybreaker: its call() holds a lock for the whole call, which under eventlet queues every lookup
+        # of the process behind the one in flight. This breaker only counts, so lookups run side by side.
+        self.breaker = CircuitBreaker(
+            failure_threshold=settings.registry_breaker_failures,
+            recovery_timeout=settings.registry_breaker_reset_seconds,
+            expected_exception=_Unavailable,
+            name=f"population-registry-{id(self)}",
         )
+        self._guarded_post = self.breaker.decorate(self._post)
 
     def verify(self, nik, full_name, birth_date):
         """A ``Verdict``; ``ServiceUnavailable`` when the registry does not answer (or the breaker is open)."""
         started = time.monotonic()
         try:
-            answer = self.breaker.call(self._post, {"nik": nik, "full_name": full_name, "birth_date": birth_date})
-        except pybreaker.CircuitBreakerError:
+            answer = self._guarded_post({"nik": nik, "full_name": full_name, "birth_date": birth_date})
+        except CircuitBreakerError:
             CALLS.labels("open").inc()
             raise ServiceUnavailable("the population registry is not answering", retry_after=30) from None
         except _Unavailable as exc:

@@ -55,8 +55,8 @@ class Settings:
     registry_timeout_seconds: float = 1.5
     registry_retries: int = 2
     registry_backoff_seconds: float = 0.2
-    # 5 lookups in a row without an answer open the breaker for 30 s: callers get 503 at once, then one
-    # trial call decides whether it closes again.
+    # 5 lookups in a row without an answer open the breaker for 30 s: callers get 503 at once; after that,
+    # lookups go through again and the first failure opens it anew.
     registry_breaker_failures: int = 5
     registry_breaker_reset_seconds: float = 30.0
 
