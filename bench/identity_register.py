@@ -163,7 +163,7 @@ def run(args=None):
     ]
     lines += [
         "Found by this benchmark: with pybreaker as the circuit breaker, lookups inside identity grew from 25 ms",
-        "(1 client) to ~930 ms (16 clients) and 16 clients got 503s, because pybreaker"s `call()` holds a lock",
+        "(1 client) to ~930 ms (16 clients) and 16 clients got 503s, because pybreaker's `call()` holds a lock",
         "for the whole call and eventlet queued every lookup of the process behind the one in flight. The",
         "adapter now uses `circuitbreaker`, which only counts outcomes: the table above is with it.",
         "",
