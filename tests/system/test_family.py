@@ -181,6 +181,12 @@ def test_a_dependent_who_registers_takes_over_their_upcoming_booking_and_the_hol
         b["reservation_code"] for b in gateway.get("/api/v1/bookings", headers=bearer(holder_token)).json()
     ]
     assert gateway.get("/api/v1/me/dependents", headers=bearer(holder_token)).json() == []
+
+    # Her documents are hers now: documents followed the booking to her account.
+    def hers():
+        return gateway.get(f"/api/v1/bookings/{code}/documents", headers=bearer(mother_token)).status_code == 200
+
+    wait_until(hers, timeout=60, what="the booking's documents for her")
     mailbox.wait_for(
         lambda m: m["To"] == holder["email"] and m["X-Antre-Message-Type"] == "dependent_registered", timeout=60
     )

@@ -89,6 +89,9 @@ SENT = {
     ("scheduling", "booking_created"): scheduling_events.booking_created(VIEW),
     ("scheduling", "booking_cancelled"): scheduling_events.booking_cancelled(BOOKING, VIEW["date"], "citizen"),
     ("scheduling", "booking_rescheduled"): scheduling_events.booking_rescheduled(BOOKING, OLD_SLOT, NEW_SLOT),
+    ("scheduling", "booking_transferred"): scheduling_events.booking_transferred(
+        BOOKING.id, BOOKING.reservation_code, _id(7), BOOKING.user_id
+    ),
     ("scheduling", "reminder_due"): scheduling_events.reminder_due(BOOKING, TZ, NOW),
     ("scheduling", "booking_no_show"): scheduling_events.booking_no_show(BOOKING),
     ("scheduling", "ticket_issued"): scheduling_events.ticket_issued(operations.ticket_dto(TICKET)),
@@ -120,6 +123,14 @@ def test_notification_accepts_what_the_sender_sends_and_asks_for_nothing_more(ev
     schema = EVENT_DATA[event_type]()
     assert schema.validate(BY_TYPE[event_type]) == {}
     assert set(schema.fields) <= set(BY_TYPE[event_type])
+
+
+def test_documents_accepts_booking_transferred_as_scheduling_sends_it():
+    from documents.schemas import BookingTransferredData
+
+    schema = BookingTransferredData()
+    assert schema.validate(BY_TYPE["booking_transferred"]) == {}
+    assert set(schema.fields) <= set(BY_TYPE["booking_transferred"])
 
 
 def test_scheduling_accepts_dependent_registered_as_identity_sends_it():

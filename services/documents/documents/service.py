@@ -90,6 +90,10 @@ class DocumentsService(ServiceBase):
     def on_booking_rescheduled(self, envelope):
         self.bookings.on_booking_rescheduled(envelope)
 
+    @event_handler("scheduling", "booking_transferred")
+    def on_booking_transferred(self, envelope):
+        self.bookings.on_booking_transferred(envelope)
+
     @event_handler("scheduling", "booking_no_show")
     def on_booking_no_show(self, envelope):
         self.bookings.on_booking_ended(envelope, "no_show")

@@ -115,7 +115,7 @@ class Scheduling:
         with self.db.transaction() as session:
             if self.db.first_delivery(envelope, "scheduling.dependent_registered"):
                 bookings.hand_over(
-                    session, self.now(), person_id=str(data["person_id"]), holder_id=str(data["holder_id"])
+                    session, self.db, self.now(), person_id=str(data["person_id"]), holder_id=str(data["holder_id"])
                 )
 
     def get_booking(self, reservation_code):

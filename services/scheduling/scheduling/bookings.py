@@ -203,9 +203,10 @@ def create(session, db, now, *, user_id, person_ref, slot_id, service, timezone_
     return result
 
 
-def hand_over(session, now, *, person_id, holder_id):
+def hand_over(session, db, now, *, person_id, holder_id):
     """A dependent registered their own account (whose id is their person_id): the future bookings the holder
-    made for them become theirs. Past and finished ones stay in the holder's history. Returns the codes."""
+    made for them become theirs. Past and finished ones stay in the holder's history. Each moved booking is
+    told in ``booking_transferred`` (documents moves its copy). Returns the codes."""
     rows = session.execute(
         update(Booking)
         .where(
@@ -215,8 +216,11 @@ def hand_over(session, now, *, person_id, holder_id):
             Booking.start_at > now,
         )
         .values(user_id=person_id, updated_at=now)
-        .returning(Booking.reservation_code)
+        .returning(Booking.id, Booking.reservation_code)
     ).all()
+    for row in rows:
+        events.emit(db, "booking_transferred", events.booking_transferred(row.id, row.reservation_code, person_id,
+                                                                            holder_id))  # fmt: skip
     return [r.reservation_code for r in rows]
 
 

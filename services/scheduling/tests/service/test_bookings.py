@@ -353,6 +353,9 @@ def test_a_holder_books_for_a_dependent_one_active_booking_per_person_and_the_de
     with entrypoint_waiter(container, "on_dependent_registered"):
         event_dispatcher(container.config)("identity", "dependent_registered", event)
     assert [b["reservation_code"] for b in rpc.list_bookings(child_id)] == [for_child["reservation_code"]]
+    [moved] = [e["data"] for e in outbox(engine, "booking_transferred")]
+    assert moved == {"booking_id": for_child["booking_id"], "reservation_code": for_child["reservation_code"],
+                     "user_id": child_id, "previous_user_id": holder["user_id"]}  # fmt: skip
     assert {b["person_id"] for b in rpc.list_bookings(holder["user_id"])} == {holder["user_id"]}
     with entrypoint_waiter(container, "on_dependent_registered"):  # delivered twice: nothing more happens
         event_dispatcher(container.config)("identity", "dependent_registered", event)
