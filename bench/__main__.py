@@ -17,6 +17,7 @@ RESULTS = Path(__file__).resolve().parent / "results"
 # Each module: run(args) -> markdown. Add yours here.
 BENCHMARKS = (
     "identity_login",
+    "identity_register",
     "documents_upload",
     "notification_delivery",
     "scheduling_throughput",

@@ -20,6 +20,7 @@ import requests
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from antre_dev.mailbox import Mailbox, text_of
+from antre_dev.registry import add_resident
 from antre_dev.stack import Stack, StackConfig
 from notification.checkcodes import ALPHABET
 from notification.settings import Settings
@@ -45,6 +46,7 @@ def register_people(base, var):
             "phone": f"+62812{uuid.uuid4().int % 10**8:08d}",
             "password": PASSWORD,
         }
+        add_resident(body)
         made = requests.post(
             f"{base}/api/v1/auth/register", json=body, headers={"X-Forwarded-For": f"10.9.0.{i + 1}"}, timeout=30
         )

@@ -16,6 +16,7 @@ import requests
 from nameko.standalone.events import event_dispatcher
 
 from antre_common.envelope import make_envelope
+from antre_dev.registry import add_resident
 from antre_dev.stack import Stack, StackConfig
 
 EVENTS = 300
@@ -33,6 +34,7 @@ def register(base):
         "phone": "+6281234567890",
         "password": PASSWORD,
     }
+    add_resident(body)
     made = requests.post(f"{base}/api/v1/auth/register", json=body, timeout=30)
     made.raise_for_status()
     return made.json()["user_id"]

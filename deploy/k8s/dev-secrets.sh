@@ -26,7 +26,8 @@ apply_secret antre-identity --from-literal=AMQP_URI="$amqp" --from-file=JWT_PRIV
   --from-literal=DATA_KEYS="k1:$(key32)" \
   --from-literal=LOOKUP_KEY="$(key32)" \
   --from-literal=ANTRE_ADMIN_EMAIL=admin@antre.dev.example.invalid \
-  --from-literal=ANTRE_ADMIN_PASSWORD="$(rand 48 24)"
+  --from-literal=ANTRE_ADMIN_PASSWORD="$(rand 48 24)" \
+  --from-literal=REGISTRY_USER=antre --from-literal=REGISTRY_PASSWORD="$(rand 48 24)"
 apply_secret antre-scheduling --from-literal=AMQP_URI="$amqp"
 apply_secret antre-documents --from-literal=AMQP_URI="$amqp" \
   --from-literal=S3_ACCESS_KEY="$s3_key" --from-literal=S3_SECRET_KEY="$s3_secret" \

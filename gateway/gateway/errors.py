@@ -77,6 +77,35 @@ ERRORS = {
         "Sesi ini diakhiri demi keamanan. Silakan masuk kembali.",
         "This session was ended for your security. Please sign in again.",
     ),
+    "OTP_USED": (
+        400,
+        "Kode ini sudah dipakai. Silakan minta kode baru.",
+        "This code has already been used. Please ask for a new one.",
+    ),
+    # identity: population registry and family members
+    "NIK_NOT_VERIFIED": (
+        422,
+        "NIK, nama lengkap, dan tanggal lahir tidak cocok dengan data kependudukan (Dukcapil). Periksa kembali "
+        "sesuai KTP atau Kartu Keluarga.",
+        "The NIK, full name and birth date do not match the population registry (Dukcapil). Check them against "
+        "your ID card or family card.",
+    ),
+    "NOT_ON_FAMILY_CARD": (
+        422,
+        "Orang dengan NIK ini tidak tercantum di Kartu Keluarga Anda.",
+        "Nobody with this NIK is on your family card.",
+    ),
+    "DEPENDENT_HAS_ACCOUNT": (
+        409,
+        "Anggota keluarga ini sudah memiliki akun sendiri dan memesan sendiri.",
+        "This family member has an account of their own and books for themselves.",
+    ),
+    "ALREADY_A_DEPENDENT": (
+        409,
+        "Anggota keluarga ini sudah didaftarkan oleh pemegang akun lain.",
+        "This family member is already registered by another account holder.",
+    ),
+    "PERSON_NOT_FOUND": (404, "Orang yang dipilih tidak ditemukan.", "No such person among yours."),
     # scheduling: catalogue, availability, bookings
     "OFFICE_NOT_FOUND": (404, "Kantor imigrasi tidak ditemukan.", "No such immigration office."),
     "SERVICE_NOT_FOUND": (404, "Layanan tidak ditemukan.", "No such service."),

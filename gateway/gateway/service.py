@@ -4,6 +4,7 @@ from antre_common.health import ServiceBase
 from gateway.routes.bookings import BookingRoutes
 from gateway.routes.catalogue import CatalogueRoutes
 from gateway.routes.documents import DocumentRoutes
+from gateway.routes.family import FamilyRoutes
 from gateway.routes.identity import IdentityRoutes
 from gateway.routes.insight import InsightRoutes
 from gateway.routes.integration import IntegrationRoutes
@@ -18,6 +19,7 @@ from gateway.routes.web import WebRoutes
 class GatewayService(
     StatusRoutes,
     IdentityRoutes,
+    FamilyRoutes,
     CatalogueRoutes,
     BookingRoutes,
     ReleaseRoutes,

@@ -13,6 +13,7 @@ import psycopg2
 
 from antre_common.testing import wait_until
 from antre_dev.mailbox import text_of
+from antre_dev.registry import add_resident
 from documents import samples
 
 from .tokens import bearer, staff
@@ -39,6 +40,7 @@ def register(gateway, mailbox):
         "phone": "+6281390001122",
         "password": PASSWORD,
     }
+    add_resident(person)
     assert gateway.post("/api/v1/auth/register", json=person).status_code == 201
     [mail] = mailbox.wait_for(lambda m: m["To"] == person["email"] and m["X-Antre-Message-Type"] == "otp", timeout=30)
     otp = re.search(r"\b(\d{6})\b", text_of(mail)).group(1)

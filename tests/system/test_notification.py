@@ -18,6 +18,7 @@ from sqlalchemy import create_engine, text
 
 from antre_common.envelope import make_envelope
 from antre_common.testing import wait_until
+from antre_dev.registry import add_resident
 
 BIRTH = date(1990, 5, 15)
 PASSWORD = "kopi tubruk di pelabuhan 2026"  # noqa: S105 - test value
@@ -41,6 +42,7 @@ class Citizen:
         self.nik = f"317101{BIRTH:%d%m%y}{serial}"
         self.email = f"warga.{uuid.uuid4().hex[:10]}@example.id"
         self.full_name = "Dewi Lestari"
+        add_resident({"nik": self.nik, "full_name": self.full_name, "birth_date": BIRTH.isoformat()})
         response = gateway.post(
             "/api/v1/auth/register",
             json={

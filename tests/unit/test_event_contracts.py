@@ -46,6 +46,7 @@ BOOKING = SimpleNamespace(
     id=_id(2),
     reservation_code=new_code(),
     user_id=_id(1),
+    person_id=_id(1),
     office_code="JKS",
     service_code="paspor_baru",
     slot_id=_id(3),
@@ -146,10 +147,14 @@ def as_json(data):
 SENT = {
     ("identity", "user_registered"): identity_events.user_registered(USER),
     ("identity", "otp_requested"): identity_events.otp_requested(USER, "sms", "verify", "482913", NOW),
+    ("identity", "dependent_registered"): identity_events.dependent_registered(_id(7), USER.id),
     # A booking of a service with a fee: every field a free one has, and its payment.
     ("scheduling", "booking_created"): scheduling_events.booking_created(bookings.booking_dto(PAID_BOOKING, TZ)),
     ("scheduling", "booking_cancelled"): scheduling_events.booking_cancelled(BOOKING, VIEW["date"], "citizen"),
     ("scheduling", "booking_rescheduled"): scheduling_events.booking_rescheduled(BOOKING, OLD_SLOT, NEW_SLOT),
+    ("scheduling", "booking_transferred"): scheduling_events.booking_transferred(
+        BOOKING.id, BOOKING.reservation_code, _id(7), BOOKING.user_id
+    ),
     ("scheduling", "reminder_due"): scheduling_events.reminder_due(BOOKING, TZ, NOW),
     ("scheduling", "booking_no_show"): scheduling_events.booking_no_show(BOOKING),
     ("scheduling", "ticket_issued"): scheduling_events.ticket_issued(operations.ticket_dto(TICKET)),
@@ -202,6 +207,22 @@ def test_notification_accepts_what_the_sender_sends_and_asks_for_nothing_more(ev
 def test_integration_accepts_the_no_show_and_asks_for_nothing_more():
     assert BookingNoShow().validate(BY_TYPE["booking_no_show"]) == {}
     assert set(BookingNoShow().fields) <= set(BY_TYPE["booking_no_show"])
+
+
+def test_documents_accepts_booking_transferred_as_scheduling_sends_it():
+    from documents.schemas import BookingTransferredData
+
+    schema = BookingTransferredData()
+    assert schema.validate(BY_TYPE["booking_transferred"]) == {}
+    assert set(schema.fields) <= set(BY_TYPE["booking_transferred"])
+
+
+def test_scheduling_accepts_dependent_registered_as_identity_sends_it():
+    from scheduling.schemas import DependentRegistered
+
+    schema = DependentRegistered()
+    assert schema.validate(BY_TYPE["dependent_registered"]) == {}
+    assert set(schema.fields) <= set(BY_TYPE["dependent_registered"])
 
 
 def test_documents_accepts_booking_created_and_get_booking_as_scheduling_sends_them():
@@ -265,6 +286,7 @@ def test_notification_doubles_send_what_the_senders_send():
     message_events = {
         "otp": "otp_requested",
         "welcome": "user_registered",
+        "dependent_registered": "dependent_registered",
         "booking_confirmed": "booking_created",
         "booking_cancelled": "booking_cancelled",
         "booking_rescheduled": "booking_rescheduled",

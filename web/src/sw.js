@@ -3,7 +3,7 @@
 const VERSION = "__VERSION__";
 const PRECACHE = __PRECACHE__;
 const CACHE = `antre-${VERSION}`;
-const CITIZEN_PAGE = /^\/($|(register|verify|login|book|bookings|help|check|messages|waitlist|release)(\/|$))/;
+const CITIZEN_PAGE = /^\/($|(register|verify|login|book|bookings|help|check|messages|waitlist|release|forgot|reset|family)(\/|$))/;
 
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(PRECACHE)).then(() => self.skipWaiting()));

@@ -1,7 +1,8 @@
 """Citizen bookings: book, list, look up, cancel, reschedule, and the QR of the reservation code.
 
-A booking belongs to the person who made it (bound to their NIK through the token's person reference);
-anyone else gets 404, staff of the booking's office may look it up.
+A booking belongs to the account that made it (the holder), for the holder or one of their dependents
+(``person_id``; identity says whom a holder may book for, and the person's NIK reference binds the one-active-
+booking rule); anyone else gets 404, staff of the booking's office may look it up.
 """
 
 import base64
@@ -33,20 +34,25 @@ def _owner_or_staff(user, booking):
 class BookingRoutes:
     scheduling = ServiceRpc("scheduling")
     limits = EdgeLimits()  # also used by the catalogue and identity routes
+    identity = ServiceRpc("identity")
 
     @api("POST", "/api/v1/bookings", body=BookingRequest(), response=Booking(), status=201, auth=CITIZEN,
          tags=["bookings"])  # fmt: skip
     def create_booking(self, request, body, user):
         """Book a seat; honours Idempotency-Key (same key and body: the first result). While the slot's release
-        has people waiting, ``admission`` from the waiting room is needed. Rate limited per account and address;
-        when this process has its bound of bookings in flight, 429 TOO_BUSY at once."""
+        has people waiting, ``admission`` from the waiting room is needed. ``person_id``: the holder (default)
+        or one of their dependents (someone else's: 404). Rate limited per account and address; when this
+        process has its bound of bookings in flight, 429 TOO_BUSY at once."""
         ref = person_ref(user)
+        person = {"person_id": user.user_id, "person_ref": ref}
+        if body.get("person_id") and str(body["person_id"]) != user.user_id:
+            person = self.identity.person_for_booking(user.user_id, str(body["person_id"]))  # someone else's: 404
         self.limits.check("booking", account=user.user_id, address=client_ip(request))
         with self.limits.booking_slot():
             booking = self.scheduling.create_booking(
                 {
                     "user_id": user.user_id,
-                    "person_ref": ref,
+                    **person,
                     "slot_id": str(body["slot_id"]),
                     "service_code": body["service_code"],
                     "idempotency_key": request.headers.get("Idempotency-Key") or None,

@@ -59,6 +59,19 @@ class IdentityRoutes:
         self.identity.logout(body["refresh_token"], client_ip=client_ip(request))
         return Response(status=204)
 
+    @api("POST", "/api/v1/auth/password-reset", body=s.PasswordResetRequest(), response=s.Accepted(), status=202,
+         tags=["identity"])  # fmt: skip
+    def password_reset(self, request, body):
+        """Sends a reset code if an active account has this email; the same answer for any email."""
+        retry_after(self.identity.request_password_reset, body["email"], client_ip=client_ip(request))
+        return {"status": "accepted"}
+
+    @api("POST", "/api/v1/auth/password-reset/confirm", body=s.PasswordResetConfirm(), status=204, tags=["identity"])
+    def password_reset_confirm(self, request, body):
+        """Sets the new password with the code from the email; every session of the account ends."""
+        self.identity.confirm_password_reset(body, client_ip=client_ip(request))
+        return Response(status=204)
+
     @api("GET", "/api/v1/me", response=s.Me(), auth=True, tags=["identity"])
     def me(self, request, user):
         """The signed-in person, with the NIK masked."""
@@ -73,6 +86,12 @@ class IdentityRoutes:
         return self.identity.create_staff(
             body, user.user_id, client_ip=client_ip(request), idempotency_key=idempotency_key(request)
         )
+
+    @api("POST", "/api/v1/admin/staff/<user_id>/disable", response=s.StaffStatus(), auth=("admin",),
+         tags=["identity"])  # fmt: skip
+    def disable_staff(self, request, user_id, user):
+        """Admin only: the staff account cannot log in any more and its sessions end."""
+        return self.identity.disable_staff(user_id, user.user_id, client_ip=client_ip(request))
 
     def _check_office(self, code):
         """Staff are bound to an office that exists (scheduling owns the offices)."""

@@ -12,7 +12,7 @@ from gateway.http import api
 from gateway.web_assets import SECURITY_HEADERS, WebAssets
 
 # The citizen app's own addresses (web/src/citizen/main.js routes the rest of the path).
-CITIZEN_PAGES = "register,verify,login,book,bookings,help,check,messages,waitlist,release"
+CITIZEN_PAGES = "register,verify,login,book,bookings,help,check,messages,waitlist,release,forgot,reset,family"
 
 
 def serve(request, asset, status=200, security=True):

@@ -27,6 +27,9 @@ class BookingRequest(Schema):
         metadata={"description": "declared priority; the officer confirms it at check-in"},
     )
     admission = fields.UUID(load_default=None, allow_none=True, metadata={"description": "from the waiting room"})
+    person_id = fields.UUID(
+        load_default=None, allow_none=True, metadata={"description": "whom it is for: you (default) or your dependent"}
+    )
 
 
 class RescheduleRequest(Schema):
@@ -55,6 +58,7 @@ class Booking(Schema):
             ]
         },
     )
+    person_id = fields.String(metadata={"description": "whom the booking is for: the holder or a dependent"})
     office_code = fields.String(required=True)
     service_code = fields.String(required=True)
     slot_id = fields.String()

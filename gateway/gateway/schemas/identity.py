@@ -66,6 +66,48 @@ class Me(Schema):
     office_code = fields.String(allow_none=True)
 
 
+class PasswordResetRequest(Strict):
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+
+
+class PasswordResetConfirm(Strict):
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    otp = fields.String(required=True, validate=validate.Regexp(r"^[0-9]{6}$", error="6 digits"))
+    new_password = fields.String(required=True, validate=password)
+
+
+class StaffStatus(Schema):
+    user_id = fields.UUID(required=True)
+    role = fields.String(required=True)
+    office_code = fields.String(allow_none=True)
+    status = fields.String(required=True)
+
+
+class FamilyMember(Schema):
+    person_id = fields.UUID(
+        allow_none=True, metadata={"description": "set when they have an account or are your dependent"}
+    )
+    full_name = fields.String(required=True)
+    relationship = fields.String(required=True, metadata={"enum": ["head", "spouse", "child", "parent", "other"]})
+    birth_date = fields.String(required=True)
+    nik_masked = fields.String(required=True)
+    has_account = fields.Boolean(required=True)
+    is_dependent = fields.Boolean(metadata={"description": "your dependent: you book for them"})
+    dependent_of_other = fields.Boolean(metadata={"description": "another account holder books for them"})
+
+
+class DependentRequest(Strict):
+    nik = fields.String(required=True, validate=validate.Regexp(r"^[0-9]{16}$", error="16 digits"))
+
+
+class Dependent(Schema):
+    person_id = fields.UUID(required=True)
+    full_name = fields.String(required=True)
+    relationship = fields.String(required=True)
+    birth_date = fields.String(required=True)
+    nik_masked = fields.String(required=True)
+
+
 class StaffRequest(Strict):
     email = fields.Email(required=True, validate=validate.Length(max=254))
     full_name = fields.String(required=True, validate=validate.Length(min=1, max=200))

@@ -12,7 +12,7 @@ from antre_common.envelope import utcnow
 from antre_common.errors import is_not_found, load
 from documents.exceptions import NotFound, ServiceUnavailable
 from documents.models import Booking, ChecklistItem, Document
-from documents.schemas import BookingCreatedData, RequiredDocumentSchema
+from documents.schemas import BookingCreatedData, BookingTransferredData, RequiredDocumentSchema
 
 ENDED = ("cancelled", "completed", "no_show", "expired")  # expired: unpaid at the fee deadline
 CONSUMER = "documents"
@@ -128,6 +128,17 @@ class Bookings:
 
     def documents(self, session, booking):
         return session.scalars(select(Document).where(Document.booking_id == booking.booking_id)).all()
+
+    def on_booking_transferred(self, envelope):
+        """A dependent's own account took over the booking: its documents are theirs to see from now on. A
+        booking not known yet is learnt later from scheduling's answer, which names the new owner already."""
+        data = load(BookingTransferredData(), envelope["data"])
+        with self.db.transaction() as session:
+            if not self.db.first_delivery(envelope, CONSUMER):
+                return
+            session.execute(
+                update(Booking).where(Booking.booking_id == data["booking_id"]).values(user_id=data["user_id"])
+            )
 
     def on_booking_rescheduled(self, envelope):
         """The visit moved: the day after which documents asks whether it ended moves with it."""

@@ -71,6 +71,13 @@ class BookingCreatedData(Lenient):
     status = fields.String(load_default="confirmed")
 
 
+class BookingTransferredData(Lenient):
+    """``booking_transferred``: the booking belongs to ``user_id`` now (a dependent's own account)."""
+
+    booking_id = fields.String(required=True)
+    user_id = fields.String(required=True)
+
+
 class RequiredDocumentSchema(Lenient):
     type = fields.String(required=True, validate=DOC_TYPE)
     name = fields.String(required=True)

@@ -109,6 +109,10 @@ class DocumentsService(ServiceBase):
         """Unpaid at the fee deadline: the booking ended like a cancelled one."""
         self.bookings.on_booking_ended(envelope, "expired")
 
+    @event_handler("scheduling", "booking_transferred")
+    def on_booking_transferred(self, envelope):
+        self.bookings.on_booking_transferred(envelope)
+
     @event_handler("scheduling", "booking_no_show")
     def on_booking_no_show(self, envelope):
         self.bookings.on_booking_ended(envelope, "no_show")

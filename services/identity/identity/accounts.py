@@ -30,8 +30,10 @@ def raise_if_error(result):
 class Accounts:
     records = IdempotencyRecords(IdempotencyRecord, owner="scope")
 
-    def __init__(self, db, keys, now=utcnow):
+    def __init__(self, db, keys, registry=None, now=utcnow):
         self.db = db
+        self.registry = registry
+        self.settings = keys.settings
         self.box = keys.box
         self.passwords = keys.passwords
         self.signer = keys.signer

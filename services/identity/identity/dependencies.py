@@ -4,6 +4,7 @@ import logging
 
 from nameko.extensions import DependencyProvider
 
+from identity.registry import RegistryClient
 from identity.secrets_box import Passwords, Sealer
 from identity.settings import Settings
 from identity.tokens import TokenSigner
@@ -28,6 +29,17 @@ class IdentityKeys(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         return self.keys
+
+
+class PopulationRegistry(DependencyProvider):
+    """``self.registry``: one registry client per process (its connection pool and circuit breaker are shared
+    by every worker, so the breaker sees the registry's health, not one worker's)."""
+
+    def setup(self):
+        self.client = RegistryClient(Settings.from_config(self.container.config))
+
+    def get_dependency(self, worker_ctx):
+        return self.client
 
 
 class FirstAdmin(DependencyProvider):

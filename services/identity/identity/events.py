@@ -17,3 +17,9 @@ def otp_requested(user, channel, purpose, otp, expires_at):
         "otp": otp,
         "expires_at": expires_at.isoformat(),
     }
+
+
+def dependent_registered(person_id, holder_id):
+    """A dependent registered an account of their own (its id is their person_id): their future bookings move
+    from the holder to them, and the holder is told."""
+    return {"person_id": str(person_id), "holder_id": str(holder_id)}

@@ -5,6 +5,7 @@ from antre_common.errors import (  # noqa: F401
     IdempotencyKeyReused,
     NotFound,
     ServiceError,
+    ServiceUnavailable,
     ValidationError,
 )
 
@@ -63,3 +64,37 @@ class PhoneLimitReached(ServiceError):
     """The phone number already has ``ACCOUNTS_PER_PHONE`` accounts (issue 21)."""
 
     code = "PHONE_LIMIT_REACHED"
+
+
+class OtpUsed(ServiceError):
+    """A password-reset code that has already been used (or replaced by a newer one)."""
+
+    code = "OTP_USED"
+
+
+class NikNotVerified(ServiceError):
+    """The population registry does not know this NIK with this name and birth date."""
+
+    code = "NIK_NOT_VERIFIED"
+
+
+class NotOnFamilyCard(ServiceError):
+    code = "NOT_ON_FAMILY_CARD"
+
+
+class DependentHasAccount(ServiceError):
+    """The family member has an account of their own: they book for themselves."""
+
+    code = "DEPENDENT_HAS_ACCOUNT"
+
+
+class AlreadyADependent(ServiceError):
+    """The family member is already someone's dependent (one holder per person)."""
+
+    code = "ALREADY_A_DEPENDENT"
+
+
+class PersonNotFound(ServiceError):
+    """Neither the holder nor one of their dependents: someone else's are not revealed."""
+
+    code = "PERSON_NOT_FOUND"

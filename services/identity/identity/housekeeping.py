@@ -1,12 +1,13 @@
-"""Periodic clean-up: codes out of the outbox once published, and rows whose purpose has passed."""
+"""Periodic clean-up: codes out of the outbox once published, accounts never verified, and rows whose purpose
+has passed."""
 
 from datetime import timedelta
 
 from sqlalchemy import delete, not_, or_, select, text
 
 from identity.accounts import Accounts
-from identity.models import LoginThrottle, OneTimeCode, RefreshToken, User
-from identity.secrets_box import field_aad
+from identity.models import AuditEntry, Dependent, LoginThrottle, OneTimeCode, RefreshToken, User
+from identity.secrets_box import dependent_aad, field_aad
 
 KEEP = timedelta(days=1)
 
@@ -20,12 +21,33 @@ _SCRUB_CODES = text(
 )
 
 
-def run(db, box, now):
+def run(db, box, now, pending_ttl_seconds):
     """One housekeeping pass in one transaction."""
     with db.transaction() as session:
         scrub_sent_codes(session)
+        purge_pending(session, now, pending_ttl_seconds)
         purge_stale(session, now)
         reseal(session, box)
+
+
+def purge_pending(session, now, ttl_seconds, client_ip=None, hashes=None, limit=500):
+    """Deletes accounts never verified within ``ttl_seconds`` (their codes and tokens go with them), so nobody
+    holds a NIK or an email they do not own; ``hashes``: only the accounts with these email or NIK hashes.
+    Each leaves an audit row with its id only. Returns how many went."""
+    stmt = select(User.id).where(User.status == "pending_verification", User.created_at < now - timedelta(
+        seconds=ttl_seconds))  # fmt: skip
+    if hashes:
+        stmt = stmt.where(User.email_hash.in_(hashes) | User.nik_hash.in_(hashes))
+    ids = session.scalars(stmt.limit(limit).with_for_update(skip_locked=True)).all()
+    if not ids:
+        return 0
+    session.execute(delete(User).where(User.id.in_(ids)))
+    session.add_all(
+        AuditEntry(event="pending_expired", outcome="deleted", user_id=user_id, client_ip=client_ip, detail={},
+                   occurred_at=now)
+        for user_id in ids
+    )  # fmt: skip
+    return len(ids)
 
 
 def scrub_sent_codes(session):
@@ -45,6 +67,7 @@ def purge_stale(session, now):
 
 
 SEALED = ("email", "nik", "full_name", "birth_date", "phone")
+DEPENDENT = ("nik", "full_name", "birth_date")
 
 
 def reseal(session, box, limit=200):
@@ -59,4 +82,14 @@ def reseal(session, box, limit=200):
             aad = field_aad(user.id, field)
             value = box.open(getattr(user, f"{field}_enc"), aad)
             setattr(user, f"{field}_enc", box.seal(value, aad))
-    return len(users)
+    dependents = session.scalars(
+        select(Dependent)
+        .where(or_(*(not_(getattr(Dependent, f"{f}_enc").startswith(prefix, autoescape=True)) for f in DEPENDENT)))
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+    for dependent in dependents:
+        for f in DEPENDENT:
+            aad = dependent_aad(dependent.id, f)
+            setattr(dependent, f"{f}_enc", box.seal(box.open(getattr(dependent, f"{f}_enc"), aad), aad))
+    return len(users) + len(dependents)

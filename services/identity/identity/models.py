@@ -106,3 +106,24 @@ class IdempotencyRecord(Base):
     request_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     response: Mapped[dict] = mapped_column(JSONB, nullable=False)
     created_at = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class Dependent(Base):
+    """A member of a holder's family card (KK) without an account, whom the holder books for. Their personal
+    data is kept exactly as an account's: sealed (associated data ``dependent:<id>:<field>``), found by keyed
+    hash, and deleted with the holder's account. ``id`` is their ``person_id``; if they register later, their
+    account takes this id, so bookings made for them need no rewriting."""
+
+    __tablename__ = "dependent"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    holder_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    nik_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)  # one holder per person
+    nik_enc: Mapped[str] = mapped_column(Text, nullable=False)
+    full_name_enc: Mapped[str] = mapped_column(Text, nullable=False)
+    birth_date_enc: Mapped[str] = mapped_column(Text, nullable=False)
+    relationship: Mapped[str] = mapped_column(String(20), nullable=False)
+    person_ref: Mapped[str] = mapped_column(String(32), nullable=False)
+    created_at = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)

@@ -11,6 +11,7 @@ OTP_TTL = timedelta(minutes=5)
 OTP_MAX_ATTEMPTS = 5
 OTP_RESEND_INTERVAL = timedelta(seconds=60)  # between two codes for one account
 OTP_MAX_PER_HOUR = 5
+RESET_TTL = timedelta(minutes=15)  # a reset code: long enough to find the mail, short enough to be useless later
 
 ACCOUNT_MAX_FAILURES = 5  # failed logins for one email in the window, then the account key locks
 ADDRESS_MAX_FAILURES = 20  # from one client address (an office or a campus shares one)

@@ -1,4 +1,5 @@
-"""Registration: a citizen account, pending until the one-time code sent to its email is entered."""
+"""Registration: a citizen account, checked against the population registry, pending until the one-time code
+sent to its email is entered; a pending account is deleted after ``pending_account_ttl_seconds``."""
 
 import logging
 import uuid
@@ -8,10 +9,11 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from antre_common.envelope import utcnow
-from identity import events, person, policy
+from identity import events, housekeeping, person, policy
 from identity.accounts import Accounts, raise_if_error
 from identity.exceptions import (
     AlreadyRegistered,
+    NikNotVerified,
     OtpAttemptsExceeded,
     OtpExpired,
     OtpInvalid,
@@ -19,7 +21,7 @@ from identity.exceptions import (
     RateLimited,
     ValidationError,
 )
-from identity.models import OneTimeCode, User
+from identity.models import Dependent, OneTimeCode, User
 
 log = logging.getLogger(__name__)
 
@@ -54,22 +56,33 @@ class Registration(Accounts):
         email_hash, nik_hash = self._email_hash(email), self.box.lookup("nik", nik)
         phone_hash = self.box.lookup("phone", phone)
 
-        with self.db.transaction() as session:  # cheap checks first: no hashing work for a retry or duplicate
+        with self.db.transaction() as session:  # cheap checks first: no registry call for a retry or duplicate
             replay = self.records.replay(session, "register", idempotency_key, digest)
-            if replay is None and session.scalar(
-                select(User.id).where((User.email_hash == email_hash) | (User.nik_hash == nik_hash))
-            ):
-                raise AlreadyRegistered("an account exists for this NIK or email")
+            if replay is None:
+                # A pending account past its time goes now rather than at the next housekeeping pass.
+                housekeeping.purge_pending(session, now, self.settings.pending_account_ttl_seconds, client_ip,
+                                           hashes=(email_hash, nik_hash))  # fmt: skip
+                if session.scalar(select(User.id).where((User.email_hash == email_hash) | (User.nik_hash == nik_hash))):
+                    replay = AlreadyRegistered("an account exists for this NIK or email")
             if replay is None:
                 self._phone_in_use(session, phone_hash)
         if replay is not None:
-            return replay
+            return raise_if_error(replay)
+        # Outside any transaction: the registry may take seconds, or not answer (503, nothing stored).
+        verdict = self.registry.verify(nik, full_name, birth_date.isoformat())
+        if not verdict.match:
+            with self.db.transaction() as session:
+                self._audit(session, "registered", "nik_not_verified", client_ip=client_ip)
+            raise NikNotVerified("the population registry does not know this NIK with this name and birth date")
+        with self.db.transaction() as session:
+            # A family member someone booked for keeps their person_id as their account's id (docs/contracts.md).
+            user_id = session.scalar(select(Dependent.id).where(Dependent.nik_hash == nik_hash)) or uuid.uuid4()
         password_hash = self.passwords.hash(data["password"])
         try:
             with self.db.transaction() as session:
                 self._phone_in_use(session, phone_hash, lock=True)
                 user = User(
-                    id=uuid.uuid4(),
+                    id=user_id,
                     role="citizen",
                     status="pending_verification",
                     language=data.get("language") or "id",
@@ -183,5 +196,17 @@ class Registration(Accounts):
                 code.consumed_at = now
                 user.status, user.verified_at = "active", now
                 self._audit(session, "verified", "ok", user_id=user.id, client_ip=client_ip)
+                self._take_over_as_dependent(session, user, client_ip)
                 result = {"user_id": str(user.id), "status": user.status}
         return raise_if_error(result)
+
+    def _take_over_as_dependent(self, session, user, client_ip):
+        """Someone's dependent now has an account of their own: they stop being a dependent, their future
+        bookings become theirs (scheduling) and the holder is told (notification), through one event."""
+        dependent = session.get(Dependent, user.id, with_for_update=True)
+        if dependent is None:
+            return
+        holder_id = dependent.holder_id
+        session.delete(dependent)
+        self.db.add_event("dependent_registered", events.dependent_registered(user.id, holder_id))
+        self._audit(session, "dependent_registered", "ok", user_id=user.id, actor_id=holder_id, client_ip=client_ip)

@@ -28,6 +28,25 @@ class Credentials(Strict):
     password = fields.String(required=True, validate=validate.Length(max=PASSWORD_MAX))
 
 
+class PasswordResetConfirm(Strict):
+    email = fields.String(required=True, validate=validate.Length(max=254))
+    otp = fields.String(required=True, validate=validate.Regexp(r"^[0-9]{6}$"))
+    new_password = fields.String(required=True, validate=validate.Length(max=PASSWORD_MAX))
+
+
+class Nik(Strict):
+    nik = fields.String(required=True, validate=validate.Regexp(r"^[0-9]{16}$"))
+
+
+class PersonChoice(Strict):
+    user_id = fields.UUID(required=True)
+    person_id = fields.UUID(required=True)
+
+
+class PersonIds(Strict):
+    person_ids = fields.List(fields.UUID(), required=True, validate=validate.Length(max=500))
+
+
 class StaffAccount(Strict):
     email = fields.String(required=True, validate=validate.Length(max=254))
     full_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
@@ -46,10 +65,6 @@ class AuditQuery(Strict):
 
 class UserId(Strict):
     user_id = fields.UUID(required=True)
-
-
-class PersonIds(Strict):
-    person_ids = fields.List(fields.UUID(), required=True, validate=validate.Length(max=500))
 
 
 class ClientAddress(Strict):

@@ -61,6 +61,11 @@ def field_aad(user_id, field):
     return f"user:{user_id}:{field}"
 
 
+def dependent_aad(person_id, field):
+    """Associated data of a dependent's sealed field."""
+    return f"dependent:{person_id}:{field}"
+
+
 def token_hash(token):
     """Refresh tokens are 256 random bits, so a plain SHA-256 is enough to store them."""
     return hashlib.sha256(token.encode()).hexdigest()

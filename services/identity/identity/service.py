@@ -1,5 +1,5 @@
-"""Identity service entrypoints. Domain rules live beside this file (registration, sessions, staff,
-accounts, person, policy, throttle); they open their own transactions (docs/layout.md).
+"""Identity service entrypoints. Domain rules live beside this file (registration, sessions, recovery, staff,
+family, accounts, person, policy, throttle, registry); they open their own transactions (docs/layout.md).
 
 Every state-changing RPC takes the caller's ``client_ip`` (the gateway passes the client's address) for
 throttling and the audit trail.
@@ -11,10 +11,12 @@ from antre_common.errors import load
 from antre_common.health import ServiceBase
 from antre_common.rpc import rpc
 from antre_common.timer import every
-from identity import housekeeping, people, schemas
+from identity import housekeeping, schemas
 from identity.accounts import Accounts
-from identity.dependencies import FirstAdmin, IdentityKeys
+from identity.dependencies import FirstAdmin, IdentityKeys, PopulationRegistry
+from identity.family import Family
 from identity.models import OutboxEvent, ProcessedEvent
+from identity.recovery import PasswordReset
 from identity.registration import Registration
 from identity.sessions import Sessions
 from identity.settings import Settings
@@ -26,6 +28,7 @@ class IdentityService(ServiceBase):
 
     db = Database(OutboxEvent, ProcessedEvent)
     keys = IdentityKeys()
+    registry = PopulationRegistry()
     first_admin = FirstAdmin()
 
     @property
@@ -34,7 +37,11 @@ class IdentityService(ServiceBase):
 
     @property
     def registration(self):
-        return Registration(self.db, self.keys)
+        return Registration(self.db, self.keys, self.registry)
+
+    @property
+    def family_cards(self):
+        return Family(self.db, self.keys, self.registry)
 
     @property
     def sessions(self):
@@ -84,6 +91,49 @@ class IdentityService(ServiceBase):
         self.sessions.logout(str(refresh_token)[:200], self._ip(client_ip))
 
     @rpc
+    def request_password_reset(self, email, client_ip=None):
+        """A reset code to an active account's email; the same quiet answer for any other email."""
+        PasswordReset(self.db, self.keys).request(str(email)[:254], self._ip(client_ip))
+
+    @rpc
+    def confirm_password_reset(self, data, client_ip=None):
+        """``{email, otp, new_password}``: the new password, and every session of the account ends."""
+        data = load(schemas.PasswordResetConfirm(), data)
+        PasswordReset(self.db, self.keys).confirm(data["email"], data["otp"], data["new_password"], self._ip(client_ip))
+
+    @rpc
+    def disable_staff(self, user_id, actor_id, client_ip=None):
+        """An admin (``actor_id``) disables a staff account; its sessions end."""
+        ids = load(schemas.PersonChoice(), {"user_id": actor_id, "person_id": user_id})
+        return self.staff.disable(ids["person_id"], ids["user_id"], self._ip(client_ip))
+
+    @rpc
+    def family(self, user_id):
+        """The members of the holder's family card, from the population registry."""
+        return self.family_cards.family(load(schemas.UserId(), {"user_id": user_id})["user_id"])
+
+    @rpc
+    def add_dependent(self, user_id, nik, client_ip=None):
+        """A member of the holder's card without an account becomes their dependent."""
+        user = load(schemas.UserId(), {"user_id": user_id})["user_id"]
+        return self.family_cards.add_dependent(user, load(schemas.Nik(), {"nik": nik})["nik"], self._ip(client_ip))
+
+    @rpc
+    def dependents(self, user_id):
+        return self.family_cards.dependents(load(schemas.UserId(), {"user_id": user_id})["user_id"])
+
+    @rpc
+    def person_for_booking(self, user_id, person_id):
+        """``{person_id, person_ref}`` of the holder or one of their dependents; anyone else PERSON_NOT_FOUND."""
+        choice = load(schemas.PersonChoice(), {"user_id": user_id, "person_id": person_id})
+        return self.family_cards.person_for_booking(choice["user_id"], choice["person_id"])
+
+    @rpc
+    def people(self, person_ids):
+        """``{person_id: {full_name, nik_masked, birth_date}}``; unknown ids are left out."""
+        return self.family_cards.people(load(schemas.PersonIds(), {"person_ids": person_ids})["person_ids"])
+
+    @rpc
     def create_staff(self, data, actor_id, client_ip=None, idempotency_key=None):
         """An admin (``actor_id``) makes an officer, supervisor or admin account."""
         actor = load(schemas.UserId(), {"user_id": actor_id})["user_id"]
@@ -106,16 +156,10 @@ class IdentityService(ServiceBase):
         return self.accounts.get_profile(load(schemas.UserId(), {"user_id": user_id})["user_id"])
 
     @rpc
-    def people(self, person_ids):
-        """``{person_id: {full_name, nik_masked, birth_date}}`` of the known ones (staff compare the KTP)."""
-        ids = load(schemas.PersonIds(), {"person_ids": person_ids})["person_ids"]
-        return people.people(self.db, self.keys.box, ids)
-
-    @rpc
     def audit_log(self, query=None):
         """Security events, newest first: ``{event?, user_id?, before?, limit?}``."""
         return self.accounts.audit_log(**load(schemas.AuditQuery(), query or {}))
 
     @every(Settings, "housekeeping_seconds")
     def housekeeping(self):
-        housekeeping.run(self.db, self.keys.box, utcnow())
+        housekeeping.run(self.db, self.keys.box, utcnow(), self.keys.settings.pending_account_ttl_seconds)

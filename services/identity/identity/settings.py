@@ -17,6 +17,15 @@ KEYS = {
     "housekeeping_seconds": "HOUSEKEEPING_SECONDS",
     "phone_countries": "PHONE_COUNTRIES",
     "accounts_per_phone": "ACCOUNTS_PER_PHONE",
+    "pending_account_ttl_seconds": "PENDING_ACCOUNT_TTL_SECONDS",
+    "registry_url": "REGISTRY_URL",
+    "registry_user": "REGISTRY_USER",
+    "registry_password": "REGISTRY_PASSWORD",
+    "registry_timeout_seconds": "REGISTRY_TIMEOUT_SECONDS",
+    "registry_retries": "REGISTRY_RETRIES",
+    "registry_backoff_seconds": "REGISTRY_BACKOFF_SECONDS",
+    "registry_breaker_failures": "REGISTRY_BREAKER_FAILURES",
+    "registry_breaker_reset_seconds": "REGISTRY_BREAKER_RESET_SECONDS",
 }
 
 
@@ -43,6 +52,21 @@ class Settings:
     # A phone number may belong to this many accounts: a parent's phone on a grown child's account is
     # common; a broker's script inventing identities needs many. Family members book as dependents instead.
     accounts_per_phone: int = 2
+    # An account never verified is deleted after a day (spec/API.md), freeing its NIK and email.
+    pending_account_ttl_seconds: float = 86400.0
+    # The population registry (identity/registry.py). URL and credentials are deployment facts: no default.
+    registry_url: str | None = None
+    registry_user: str | None = None
+    registry_password: str | None = None
+    # Budget inside the 5 s RPC deadline of the gateway: 1.5 s an attempt, at most 2 retries after a refused
+    # connection or a 502/503/504 (0.2 s, then 0.4 s apart); a read timeout is not retried. Worst case ~3.6 s.
+    registry_timeout_seconds: float = 1.5
+    registry_retries: int = 2
+    registry_backoff_seconds: float = 0.2
+    # 5 lookups in a row without an answer open the breaker for 30 s: callers get 503 at once; after that,
+    # lookups go through again and the first failure opens it anew.
+    registry_breaker_failures: int = 5
+    registry_breaker_reset_seconds: float = 30.0
 
     @classmethod
     def from_config(cls, config):

@@ -20,10 +20,29 @@ def identity_keys(tmp_path_factory):
     return dev_keys(tmp_path_factory.mktemp("keys"))
 
 
+CITIZEN_BIRTH = date(1990, 3, 14)
+
+
+@pytest.fixture(scope="session")
+def registry():
+    """The development population registry (antre_dev.registry) as a real process on a free port, with the
+    ``citizen`` below as a resident: ``registry.url``, ``registry.add(resident)``."""
+    from antre_dev.registry import RegistryProcess
+    from antre_dev.stack import free_port
+
+    running = RegistryProcess(free_port()).start()
+    running.add(_citizen())
+    yield running
+    running.stop()
+
+
 @pytest.fixture
-def identity_config(service_config, identity_keys):
+def identity_config(service_config, identity_keys, registry):
     return {
         **service_config,
+        "REGISTRY_URL": registry.url,
+        "REGISTRY_USER": registry.user,
+        "REGISTRY_PASSWORD": registry.password,
         "JWT_PRIVATE_KEY": identity_keys["JWT_PRIVATE_KEY"],
         "DATA_KEYS": identity_keys["DATA_KEYS"],
         "LOOKUP_KEY": identity_keys["LOOKUP_KEY"],
@@ -42,15 +61,18 @@ def make_nik():
     return _make_nik
 
 
-@pytest.fixture
-def citizen():
-    """A valid registration (a woman born 1990-03-14 in Jakarta Pusat)."""
-    birth = date(1990, 3, 14)
+def _citizen():
     return {
-        "nik": _make_nik(birth, female=True),
+        "nik": _make_nik(CITIZEN_BIRTH, female=True),
         "full_name": "Siti Rahmawati",
-        "birth_date": birth.isoformat(),
+        "birth_date": CITIZEN_BIRTH.isoformat(),
         "email": "siti.rahma@example.co.id",
         "phone": "0812-3456-7890",
         "password": "kopi susu di pagi hari",
     }
+
+
+@pytest.fixture
+def citizen(registry):
+    """A valid registration (a woman born 1990-03-14 in Jakarta Pusat), a resident of the registry."""
+    return _citizen()

@@ -30,6 +30,7 @@ MESSAGE_CHANNELS = {
     "payment_refunded": (EMAIL,),
     "booking_disrupted": (EMAIL, SMS),
     "waitlist_offer": (SMS, EMAIL),  # a held seat with a deadline: the fastest channel first
+    "dependent_registered": (EMAIL,),  # to the holder: their dependent has an account of their own now
 }
 MESSAGE_TYPES = tuple(MESSAGE_CHANNELS)
 
@@ -37,6 +38,7 @@ MESSAGE_TYPES = tuple(MESSAGE_CHANNELS)
 EVENT_MESSAGES = {
     ("identity", "otp_requested"): "otp",
     ("identity", "user_registered"): "welcome",
+    ("identity", "dependent_registered"): "dependent_registered",
     ("scheduling", "booking_created"): "booking_confirmed",
     ("scheduling", "booking_cancelled"): "booking_cancelled",
     ("scheduling", "booking_rescheduled"): "booking_rescheduled",
@@ -70,7 +72,7 @@ def plan(event_type, data):
         return None
     if message_type == "booking_confirmed" and data.get("status") == "awaiting_payment":
         message_type = "payment_due"  # a service with a fee: how to pay and by when, not "confirmed" yet
-    user_id, booking_id = data.get("user_id"), data.get("booking_id")
+    user_id, booking_id = data.get("user_id") or data.get("holder_id"), data.get("booking_id")
     if message_type == "your_turn" and not (user_id or booking_id):
         return None  # a walk-in ticket: the board in the hall calls them, there is nobody to text
     channels = (data["channel"],) if message_type == "otp" else MESSAGE_CHANNELS[message_type]

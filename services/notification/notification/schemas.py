@@ -15,6 +15,13 @@ class UserRegistered(Lenient):
     user_id = fields.UUID(required=True)
 
 
+class DependentRegistered(Lenient):
+    """To the holder (``holder_id``): the family member they booked for registered an account of their own."""
+
+    person_id = fields.UUID(required=True)
+    holder_id = fields.UUID(required=True)
+
+
 class OtpRequested(Lenient):
     user_id = fields.UUID(required=True)
     channel = fields.String(required=True, validate=validate.OneOf(["email", "sms"]))
@@ -121,6 +128,7 @@ class PaymentRefunded(Lenient):
 EVENT_DATA = {
     "user_registered": UserRegistered,
     "otp_requested": OtpRequested,
+    "dependent_registered": DependentRegistered,
     "booking_created": BookingCreated,
     "booking_cancelled": BookingCancelled,
     "booking_rescheduled": BookingRescheduled,

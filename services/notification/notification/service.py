@@ -58,6 +58,10 @@ class NotificationService(ServiceBase):
     def on_user_registered(self, envelope):
         self._deliver(envelope)
 
+    @event_handler("identity", "dependent_registered")
+    def on_dependent_registered(self, envelope):
+        self._deliver(envelope)
+
     # -- scheduling ----------------------------------------------------------------------------------------
 
     @event_handler("scheduling", "booking_created")

@@ -114,7 +114,7 @@ class Scheduling:
 
     def create_booking(self, b):
         args = {"user_id": str(b["user_id"]), "person_ref": b["person_ref"], "slot_id": str(b["slot_id"]),
-                "priority": b["priority"]}  # fmt: skip
+                "priority": b["priority"], "person_id": str(b.get("person_id") or b["user_id"])}  # fmt: skip
         service = self.get_service(b["service_code"])
         bill = payments.bill_for(self.db.session, self.payment, service, args["user_id"], args["slot_id"])
 
@@ -142,6 +142,14 @@ class Scheduling:
         )  # fmt: skip
         releases.mark_booked(session, place, result["booking_id"])
         return result
+
+    def dependent_registered(self, data, envelope):
+        """identity: a dependent has their own account now; their future bookings become theirs (once per event)."""
+        with self.db.transaction() as session:
+            if self.db.first_delivery(envelope, "scheduling.dependent_registered"):
+                bookings.hand_over(
+                    session, self.db, self.now(), person_id=str(data["person_id"]), holder_id=str(data["holder_id"])
+                )
 
     def get_booking(self, reservation_code):
         return self._with_ticket(bookings.dto(self.db.session, bookings.find(self.db.session, reservation_code)))

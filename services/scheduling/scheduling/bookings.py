@@ -44,6 +44,7 @@ def booking_dto(booking, timezone):
         "reservation_code": booking.reservation_code,
         "status": booking.status,
         "user_id": booking.user_id,
+        "person_id": booking.person_id or booking.user_id,
         "office_code": booking.office_code,
         "service_code": booking.service_code,
         "slot_id": booking.slot_id,
@@ -142,12 +143,12 @@ _BOOK = text(
           AND booked_minutes + :minutes <= capacity_minutes
         RETURNING id, office_code, start_at, end_at
     )
-    INSERT INTO booking (id, reservation_code, user_id, person_ref, office_code, service_code, slot_id,
+    INSERT INTO booking (id, reservation_code, user_id, person_ref, person_id, office_code, service_code, slot_id,
                          start_at, end_at, minutes, status, reschedule_count, created_at, updated_at,
                          billing_code, fee_amount, payment_expires_at, priority)
-    SELECT CAST(:id AS uuid), :code, CAST(:user_id AS uuid), :person_ref, office_code, :service_code, id,
-           start_at, end_at, :minutes, :status, 0, :now, :now, :billing_code, :fee_amount, :payment_expires_at,
-           :priority
+    SELECT CAST(:id AS uuid), :code, CAST(:user_id AS uuid), :person_ref, CAST(:person_id AS uuid), office_code,
+           :service_code, id, start_at, end_at, :minutes, :status, 0, :now, :now, :billing_code, :fee_amount,
+           :payment_expires_at, :priority
     FROM seat
     RETURNING office_code, start_at, end_at
     """
@@ -159,11 +160,13 @@ class CodeCollision(Exception):
 
 
 def create(
-    session, db, now, *, user_id, person_ref, slot_id, service, timezone_of, booking_id=None, bill=None, priority=None
-):
+    session, db, now, *, user_id, person_ref, slot_id, service, timezone_of, booking_id=None, bill=None, priority=None,
+    person_id=None,
+):  # fmt: skip
     """``service`` is the catalogue entry (``code``, ``duration_minutes``); ``timezone_of(office_code)``; ``bill``
     (with its ``booking_id``): the service has a fee, the booking awaits its payment (``payments.bill_for``);
-    ``priority``: what the citizen declared (lansia, disabilitas, …), confirmed at check-in.
+    ``priority``: what the citizen declared (lansia, disabilitas, …), confirmed at check-in; ``person_id``: whom
+    it is for (the holder, or one of their dependents).
 
     Raises ``CodeCollision`` after which the caller retries in a new transaction (``retry_code_collision``)."""
     minutes = service["duration_minutes"]
@@ -173,6 +176,7 @@ def create(
         "code": codes.new_code(),
         "user_id": user_id,
         "person_ref": person_ref,
+        "person_id": person_id or user_id,
         "service_code": service["code"],
         "slot_id": slot_id,
         "minutes": minutes,
@@ -194,6 +198,7 @@ def create(
         id=params["id"],
         reservation_code=params["code"],
         user_id=user_id,
+        person_id=params["person_id"],
         office_code=row.office_code,
         service_code=service["code"],
         slot_id=slot_id,
@@ -246,6 +251,27 @@ def create_on_held_seat(session, db, now, *, user_id, person_ref, slot, service_
         db, "booking_created", events.booking_created(result), integration=events.booking_integration(booking, timezone)
     )
     return result
+
+
+def hand_over(session, db, now, *, person_id, holder_id):
+    """A dependent registered their own account (whose id is their person_id): the future bookings the holder
+    made for them become theirs. Past and finished ones stay in the holder's history. Each moved booking is
+    told in ``booking_transferred`` (documents moves its copy). Returns the codes."""
+    rows = session.execute(
+        update(Booking)
+        .where(
+            Booking.person_id == person_id,
+            Booking.user_id == holder_id,
+            Booking.status == "confirmed",
+            Booking.start_at > now,
+        )
+        .values(user_id=person_id, updated_at=now)
+        .returning(Booking.id, Booking.reservation_code)
+    ).all()
+    for row in rows:
+        events.emit(db, "booking_transferred", events.booking_transferred(row.id, row.reservation_code, person_id,
+                                                                            holder_id))  # fmt: skip
+    return [r.reservation_code for r in rows]
 
 
 def retry_code_collision(attempt):

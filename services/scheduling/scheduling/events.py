@@ -52,6 +52,16 @@ def booking_created(view):
     )
 
 
+def booking_transferred(booking_id, reservation_code, user_id, previous_user_id):
+    """A dependent's own account took over a booking made for them: it is theirs now (documents follows)."""
+    return {
+        "booking_id": booking_id,
+        "reservation_code": reservation_code,
+        "user_id": user_id,
+        "previous_user_id": previous_user_id,
+    }
+
+
 def booking_cancelled(booking, date, reason):
     return _about(booking) | {"date": date, "reason": reason}
 

@@ -103,6 +103,7 @@ class Booking(Base):
             postgresql_where=text("status IN ('awaiting_payment', 'confirmed', 'checked_in', 'called', 'serving')"),
         ),
         Index("ix_booking_user", "user_id"),
+        Index("ix_booking_person", "person_id"),
         Index("ix_booking_slot", "slot_id"),
         Index("ix_booking_confirmed_start", "start_at", postgresql_where=text("status = 'confirmed'")),
         # The cooldown counts a person's recent cancellations (cooldown.py).
@@ -113,6 +114,9 @@ class Booking(Base):
     reservation_code: Mapped[str] = mapped_column(String(12), unique=True)
     user_id: Mapped[str] = mapped_column(Uuid(as_uuid=False))
     person_ref: Mapped[str] = mapped_column(String(64))
+    # Whom the booking is for (identity's person_id): the holder (user_id) or one of their dependents.
+    # None on bookings made before dependents existed: the holder.
+    person_id: Mapped[str | None] = mapped_column(Uuid(as_uuid=False))
     office_code: Mapped[str] = mapped_column(ForeignKey("office.code"))
     service_code: Mapped[str] = mapped_column(ForeignKey("service.code"))
     slot_id: Mapped[str] = mapped_column(ForeignKey("slot.id"))

@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from antre_common.envelope import utcnow
 from antre_common.errors import load
-from scheduling import bookings, events, schemas
+from scheduling import bookings, events, schemas, waitlist
 from scheduling.exceptions import SlotNotFound
 from scheduling.fees import AWAITING
 from scheduling.models import Booking, Slot

@@ -40,6 +40,7 @@ class CapacityChange(Strict):
 class NewBooking(Strict):
     user_id = fields.UUID(required=True)
     person_ref = fields.String(required=True, validate=validate.Length(min=8, max=64))
+    person_id = fields.UUID(load_default=None, allow_none=True)  # None: the holder (user_id) themselves
     slot_id = fields.UUID(required=True)
     service_code = fields.String(required=True, validate=CODE)
     idempotency_key = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100))
@@ -142,3 +143,10 @@ class WaitlistJoin(Strict):
 class WaitlistAction(Strict):
     waitlist_id = fields.String(required=True, validate=validate.Length(max=64))
     user_id = fields.UUID(required=True)
+
+
+class DependentRegistered(Lenient):
+    """identity's ``dependent_registered``: a dependent's own account (id = their person_id) takes over."""
+
+    person_id = fields.UUID(required=True)
+    holder_id = fields.UUID(required=True)

@@ -147,6 +147,10 @@ class SchedulingService(FloorEntrypoints, ServiceBase):
     def on_bill_extended(self, envelope):
         Payments(self.db, self.cache, self.runtime.settings).on_bill_extended(envelope)
 
+    @event_handler("identity", "dependent_registered")
+    def on_dependent_registered(self, envelope):
+        self.scheduling.dependent_registered(load(schemas.DependentRegistered(), envelope["data"]), envelope)
+
     # -- cache coherence: every replica drops its cached days when seats change anywhere (broadcast: one queue
     # per process) -------------------------------------------------------------------------------------------
 

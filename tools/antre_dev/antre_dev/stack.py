@@ -1,7 +1,7 @@
-"""The whole suite on one machine: object storage, an SMTP sink, the development bank, the databases and
-migrations, the five services and the gateway, each as its own process. ``make run`` uses it; so do the
-system tests and the benchmarks (with free ports, their own vhost and their own databases, so they never
-touch a dev stack).
+"""The whole suite on one machine: object storage, an SMTP sink, the development bank, the population
+registry stand-in, the databases and migrations, the services and the gateway, each as its own process.
+``make run`` uses it; so do the system tests and the benchmarks (with free ports, their own vhost and their
+own databases, so they never touch a dev stack).
 
     python -m antre_dev.stack          # foreground; Ctrl-C stops everything
 """
@@ -21,6 +21,7 @@ import requests
 from sqlalchemy.engine import make_url
 
 from antre_common.migrations import drop_database, ensure_database, upgrade
+from antre_dev import registry
 from antre_dev.keys import dev_keys
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -105,9 +106,11 @@ class StackConfig:
     s3_internal_ports: tuple = (9333, 9340, 8889)  # master, volume, filer
     smtp_port: int = 1025
     bank_port: int = 8011
+    registry_port: int = 8010
     start_s3: bool = True
     start_smtp: bool = True
     start_bank: bool = True
+    start_registry: bool = True
     env: dict = field(default_factory=dict)
 
     @classmethod
@@ -124,6 +127,7 @@ class StackConfig:
             s3_port=int(e.get("S3_PORT", 9000)),
             smtp_port=int(e.get("SMTP_PORT", 1025)),
             bank_port=int(e.get("BANK_PORT", 8011)),
+            registry_port=int(e.get("REGISTRY_PORT", 8010)),
         )
 
     @classmethod
@@ -143,6 +147,7 @@ class StackConfig:
             s3_internal_ports=(free_port(True), free_port(True), free_port(True)),
             smtp_port=free_port(),
             bank_port=free_port(),
+            registry_port=free_port(),
         )
         for key, value in overrides.items():
             setattr(cfg, key, value)
@@ -165,6 +170,10 @@ class StackConfig:
     @property
     def bank_url(self):
         return f"http://127.0.0.1:{self.bank_port}"
+
+    @property
+    def registry_url(self):
+        return f"http://127.0.0.1:{self.registry_port}"
 
     @property
     def gateway_url(self):
@@ -249,6 +258,20 @@ class Stack:
         )  # fmt: skip
         wait_for(lambda: requests.get(f"{c.bank_url}/healthz", timeout=1).ok, 20, "the development bank")
 
+    def start_registry(self):
+        """The population registry stand-in (antre_dev.registry). Sets ``REGISTRY_URL`` in this process too,
+        so test helpers (tests/system/people.py) and benchmarks add their residents to it."""
+        c = self.config
+        self._spawn(
+            "registry", [str(BIN / "python"), "-m", "antre_dev.registry", "--port", str(c.registry_port)],
+            port=c.registry_port,
+        )  # fmt: skip
+        wait_for(lambda: requests.get(f"{c.registry_url}/healthz", timeout=1).ok, 20, "population registry")
+        os.environ["REGISTRY_URL"] = c.registry_url
+
+    def stop_registry(self):
+        self.stop_process("registry")
+
     def prepare_vhost(self):
         c = self.config
         if c.vhost:
@@ -278,6 +301,9 @@ class Stack:
             "S3_SECRET_KEY": os.environ.get("S3_SECRET_KEY", "antre-dev-secret"),
             "SMTP_HOST": "127.0.0.1",
             "SMTP_PORT": str(c.smtp_port),
+            "REGISTRY_URL": c.registry_url,
+            "REGISTRY_USER": os.environ.get("REGISTRY_USER", registry.DEV_USER),
+            "REGISTRY_PASSWORD": os.environ.get("REGISTRY_PASSWORD", registry.DEV_PASSWORD),
             "SMS_OUTBOX_PATH": str(c.var / "sms" / "messages.jsonl"),
             "CHECK_URL": f"http://127.0.0.1:{c.gateway_port}/check",  # where messages say to check their code
             "PAYMENT_CHANNEL_SETTLEMENT_URL": f"{c.bank_url}/settlements",
@@ -340,6 +366,9 @@ class Stack:
         if c.start_smtp:
             say(f"starting the SMTP sink on :{c.smtp_port}")
             self.start_smtp()
+        if c.start_registry:
+            say(f"starting the population registry stand-in on :{c.registry_port}")
+            self.start_registry()
         say("creating databases and running migrations")
         self.prepare_databases()
         if c.start_bank:
@@ -364,8 +393,8 @@ class Stack:
             proc.wait()
 
     def stop(self):
-        replicas = [key for key in self.procs if key not in (*SERVICES, "gateway", "bank", "smtp", "s3")]
-        for name in ("bank", "gateway", *replicas, *SERVICES, "smtp", "s3"):
+        replicas = [key for key in self.procs if key not in (*SERVICES, "gateway", "bank", "registry", "smtp", "s3")]
+        for name in ("bank", "gateway", *replicas, *SERVICES, "registry", "smtp", "s3"):
             self.stop_process(name)
         c = self.config
         if c.drop_databases:
@@ -405,6 +434,7 @@ def main():
         print(f"  S3             http://127.0.0.1:{config.s3_port}   (data in {config.var / 's3'})")
         print(f"  SMTP sink      127.0.0.1:{config.smtp_port}   (mail in {config.mail_dir})")
         print(f"  bank           {config.bank_url}   (POST /pay {{billing_code}}: pays and notifies, signed)")
+        print(f"  registry       {config.registry_url}   (synthetic population; POST /residents adds one)")
         print(f"  logs           {stack.logs}")
         print(f"  admin          {env['ANTRE_ADMIN_EMAIL']} / {env['ANTRE_ADMIN_PASSWORD']} (development default)")
         print("Ctrl-C stops everything.", flush=True)

@@ -1,4 +1,5 @@
-// Register (three short steps and a check of the answers), verify the emailed code, sign in, and help.
+// Register (three short steps and a check of the answers), verify the emailed code, sign in, reset a forgotten
+// password, and help.
 import { t, has, language, formatDate } from "../lib/i18n.js";
 import { h, show, field, showErrors, values, notice } from "../lib/dom.js";
 import { api, explain } from "../lib/api.js";
@@ -215,8 +216,70 @@ export function loginPage() {
     next ? h("p", null, t("login.toContinue")) : null,
     form,
     h("p", null, t("login.noAccount"), " ", h("a", { href: "/register" }, t("nav.register"))),
-    h("p", null, t("login.forgot")),
+    h("p", null, h("a", { href: "/forgot" }, t("login.forgot"))),
   );
+}
+
+/** Forgotten password, step 1: the email. The answer is the same whether or not an account has it. */
+export function forgotPage() {
+  const main = page();
+  const form = h("form", { novalidate: true },
+    field({ name: "email", label: t("reg.email"), hint: t("forgot.emailHint"), type: "email", value: param("email") || "", autocomplete: "email" }),
+    h("button", { class: "button", type: "submit" }, t("forgot.submit")),
+  );
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const email = form.elements.email.value.trim();
+    if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) return showErrors(form, [], { email: [t("reg.email.invalid")] });
+    form.querySelector("button").disabled = true;
+    try {
+      await api("POST", "/api/v1/auth/password-reset", { body: { email } });
+      sessionStorage.setItem("antre.resetEmail", email);
+      go("/reset");
+    } catch (err) {
+      form.querySelector("button").disabled = false;
+      const text = err.status === 429 ? t("forgot.wait", { minutes: Math.ceil((err.retryAfter || 60) / 60) }) : explain(err);
+      showErrors(form, [text], {});
+    }
+  });
+  show(main, t("forgot.title"), h("p", null, t("forgot.intro")), form, h("p", null, h("a", { href: "/login" }, t("back"))));
+}
+
+/** Forgotten password, step 2: the code from the email and the new password; every session ends. */
+export function resetPage() {
+  const main = page();
+  const email = sessionStorage.getItem("antre.resetEmail") || "";
+  const form = h("form", { novalidate: true },
+    field({ name: "email", label: t("reg.email"), type: "email", value: email, autocomplete: "username" }),
+    field({ name: "otp", label: t("reset.code"), hint: t("reset.codeHint"), inputmode: "numeric", autocomplete: "one-time-code", maxlength: 6, pattern: "[0-9]{6}" }),
+    field({ name: "new_password", label: t("reset.password"), hint: t("reg.password.hint"), type: "password", autocomplete: "new-password", minlength: 12 }),
+    h("button", { class: "button", type: "submit" }, t("reset.submit")),
+  );
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const body = { email: form.elements.email.value.trim(), otp: form.elements.otp.value.trim(), new_password: form.elements.new_password.value };
+    const problems = {};
+    if (!body.email) problems.email = [t("reg.missing")];
+    if (!/^\d{6}$/.test(body.otp)) problems.otp = [t("reset.codeDigits")];
+    if (body.new_password.length < 12) problems.new_password = [t("reg.password.short")];
+    if (Object.keys(problems).length) return showErrors(form, [], problems);
+    form.querySelector("button").disabled = true;
+    try {
+      await api("POST", "/api/v1/auth/password-reset/confirm", { body });
+      sessionStorage.removeItem("antre.resetEmail");
+      session.clear();
+      sessionStorage.setItem("antre.loginNotice", t("reset.done"));
+      go(`/login?email=${encodeURIComponent(body.email)}`);
+    } catch (err) {
+      form.querySelector("button").disabled = false;
+      const fields = err.code === "VALIDATION_ERROR" ? { new_password: [t("reg.password.invalid")] } : {};
+      showErrors(form, [explain(err)], fields);
+      if (["OTP_EXPIRED", "OTP_USED", "OTP_ATTEMPTS_EXCEEDED"].includes(err.code)) {
+        form.querySelector(".error-summary ul")?.append(h("li", null, h("a", { href: `/forgot?email=${encodeURIComponent(body.email)}` }, t("reset.again"))));
+      }
+    }
+  });
+  show(main, t("reset.title"), h("p", null, t("reset.intro")), form);
 }
 
 /** Only an address of this app: a link someone else made must not send the person elsewhere after login. */
@@ -230,7 +293,7 @@ function safeNext(next) {
   }
 }
 
-const CITIZEN = /^\/(book|bookings|help|messages|check)(\/|$)/;
+const CITIZEN = /^\/(book|bookings|help|messages|check|family)(\/|$)/;
 
 export function helpPage() {
   const main = page();

@@ -6,6 +6,7 @@ import { go } from "../lib/router.js";
 import * as session from "../lib/session.js";
 import { page, needLogin, retryButton } from "./main.js";
 import { admissionFor, cooldownText, joinWaitlistButton, releaseNotices } from "./release.js";
+import { dependents } from "./family.js";
 import {
   getServices, getService, getOffices, getOffice, serviceName, documentName, draft, setDraft, clearDraft,
   availability, saveBooking, savedBookings,
@@ -136,12 +137,15 @@ export async function checkPage() {
   const main = page();
   const d = draft();
   if (!d.slot) return go("/", { replace: true });
-  let office, service;
+  let office, service, people;
   try {
-    [office, service] = await Promise.all([getOffice(d.office), getService(d.service)]);
+    [office, service, people] = await Promise.all([
+      getOffice(d.office), getService(d.service), session.signedIn() ? dependents() : [],
+    ]);
   } catch (err) {
     return failed(main, t("check.title"), err);
   }
+  const forWhom = people.some((p) => p.person_id === d.person) ? d.person : "";
   const tz = office.timezone;
   const result = h("div", { "aria-live": "polite" });
   // Declared here, confirmed by the officer at check-in; lansia is recognised from the birth date anyway.
@@ -154,6 +158,8 @@ export async function checkPage() {
     if (!session.signedIn()) return needLogin(t("check.loginFirst"));
     bookButton.disabled = true;
     result.replaceChildren(notice(t("check.booking")));
+    const chosen = draft(); // the person may have been chosen on this page, with a new key
+    const person = people.some((p) => p.person_id === chosen.person) ? chosen.person : "";
     try {
       const booking = await api("POST", "/api/v1/bookings", {
         auth: true,
@@ -162,8 +168,9 @@ export async function checkPage() {
           service_code: d.service,
           priority: priority.querySelector("select").value || null,
           admission: admissionFor(d.office, d.date),
+          ...(person ? { person_id: person } : {}),
         },
-        headers: { "Idempotency-Key": d.key },
+        headers: { "Idempotency-Key": chosen.key || d.key },
       });
       saveBooking(booking.reservation_code, { booking, office });
       clearDraft();
@@ -188,6 +195,7 @@ export async function checkPage() {
       row(t("check.time"), `${formatTime(d.slot.start, tz)} – ${formatTime(d.slot.end, tz)}`, `/book/${d.service}/${d.office}/${d.date}`),
     ),
     service.fee ? notice(t("pay.checkNotice", { amount: rupiah(service.fee.amount) }), "warn") : null,
+    people.length ? personChoice(people, forWhom) : null,
     h("h2", null, t("check.rulesTitle")),
     h("ul", null, ["check.rule1", "check.rule2", "check.rule3", "check.rule4"].map((k) => h("li", null, t(k)))),
     h("h2", null, t("check.docsTitle")),
@@ -195,6 +203,18 @@ export async function checkPage() {
     priority,
     bookButton,
     result,
+  );
+}
+
+/** Myself or one of my dependents; a new choice is a new request, so it gets a new Idempotency-Key. */
+function personChoice(people, chosen) {
+  const options = [["", t("check.forMe")], ...people.map((p) => [p.person_id, p.full_name])];
+  return h("fieldset", { class: "book-for" },
+    h("legend", null, t("check.for")),
+    options.map(([value, label]) => h("label", { class: "radio" },
+      h("input", { type: "radio", name: "person", value, checked: value === chosen,
+        onchange: () => setDraft({ person: value, key: idempotencyKey() }) }),
+      label)),
   );
 }
 

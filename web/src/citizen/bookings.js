@@ -9,6 +9,7 @@ import { page, needLogin, retryButton } from "./main.js";
 import { getOffice, getOffices, getService, serviceName, savedBookings, saveBooking, availability } from "./data.js";
 import { slotChoices } from "./book.js";
 import { awaitingPanel, expiredNotice, receiptItem } from "./payment.js";
+import { dependents } from "./family.js";
 
 const ACTIVE = ["confirmed", "checked_in", "called", "serving"];
 
@@ -37,6 +38,8 @@ export async function bookingsPage() {
     bookings = Object.values(savedBookings()).map((s) => s.booking);
   }
   const offices = offline ? {} : Object.fromEntries((await safe(getOffices, [])).map((o) => [o.code, o]));
+  // Bookings made for a dependent say for whom (names stay in memory, never saved on the device).
+  const names = offline ? {} : Object.fromEntries((await dependents()).map((p) => [p.person_id, p.full_name]));
   for (const s of Object.values(savedBookings())) offices[s.office?.code] ||= s.office;
   show(main, t("bookings.title"),
     offline ? notice(t("offline"), "warn") : null,
@@ -46,6 +49,7 @@ export async function bookingsPage() {
       return h("li", { class: "card" },
         h("h2", null, h("a", { href: `/bookings/${b.reservation_code}` }, b.reservation_code)),
         h("p", null, statusTag(b.status)),
+        names[b.person_id] ? h("p", null, `${t("check.person")}: ${names[b.person_id]}`) : null,
         h("p", null, formatDate(b.date), office ? `, ${formatTime(b.start, office.timezone)}` : ""),
         h("p", { class: "muted" }, office ? office.name : b.office_code));
     })),

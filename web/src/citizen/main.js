@@ -1,5 +1,6 @@
-// The citizen app: register, book, see the booking and its QR (also offline), upload documents, check a
-// message's code and see every message Antre sent.
+// The citizen app: register, reset a forgotten password, book (for oneself or a dependent), see the booking
+// and its QR (also offline), upload documents, family members, check a message's code and see every message
+// Antre sent.
 import { useCatalogue, t } from "../lib/i18n.js";
 import { frame, h, show, button } from "../lib/dom.js";
 import { router, go } from "../lib/router.js";
@@ -7,7 +8,8 @@ import * as session from "../lib/session.js";
 import { api } from "../lib/api.js";
 import { catalogue } from "./messages.js";
 import { SAVED } from "./data.js";
-import { registerPage, verifyPage, loginPage, helpPage } from "./account.js";
+import { registerPage, verifyPage, loginPage, helpPage, forgotPage, resetPage } from "./account.js";
+import { familyPage, addDependentPage } from "./family.js";
 import { homePage, officePage, dayPage, slotPage, checkPage } from "./book.js";
 import { bookingsPage, bookingPage, cancelPage, reschedulePage } from "./bookings.js";
 import { documentsPage } from "./documents.js";
@@ -25,6 +27,7 @@ export function page() {
         h("a", { href: "/" }, t("nav.book")),
         h("a", { href: "/waitlist" }, t("nav.waitlist")),
         h("a", { href: "/messages" }, t("nav.messages")),
+        h("a", { href: "/family" }, t("nav.family")),
         h("button", { type: "button", class: "link", onclick: logout }, t("logout")),
       ]
     : [h("a", { href: "/login" }, t("login")), h("a", { href: "/register" }, t("nav.register"))];
@@ -51,6 +54,10 @@ const render = router(
     [/^\/verify$/, verifyPage],
     [/^\/login$/, loginPage],
     [/^\/help$/, helpPage],
+    [/^\/forgot$/, forgotPage],
+    [/^\/reset$/, resetPage],
+    [/^\/family$/, familyPage],
+    [/^\/family\/add$/, addDependentPage],
     [/^\/check$/, checkMessagePage],
     [/^\/messages$/, inboxPage],
     [/^\/book\/check$/, checkPage],

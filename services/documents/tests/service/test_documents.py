@@ -336,3 +336,19 @@ def test_a_rescheduled_booking_moves_its_visit_day(client, scheduling, db):
     client.event("booking_rescheduled", data, "on_booking_rescheduled")
     [(visit_date,)] = rows(db, "SELECT visit_date FROM booking WHERE booking_id = :b", b=booking["booking_id"])
     assert visit_date == "2027-01-05"
+
+
+def test_a_transferred_booking_and_its_documents_belong_to_the_new_owner(client, scheduling):
+    booking = new_booking()
+    client.event("booking_created", booking, "on_booking_created")
+    doc = client.upload(booking["reservation_code"], "ktp", samples.pdf())  # by the holder (OWNER)
+    dependent = {"user_id": "44444444-4444-4444-8444-444444444444", "role": "citizen", "office_code": None}
+    with pytest.raises(NotFound):
+        client.checklist(booking["reservation_code"], dependent)
+    moved = {"booking_id": booking["booking_id"], "reservation_code": booking["reservation_code"],
+             "user_id": dependent["user_id"], "previous_user_id": OWNER["user_id"]}  # fmt: skip
+    client.event("booking_transferred", moved, "on_booking_transferred")
+    answer = client.checklist(booking["reservation_code"], dependent)
+    assert [e["document_id"] for e in answer["checklist"] if e["type"] == "ktp"] == [doc["document_id"]]
+    with pytest.raises(NotFound):  # the holder's copy is gone with it
+        client.checklist(booking["reservation_code"], OWNER)

@@ -219,3 +219,13 @@ def test_an_invalid_event_is_dropped_without_a_delivery(bus, delivery_log, world
     bad = {"user_id": "not-a-uuid", "channel": "pigeon", "otp": "12"}
     envelope = bus.publish("identity", "otp_requested", bad, handler="on_otp_requested")
     assert delivery_log.rows(event_id=envelope["event_id"]) == []
+
+
+def test_a_dependent_with_an_account_of_their_own_is_told_to_the_holder_by_mail(bus, smtp_sink, delivery_log, world):
+    data = {"person_id": "b0b00000-0000-4000-8000-000000000001", "holder_id": world.CITIZEN["user_id"]}
+    envelope = bus.publish("identity", "dependent_registered", data, handler="on_dependent_registered")
+    [mail] = smtp_sink.wait_for(lambda m: m["X-Antre-Message-Type"] == "dependent_registered")
+    assert mail["To"] == world.CITIZEN["email"]
+    assert "akun Antre sendiri" in mail["Subject"]
+    rows = wait_until(lambda: delivery_log.rows(event_id=envelope["event_id"], status="sent"))
+    assert [r["channel"] for r in rows] == ["email"]

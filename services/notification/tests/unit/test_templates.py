@@ -1,5 +1,6 @@
 """Every template in both languages, on both channels, rendered with real data."""
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -50,6 +51,7 @@ EVENT_DATA = {
     "otp": {"user_id": CONTACT["user_id"], "channel": "email", "purpose": "verify", "otp": "482913",
             "expires_at": (NOW + timedelta(minutes=10)).isoformat()},
     "welcome": {"user_id": CONTACT["user_id"]},
+    "dependent_registered": {"person_id": "b0b00000-0000-4000-8000-000000000001", "holder_id": CONTACT["user_id"]},
     "booking_confirmed": BOOKING,
     # What scheduling sends (tests/unit/test_event_contracts.py checks it): no service or start on these two.
     "booking_cancelled": {**ABOUT_BOOKING, "date": BOOKING["date"], "reason": "office closed for a national holiday"},
@@ -80,6 +82,7 @@ EVENT_DATA = {
 ESSENTIALS = {
     "otp": {"id": ["482913", "10 menit"], "en": ["482913", "10 min"]},
     "welcome": {"id": ["Antre"], "en": ["Antre"]},
+    "dependent_registered": {"id": ["akun Antre sendiri"], "en": ["account of their own"]},
     "booking_confirmed": {
         "id": ["ANT-7KQ2XM", "Kantor Imigrasi Kelas I TPI Makassar", "Selasa, 01 Desember 2026", "09:30 WITA"],
         "en": ["ANT-7KQ2XM", "Kantor Imigrasi Kelas I TPI Makassar", "Tuesday, December 1, 2026", "09:30 WITA"],
@@ -232,3 +235,16 @@ def test_a_message_without_a_check_code_is_refused():
     context = build_context("welcome", {}, CONTACT)
     with pytest.raises(ValueError, match="check code"):
         renderer.render("welcome", "email", "id", context)
+
+
+@pytest.mark.parametrize(("language", "says"), [("id", "atur ulang kata sandi"), ("en", "password reset")])
+def test_a_password_reset_code_says_what_it_is_for_and_keeps_the_code_on_its_own(language, says):
+    data = dict(EVENT_DATA["otp"], purpose="reset")
+    context = build_context(
+        "otp", data, dict(CONTACT, language=language), now=NOW, check_code=CHECK_CODE, check_url="https://x/check"
+    )
+    message = renderer.render("otp", "email", language, context)
+    assert says in message.subject.lower() and says in message.body.lower()
+    assert re.search(r"\b482913\b", message.body)  # the code stands alone, readable by people and tests
+    verify = render("otp", "email", language)
+    assert says not in verify.subject.lower() and re.search(r"\b482913\b", verify.body)

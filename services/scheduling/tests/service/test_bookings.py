@@ -328,3 +328,35 @@ def test_a_reservation_code_collision_retries_with_a_new_code(rpc, engine, monke
     assert issued[0] == first["reservation_code"] and second["reservation_code"] == issued[1]
     assert second["reservation_code"] != first["reservation_code"]
     assert slot_row(engine, slot["slot_id"])["booked_count"] == 2  # the failed attempt took no seat
+
+
+def test_a_holder_books_for_a_dependent_one_active_booking_per_person_and_the_dependent_takes_over(
+    rpc, container, engine
+):
+    from nameko.standalone.events import event_dispatcher
+    from nameko.testing.services import entrypoint_waiter
+
+    from antre_common.envelope import make_envelope
+
+    slot, other_slot = bookable_slot(rpc), bookable_slot(rpc, skip=1)
+    holder, child_id, child_ref = citizen(), str(uuid.uuid4()), uuid.uuid4().hex
+    for_child = book(rpc, holder, slot, person_id=child_id, person_ref=child_ref)
+    assert (for_child["user_id"], for_child["person_id"]) == (holder["user_id"], child_id)
+    assert book(rpc, holder, slot)["person_id"] == holder["user_id"]  # the holder's own: another person
+    # The child cannot hold a second one, whoever books it (here: the other parent's account).
+    other_parent = {"user_id": str(uuid.uuid4()), "person_ref": child_ref, "person_id": child_id}
+    assert error_code(book, rpc, other_parent, other_slot) == "ALREADY_BOOKED"
+    assert {b["person_id"] for b in rpc.list_bookings(holder["user_id"])} == {holder["user_id"], child_id}
+
+    # The child registers an account of her own (its id is her person_id): her future booking becomes hers.
+    event = make_envelope("dependent_registered", {"person_id": child_id, "holder_id": holder["user_id"]})
+    with entrypoint_waiter(container, "on_dependent_registered"):
+        event_dispatcher(container.config)("identity", "dependent_registered", event)
+    assert [b["reservation_code"] for b in rpc.list_bookings(child_id)] == [for_child["reservation_code"]]
+    [moved] = [e["data"] for e in outbox(engine, "booking_transferred")]
+    assert moved == {"booking_id": for_child["booking_id"], "reservation_code": for_child["reservation_code"],
+                     "user_id": child_id, "previous_user_id": holder["user_id"]}  # fmt: skip
+    assert {b["person_id"] for b in rpc.list_bookings(holder["user_id"])} == {holder["user_id"]}
+    with entrypoint_waiter(container, "on_dependent_registered"):  # delivered twice: nothing more happens
+        event_dispatcher(container.config)("identity", "dependent_registered", event)
+    assert len(rpc.list_bookings(child_id)) == 1
