@@ -22,6 +22,7 @@ BENCHMARKS = (
     "scheduling_throughput",
     "scheduling_flash_crowd",
     "messages_verify",
+    "booking_cost",
 )
 
 
