@@ -94,12 +94,20 @@ class Dispatcher:
             now = utcnow()
             with self.db.transaction() as session:
                 claimed = store.claim(session, now, self.settings.lease_seconds, self.settings.batch, ids)
-            for item in claimed:
-                outcome = self.attempt(item)
-                self.record(item, outcome)
-                counts[outcome.status] = counts.get(outcome.status, 0) + 1
+            for status, count in self.deliver(claimed).items():
+                counts[status] = counts.get(status, 0) + count
             if ids is not None or len(claimed) < self.settings.batch:
                 return counts
+
+    def deliver(self, claimed):
+        """Attempt deliveries this worker has claimed (``store.claim``, or ``store.accept`` for a new event's),
+        recording each outcome as soon as it is known; returns {status: count}."""
+        counts = {}
+        for item in claimed:
+            outcome = self.attempt(item)
+            self.record(item, outcome)
+            counts[outcome.status] = counts.get(outcome.status, 0) + 1
+        return counts
 
     def observe_backlog(self):
         with self.db.transaction() as session:
@@ -140,7 +148,10 @@ class Dispatcher:
         if item["message_type"] == "otp" and data.get("expires_at"):
             if datetime.fromisoformat(str(data["expires_at"])) <= now:
                 return Outcome("failed", "otp expired before it could be sent")
-        booking = store.booking(self.db.session, item["booking_id"]) if item["booking_id"] else None
+        if "booking" in item:  # read when the event was accepted, just now
+            booking = item["booking"]
+        else:
+            booking = store.booking(self.db.session, item["booking_id"]) if item["booking_id"] else None
         if item["message_type"] == "reminder" and (booking or {}).get("status") in ("cancelled", "no_show"):
             return Outcome("skipped", "booking no longer active")
         user_id = item["user_id"] or (booking or {}).get("user_id")
