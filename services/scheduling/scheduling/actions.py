@@ -10,8 +10,9 @@ import base64
 from datetime import date
 from zoneinfo import ZoneInfo
 
+from antre_common import qr
 from antre_common.envelope import utcnow
-from scheduling import availability, bookings, capacity, catalogue, insight, operations, qr
+from scheduling import availability, bookings, capacity, catalogue, insight, operations
 from scheduling.exceptions import ValidationError
 
 
