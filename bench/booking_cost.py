@@ -18,7 +18,7 @@ Method (also written into the report):
    (management API), and the run's vhost's share is counted. The load generator (this process) is not.
 4. Before and after each phase the idle rate of every part is measured over ``IDLE_SECONDS`` while polling
    the queues as the phase does; the phase's figure is its CPU (until ``STATS_LAG`` seconds after its end,
-   for RabbitMQ's statistics) minus the mean idle rate × its duration.
+   for RabbitMQ's statistics) minus the lower idle rate × its duration.
 5. Echo: ``ECHO`` requests by ``CLIENTS`` closed-loop clients. All: ``BOOKINGS`` bookings (4 services a
    citizen, on the office's slots two days ahead and later, so that no reminder falls in the window) by
    ``CLIENTS`` closed-loop clients, counted until every mail is in the SMTP sink and every queue of the
@@ -54,7 +54,7 @@ ECHO = int(os.environ.get("BOOKING_COST_ECHO", 3000))
 IDLE_SECONDS = 8
 RESULTS = Path(__file__).resolve().parent / "results"
 DISCUSSION = "## Discussion"
-STATS_LAG = 6
+STATS_LAG = 12  # RabbitMQ's statistics: emitted every 5 s, shared out every 5 s
 TICK = os.sysconf("SC_CLK_TCK")
 SERVICES = ("paspor_baru", "paspor_penggantian", "paspor_hilang", "paspor_rusak")
 CONSUMERS = ("documents", "notification")
@@ -215,7 +215,7 @@ def idle_rates(stack, meter, seconds=IDLE_SECONDS):
 
 
 def measured(stack, meter, work):
-    """Runs ``work()`` between two idle measurements; returns (CPU seconds by part net of the mean idle rate,
+    """Runs ``work()`` between two idle measurements; returns (CPU seconds by part net of the lower idle rate,
     seconds, what work returned). A part whose net figure is below 0 (RabbitMQ, PostgreSQL: other work on
     the machine varied) is shown as it is, not hidden."""
     idle_before = idle_rates(stack, meter)
@@ -225,7 +225,8 @@ def measured(stack, meter, work):
     elapsed = time.monotonic() - started
     used = diff(meter.totals(), before)
     idle_after = idle_rates(stack, meter)
-    idle = {p: (idle_before.get(p, 0.0) + idle_after.get(p, 0.0)) / 2 for p in used}
+    # The lower of the two: RabbitMQ's statistics of the phase's last seconds may still arrive after it.
+    idle = {p: min(idle_before.get(p, 0.0), idle_after.get(p, 0.0)) for p in used}
     return {part: cpu - idle[part] * elapsed for part, cpu in used.items()}, elapsed, result
 
 
