@@ -184,10 +184,12 @@ class OutboxRelay(SharedExtension):
         return [row for tag, row in tags.items() if tag in self._acked and tag not in self._nacked], error
 
     def _confirmed(self, tags):
-        """A basic.ack / basic.nack callback: ``multiple`` confirms every tag up to this one."""
+        """A basic.ack / basic.nack callback: ``multiple`` settles every tag up to this one that is still
+        outstanding (one acked before is not nacked by a later ``multiple`` nack, nor the other way round)."""
 
         def mark(tag, multiple):
-            tags().update(range(self._first_tag, tag + 1) if multiple else (tag,))
+            settled = self._acked | self._nacked
+            tags().update(t for t in (range(self._first_tag, tag + 1) if multiple else (tag,)) if t not in settled)
 
         return mark
 
