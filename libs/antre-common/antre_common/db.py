@@ -67,6 +67,7 @@ def make_engine(url, **kwargs):
         except psycopg2.Error as exc:  # closed by the server, a proxy, a failover
             raise DisconnectionError(type(exc).__name__) from exc
 
+    event.listen(engine, "connect", _note_checkin)  # a connection just made needs no ping
     event.listen(engine, "checkin", _note_checkin)
     event.listen(engine, "checkout", ping_if_idle)
     return engine
