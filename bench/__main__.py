@@ -27,6 +27,7 @@ BENCHMARKS = (
     "integration_replay",
     "scheduling_forecast",
     "release_crowd",
+    "booking_cost",
 )
 
 

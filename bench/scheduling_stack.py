@@ -30,14 +30,15 @@ def running_suite():
 
 
 @contextmanager
-def echo_pair(stack, tmp):
+def echo_pair(stack, tmp, procs=None):
+    """The echo pair on the stack's vhost; yields its URL. ``procs`` (a list) gets its two processes."""
     port = free_port()
     cfg = tmp / "echo.yaml"
     cfg.write_text(
         f"AMQP_URI: {stack.config.service_amqp_uri}\nWEB_SERVER_ADDRESS: 127.0.0.1:{port}\nmax_workers: 100\n"
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    procs = [
+    procs_started = [
         subprocess.Popen(
             [str(BIN / "nameko"), "run", "--config", str(cfg), f"bench.echo_pair:{cls}"],
             cwd=ROOT,
@@ -47,14 +48,16 @@ def echo_pair(stack, tmp):
         )
         for cls in ("EchoService", "EchoGateway")
     ]
+    if procs is not None:
+        procs.extend(procs_started)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_for(lambda: requests.get(f"{url}/echo?x=1", timeout=2).json() == "1", 60, "echo pair")
         yield url
     finally:
-        for proc in procs:
+        for proc in procs_started:
             proc.terminate()
-        for proc in procs:
+        for proc in procs_started:
             proc.wait(15)
 
 

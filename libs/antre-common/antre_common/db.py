@@ -18,7 +18,7 @@ from prometheus_client import Counter, Gauge, Histogram
 from sqlalchemy import create_engine, event, insert, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.exc import TimeoutError as SqlTimeout
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
@@ -41,15 +41,45 @@ def postgres_url(url):
     return url.set(drivername="postgresql+psycopg2") if url.drivername == "postgresql" else url
 
 
+# A pooled connection idle longer than this is pinged before use (a restarted or failed-over database, a
+# connection dropped by a proxy). One back in the pool for less is used as it is: under load every
+# transaction would otherwise pay a round trip (SELECT 1) on both sides before its first statement. If such a
+# connection is dead after all, the transaction fails as "database unavailable" (503, Retry-After) and the
+# pool drops every connection older than the failure, so the retry gets a live one.
+PING_IDLE_SECONDS = 2.0
+
+
 def make_engine(url, **kwargs):
-    """An engine whose psycopg2 connections wait on the eventlet hub instead of blocking the process."""
+    """An engine whose psycopg2 connections wait on the eventlet hub instead of blocking the process, and
+    are pinged before use when they have been idle (``PING_IDLE_SECONDS``)."""
     global _patched
     if not _patched:
         from psycogreen.eventlet import patch_psycopg
 
         patch_psycopg()
         _patched = True
-    return create_engine(postgres_url(url), pool_pre_ping=True, future=True, **kwargs)
+    engine = create_engine(postgres_url(url), future=True, **kwargs)
+
+    def ping_if_idle(dbapi_connection, record, proxy):
+        """SQLAlchemy's pessimistic disconnect handling (its own ping), for idle connections only: a dead one
+        raises ``DisconnectionError``, on which the pool replaces it and checks out again."""
+        checked_in_at = record.info.get("checked_in_at")
+        if checked_in_at is not None and time.monotonic() - checked_in_at < PING_IDLE_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except psycopg2.Error as exc:  # closed by the server, a proxy, a failover
+            raise DisconnectionError(type(exc).__name__) from exc
+
+    event.listen(engine, "connect", _note_checkin)  # a connection just made needs no ping
+    event.listen(engine, "checkin", _note_checkin)
+    event.listen(engine, "checkout", ping_if_idle)
+    return engine
+
+
+def _note_checkin(dbapi_connection, record):
+    if record is not None:
+        record.info["checked_in_at"] = time.monotonic()
 
 
 def metered_pool(service):

@@ -60,14 +60,22 @@ class Bookings:
         if booking.status in ENDED and booking.ended_at is None:  # learnt late: it has already ended
             booking.ended_at = utcnow()
         if required is not None and not booking.checklist_loaded:
-            for position, item in enumerate(required):
-                session.merge(
-                    ChecklistItem(
-                        booking_id=booking.booking_id,
-                        doc_type=item["type"],
-                        name=item["name"],
-                        required=item["required"],
-                        position=position,
+            if required:  # one statement for the whole checklist (not a SELECT and an INSERT per item)
+                rows = {
+                    item["type"]: {
+                        "booking_id": booking.booking_id,
+                        "doc_type": item["type"],
+                        "name": item["name"],
+                        "required": item["required"],
+                        "position": position,
+                    }
+                    for position, item in enumerate(required)
+                }  # by type: a type listed twice is one row, the last one (as one merge after another was)
+                stmt = pg_insert(ChecklistItem).values(list(rows.values()))
+                session.execute(
+                    stmt.on_conflict_do_update(
+                        index_elements=[ChecklistItem.booking_id, ChecklistItem.doc_type],
+                        set_={c: stmt.excluded[c] for c in ("name", "required", "position")},
                     )
                 )
             booking.checklist_loaded = True

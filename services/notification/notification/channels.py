@@ -10,6 +10,7 @@ import os
 import smtplib
 import ssl
 import threading
+import time
 import uuid
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -46,7 +47,19 @@ class SmtpMailer:
     """``SMTP_HOST``, ``SMTP_PORT``, ``SMTP_TLS`` (none | starttls | ssl), ``SMTP_USER``, ``SMTP_PASSWORD``,
     ``MAIL_FROM``, ``SMTP_TIMEOUT_SECONDS``."""
 
-    def __init__(self, host, port, *, tls=Settings.smtp_tls, user=None, password=None, sender=None, timeout=None):
+    def __init__(
+        self,
+        host,
+        port,
+        *,
+        tls=Settings.smtp_tls,
+        user=None,
+        password=None,
+        sender=None,
+        timeout=None,
+        pool_size=None,
+        keep_seconds=None,
+    ):
         self.host, self.port = host, int(port)
         tls = (_text(tls) or Settings.smtp_tls).lower()
         # A yes/no setting means STARTTLS or not (port 587 relays); implicit TLS (465) is "ssl".
@@ -56,6 +69,11 @@ class SmtpMailer:
         self.user, self.password = _text(user), _text(password)
         self.sender = _text(sender) or Settings.mail_from
         self.timeout = float(timeout or Settings.smtp_timeout_seconds)
+        # Connections kept open between messages: (client, when it was last used). A connection (and in
+        # production its TLS handshake and login) per message cost more than the message itself.
+        self.pool_size = Settings.smtp_pool_size if pool_size is None else int(pool_size)
+        self.keep_seconds = float(Settings.smtp_keep_seconds if keep_seconds is None else keep_seconds)
+        self._idle = []
 
     @classmethod
     def from_config(cls, config):
@@ -68,6 +86,8 @@ class SmtpMailer:
             password=settings.smtp_password,
             sender=settings.mail_from,
             timeout=settings.smtp_timeout_seconds,
+            pool_size=settings.smtp_pool_size,
+            keep_seconds=settings.smtp_keep_seconds,
         )
 
     def build(self, to, subject, body, *, language, headers=None, attachments=()):
@@ -92,17 +112,17 @@ class SmtpMailer:
             to, rendered.subject, rendered.body, language=language, headers=headers, attachments=rendered.attachments
         )
         try:
-            if self.tls == "ssl":
-                client = smtplib.SMTP_SSL(
-                    self.host, self.port, timeout=self.timeout, context=ssl.create_default_context()
-                )
-            else:
-                client = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
-            with client:
-                if self.tls == "starttls":
-                    client.starttls(context=ssl.create_default_context())
-                if self.user:
-                    client.login(self.user, self.password)
+            client, reused = self._acquire()
+            try:
+                client.send_message(msg)
+            except OSError as exc:  # smtplib's errors included
+                # A kept connection the relay closed meanwhile (idle timeout, restart, 421) fails at MAIL,
+                # before any of the message went out: a new connection sends it, once. A failure after MAIL
+                # is not retried here (the relay may have taken the message).
+                _close(client)
+                if not (reused and client.stage == "mail" and _closed_by_relay(exc)):
+                    raise
+                client, _ = self._connect(), False
                 client.send_message(msg)
         except smtplib.SMTPRecipientsRefused as exc:
             codes = sorted({code for code, _ in exc.recipients.values()})
@@ -115,7 +135,91 @@ class SmtpMailer:
             raise failure(f"smtp {exc.smtp_code}") from None
         except (smtplib.SMTPException, OSError) as exc:
             raise Unreachable(f"smtp unreachable: {type(exc).__name__}") from None
+        self._release(client)
         return msg["Message-ID"]
+
+    def _connect(self):
+        if self.tls == "ssl":
+            client = _SslClient(self.host, self.port, timeout=self.timeout, context=ssl.create_default_context())
+        else:
+            client = _Client(self.host, self.port, timeout=self.timeout)
+        try:
+            if self.tls == "starttls":
+                client.starttls(context=ssl.create_default_context())
+            if self.user:
+                client.login(self.user, self.password)
+        except BaseException:
+            _close(client)
+            raise
+        return client
+
+    def _acquire(self):
+        """``(client, reused)``: a kept connection used less than ``keep_seconds`` ago, or a new one."""
+        now = time.monotonic()
+        while self._idle:
+            client, last_used = self._idle.pop()
+            if now - last_used < self.keep_seconds:
+                client.stage = None
+                return client, True
+            _quit(client)
+        return self._connect(), False
+
+    def _release(self, client):
+        """Keep the connection for the next message, or say goodbye when enough are kept already."""
+        if len(self._idle) < self.pool_size:
+            self._idle.append((client, time.monotonic()))
+        else:
+            _quit(client)
+
+    def close(self):
+        while self._idle:
+            _quit(self._idle.pop()[0])
+
+
+class _Staged:
+    """Remembers the last envelope step, to tell a connection found closed at MAIL from a later failure."""
+
+    stage = None
+
+    def mail(self, *args, **kwargs):
+        self.stage = "mail"
+        return super().mail(*args, **kwargs)
+
+    def rcpt(self, *args, **kwargs):
+        self.stage = "rcpt"
+        return super().rcpt(*args, **kwargs)
+
+    def data(self, *args, **kwargs):
+        self.stage = "data"
+        return super().data(*args, **kwargs)
+
+
+class _Client(_Staged, smtplib.SMTP):
+    pass
+
+
+class _SslClient(_Staged, smtplib.SMTP_SSL):
+    pass
+
+
+def _closed_by_relay(exc):
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return exc.smtp_code == 421  # "service not available, closing transmission channel"
+    return isinstance(exc, smtplib.SMTPServerDisconnected) or not isinstance(exc, smtplib.SMTPException)
+
+
+def _close(client):
+    try:
+        client.close()
+    except OSError:
+        pass
+
+
+def _quit(client):
+    try:
+        client.quit()
+    except (smtplib.SMTPException, OSError):
+        _close(client)
 
 
 class FileSmsProvider:

@@ -27,3 +27,9 @@ class Channels(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         return self.value
+
+    def stop(self):
+        self.value.mailer.close()  # the kept SMTP connections say goodbye
+
+    def kill(self):
+        self.value.mailer.close()

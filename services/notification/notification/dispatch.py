@@ -5,7 +5,6 @@ from scheduling. Every outcome lands in the delivery log: sent, skipped, failed,
 backoff. Log lines name the delivery, its type, channel and attempt, never an address, a code or a body.
 """
 
-import base64
 import logging
 import traceback
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ from datetime import datetime, timedelta
 from nameko.exceptions import RemoteError
 from prometheus_client import Counter, Gauge
 
+from antre_common import qr
 from antre_common.envelope import utcnow
 from antre_common.errors import ServiceUnavailable, is_not_found
 from antre_common.metrics import metric
@@ -94,12 +94,20 @@ class Dispatcher:
             now = utcnow()
             with self.db.transaction() as session:
                 claimed = store.claim(session, now, self.settings.lease_seconds, self.settings.batch, ids)
-            for item in claimed:
-                outcome = self.attempt(item)
-                self.record(item, outcome)
-                counts[outcome.status] = counts.get(outcome.status, 0) + 1
+            for status, count in self.deliver(claimed).items():
+                counts[status] = counts.get(status, 0) + count
             if ids is not None or len(claimed) < self.settings.batch:
                 return counts
+
+    def deliver(self, claimed):
+        """Attempt deliveries this worker has claimed (``store.claim``, or ``store.accept`` for a new event's),
+        recording each outcome as soon as it is known; returns {status: count}."""
+        counts = {}
+        for item in claimed:
+            outcome = self.attempt(item)
+            self.record(item, outcome)
+            counts[outcome.status] = counts.get(outcome.status, 0) + 1
+        return counts
 
     def observe_backlog(self):
         with self.db.transaction() as session:
@@ -140,7 +148,10 @@ class Dispatcher:
         if item["message_type"] == "otp" and data.get("expires_at"):
             if datetime.fromisoformat(str(data["expires_at"])) <= now:
                 return Outcome("failed", "otp expired before it could be sent")
-        booking = store.booking(self.db.session, item["booking_id"]) if item["booking_id"] else None
+        if "booking" in item:  # read when the event was accepted, just now
+            booking = item["booking"]
+        else:
+            booking = store.booking(self.db.session, item["booking_id"]) if item["booking_id"] else None
         if item["message_type"] == "reminder" and (booking or {}).get("status") in ("cancelled", "no_show"):
             return Outcome("skipped", "booking no longer active")
         if item["message_type"] == "payment_reminder" and (booking or {}).get("status") != "awaiting_payment":
@@ -197,15 +208,13 @@ class Dispatcher:
 
     def _qr(self, item, context):
         """The confirmation mail carries the reservation code's QR as an attachment, so the citizen has it
-        without the app: ``(filename, content type, bytes, content id)``, or None (no code, or no booking
-        by that code any more). Scheduling down is a temporary failure like any other lookup."""
+        without the app: ``(filename, content type, bytes, content id)``, or None (no code). Drawn here from
+        the code the event carries, as scheduling draws it (``antre_common.qr``): no RPC per mail."""
         code = context.get("reservation_code")
         if item["message_type"] != "booking_confirmed" or item["channel"] != EMAIL or not code:
             return None
-        image = self._guard("scheduling", _remote, self.deps.scheduling.render_qr, code, "png", optional=True)
-        if not image:
-            return None
-        return (f"antre-{code}.png", image["content_type"], base64.b64decode(image["data"]), "qr")
+        content_type, image = qr.render(code, "png")
+        return (f"antre-{code}.png", content_type, image, "qr")
 
     def record(self, item, outcome):
         now = utcnow()

@@ -13,10 +13,11 @@ CONSUMER = "notification"
 
 
 def accept_event(db, envelope, lease_seconds, issue):
-    """Queue the deliveries an event asks for, each with its check code from ``issue(delivery_id)``; returns
-    their ids (empty for a redelivered event).
+    """Queue the deliveries an event asks for, each with its check code from ``issue(delivery_id)``, claimed
+    for the caller; returns them as ``store.claim`` does (empty for a redelivered event).
 
-    The caller attempts them at once; the retry timer takes over after ``lease_seconds`` if it could not."""
+    The caller attempts them at once (``Dispatcher.deliver``); the retry timer takes over after
+    ``lease_seconds`` if it could not."""
     errors = event_errors(envelope) if isinstance(envelope, dict) else {"envelope": ["not an object"]}
     if errors:
         # Dropped, not retried: the same bytes would fail again. Field names only, never values.
@@ -34,9 +35,14 @@ def accept_event(db, envelope, lease_seconds, issue):
             store.record_booking(session, facts, now)
         planned = plan(envelope["type"], data)
         timer_after = now + timedelta(seconds=lease_seconds)
-        ids = store.accept(session, envelope, planned, now, timer_after, issue) if planned else []
+        claimed = store.accept(session, envelope, planned, now, timer_after, issue) if planned else []
+        if claimed and planned.booking_id:
+            # What the attempts need of the booking, read in this transaction (not in one more of their own).
+            booking = store.booking(session, planned.booking_id)
+            for item in claimed:
+                item["booking"] = booking
     log.info(
         "event accepted",
-        extra={"event_id": envelope["event_id"], "type": envelope["type"], "deliveries": len(ids)},
+        extra={"event_id": envelope["event_id"], "type": envelope["type"], "deliveries": len(claimed)},
     )
-    return ids
+    return claimed

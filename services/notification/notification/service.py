@@ -135,9 +135,9 @@ class NotificationService(ServiceBase):
         return self._dispatcher().purge()
 
     def _deliver(self, envelope):
-        ids = accept_event(self.db, envelope, self.channels.settings.lease_seconds, self.channels.codes.issue)
-        if ids:
-            self._dispatcher().run(ids)
+        claimed = accept_event(self.db, envelope, self.channels.settings.lease_seconds, self.channels.codes.issue)
+        if claimed:
+            self._dispatcher().deliver(claimed)
 
     def _dispatcher(self):
         deps = SimpleNamespace(

@@ -12,6 +12,8 @@ KEYS = {
     "smtp_user": "SMTP_USER",
     "smtp_password": "SMTP_PASSWORD",
     "smtp_timeout_seconds": "SMTP_TIMEOUT_SECONDS",
+    "smtp_pool_size": "SMTP_POOL_SIZE",
+    "smtp_keep_seconds": "SMTP_KEEP_SECONDS",
     "mail_from": "MAIL_FROM",
     "sms_provider": "SMS_PROVIDER",
     "sms_outbox_path": "SMS_OUTBOX_PATH",
@@ -43,6 +45,11 @@ class Settings:
     smtp_user: str | None = None
     smtp_password: str | None = None
     smtp_timeout_seconds: float = 10.0
+    # Connections kept open for the next mails (at most smtp_pool_size idle ones), each reused until it has
+    # been idle smtp_keep_seconds (relays close idle connections: Postfix after 300 s); one the relay closed
+    # earlier is found closed at MAIL and replaced, the message sent once.
+    smtp_pool_size: int = 4
+    smtp_keep_seconds: float = 60.0
     mail_from: str = "Antre <no-reply@antre.imigrasi.go.id>"
     sms_provider: str = "file"
     sms_outbox_path: str = "var/sms/messages.jsonl"

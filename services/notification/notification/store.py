@@ -12,14 +12,15 @@ FINAL = ("sent", "failed", "skipped")
 
 
 def accept(session, envelope, planned, now, timer_after, issue):
-    """Queue one delivery per channel of ``planned``; returns the ids queued (none twice for one event).
+    """Queue one delivery per channel of ``planned``, claimed at once for the handler that queues them (no
+    second transaction to claim them); returns them as ``claim`` does (none twice for one event).
 
     ``issue(delivery_id)`` gives each its check code as ``(check_hash, check_sealed)`` (checkcodes.py).
 
-    The handler that queues them tries them at once; the timer takes them only after ``timer_after`` (the
-    handler died first). Otherwise, under load, the timer would take fresh rows one by one from the
+    The handler tries them at once; the timer takes them only after ``timer_after``, when their claim runs
+    out (the handler died first). Otherwise, under load, the timer would take fresh rows one by one from the
     handlers that run in parallel."""
-    ids = []
+    claimed = []
     for channel in planned.channels:
         delivery_id = str(uuid.uuid4())
         check_hash, check_sealed = issue(delivery_id)
@@ -35,8 +36,9 @@ def accept(session, envelope, planned, now, timer_after, issue):
                 channel=channel,
                 user_id=planned.user_id,
                 booking_id=planned.booking_id,
-                status="pending",
-                attempts=0,
+                status="sending",
+                attempts=1,
+                claimed_until=timer_after,
                 next_attempt_at=timer_after,
                 data=envelope["data"],
                 request_id=envelope.get("request_id"),
@@ -46,8 +48,21 @@ def accept(session, envelope, planned, now, timer_after, issue):
             .on_conflict_do_nothing()
             .returning(Delivery.id)
         )
-        ids.extend(session.execute(stmt).scalars().all())
-    return ids
+        for queued in session.execute(stmt).scalars().all():
+            claimed.append(
+                {
+                    "id": queued,
+                    "event_id": str(envelope["event_id"]),
+                    "message_type": planned.message_type,
+                    "channel": channel,
+                    "user_id": planned.user_id,
+                    "booking_id": planned.booking_id,
+                    "attempts": 1,
+                    "data": envelope["data"] or {},
+                    "check_sealed": check_sealed,
+                }
+            )
+    return claimed
 
 
 def record_booking(session, facts, now):

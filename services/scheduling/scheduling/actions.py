@@ -10,6 +10,7 @@ import base64
 from datetime import date
 from zoneinfo import ZoneInfo
 
+from antre_common import qr
 from antre_common.envelope import utcnow
 from scheduling import (
     availability,
@@ -22,7 +23,6 @@ from scheduling import (
     insight,
     operations,
     payments,
-    qr,
     releases,
 )
 from scheduling.exceptions import IdentityNotConfirmed, ValidationError

@@ -8,9 +8,10 @@ from nameko.rpc import rpc
 from nameko.testing.services import entrypoint_hook
 from prometheus_client import REGISTRY
 from sqlalchemy import create_engine, text
-from sqlalchemy.exc import ProgrammingError
+from sqlalchemy.exc import DBAPIError, ProgrammingError
 
-from antre_common.db import Database
+from antre_common import db as db_module
+from antre_common.db import Database, make_engine
 from antre_common.errors import ServiceUnavailable
 from antre_common.health import ServiceBase
 from antre_common.testing import wait_until
@@ -166,3 +167,38 @@ def test_no_connection_free_in_time_is_a_service_unavailable_counted_and_timed(c
     assert 0.3 <= waited < 1.5, waited
     assert REGISTRY.get_sample_value("antre_holding_db_pool_timeouts_total") == gave_up + 1
     assert REGISTRY.get_sample_value("antre_holding_db_pool_wait_seconds_count") >= 3
+
+
+def _backend_pid(engine):
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT pg_backend_pid()")).scalar()
+
+
+def _terminate(url, pid):
+    other = create_engine(url)
+    with other.begin() as conn:
+        conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    other.dispose()
+
+
+def test_a_connection_idle_long_enough_is_pinged_and_a_dead_one_replaced(service_config, monkeypatch):
+    monkeypatch.setattr(db_module, "PING_IDLE_SECONDS", 0)  # every connection back in the pool counts as idle
+    engine = make_engine(service_config["DATABASE_URL"], pool_size=1, max_overflow=0)
+    first = _backend_pid(engine)
+    _terminate(service_config["DATABASE_URL"], first)  # the server closes it while it waits in the pool
+    assert _backend_pid(engine) != first  # the ping found it dead: a new one, and no error
+    engine.dispose()
+
+
+def test_a_connection_just_back_in_the_pool_is_used_without_a_ping(service_config, monkeypatch):
+    """The price of not pinging under load: a connection killed less than PING_IDLE_SECONDS after its last use
+    fails its next statement once (the caller answers 503), and the pool gives the retry a new one."""
+    monkeypatch.setattr(db_module, "PING_IDLE_SECONDS", 3600)
+    engine = make_engine(service_config["DATABASE_URL"], pool_size=1, max_overflow=0)
+    first = _backend_pid(engine)
+    _terminate(service_config["DATABASE_URL"], first)
+    with pytest.raises(DBAPIError) as failed:
+        _backend_pid(engine)
+    assert failed.value.connection_invalidated
+    assert _backend_pid(engine) != first
+    engine.dispose()

@@ -51,9 +51,6 @@ SERVICE = {
     ],
 }
 
-
-# A 1x1 PNG: what scheduling.render_qr answers, base64 (the mail carries its bytes as the attachment).
-QR_PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
 CHECK_CODE_KEY = "Y2hlY2stY29kZS1rZXktZm9yLXNlcnZpY2UtdGVzdHMtMDE"
 MESSAGE_KEYS = "m1:bWVzc2FnZS1rZXlzLWZvci1zZXJ2aWNlLXRlc3RzLTE"
 
@@ -78,10 +75,6 @@ class FakeScheduling:
     @rpc
     def get_service(self, code):
         return SERVICE
-
-    @rpc
-    def render_qr(self, reservation_code, image_format="png"):
-        return {"content_type": "image/png", "data": QR_PNG}
 
 
 @pytest.fixture

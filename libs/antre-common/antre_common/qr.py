@@ -1,4 +1,6 @@
-"""QR images of reservation codes (what the officer's scanner reads at check-in)."""
+"""QR images of reservation codes (what the officer's scanner reads at check-in): scheduling serves them
+(``render_qr``), notification attaches one to the confirmation mail, from the code the event carries (no
+RPC per mail). One place, so both draw the same image."""
 
 import io
 
