@@ -133,8 +133,8 @@ ERRORS = {
     ),
     "ALREADY_BOOKED": (
         409,
-        "Anda sudah memiliki pemesanan aktif untuk layanan ini.",
-        "You already have an active booking for this service.",
+        "Orang ini sudah memiliki pemesanan aktif. Satu orang hanya dapat memegang satu pemesanan aktif.",
+        "This person already has an active booking: one active booking per person.",
     ),
     "BOOKING_NOT_ACTIVE": (409, "Pemesanan ini tidak aktif lagi.", "This booking is no longer active."),
     "CANCEL_TOO_LATE": (

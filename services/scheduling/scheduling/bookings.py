@@ -30,7 +30,7 @@ from scheduling.exceptions import (
 )
 from scheduling.models import Booking, IdempotencyRecord, Office, Slot
 
-ACTIVE_INDEX = "uq_booking_active_person_service"
+ACTIVE_INDEX = "uq_booking_active_person"
 CODE_ATTEMPTS = 5
 CODE_CONSTRAINT = "booking_reservation_code_key"
 IDEMPOTENCY_TTL = timedelta(days=1)  # a client retries within minutes; a day is ample
@@ -188,7 +188,7 @@ def create(
     except IntegrityError as exc:
         constraint = _constraint(exc)
         if constraint == ACTIVE_INDEX:
-            raise AlreadyBooked("an active booking for this service exists", service_code=service["code"]) from None
+            raise AlreadyBooked("this person has an active booking", service_code=service["code"]) from None
         if constraint == CODE_CONSTRAINT:
             raise CodeCollision() from None
         raise
@@ -244,7 +244,7 @@ def create_on_held_seat(session, db, now, *, user_id, person_ref, slot, service_
             session.flush()
     except IntegrityError as exc:
         if _constraint(exc) == ACTIVE_INDEX:
-            raise AlreadyBooked("an active booking for this service exists", service_code=service_code) from None
+            raise AlreadyBooked("this person has an active booking", service_code=service_code) from None
         raise CodeCollision() from None
     result = booking_dto(booking, timezone)
     events.emit(

@@ -94,11 +94,11 @@ class Slot(Base):
 class Booking(Base):
     __tablename__ = "booking"
     __table_args__ = (
-        # One active booking per person and service, enforced by the database itself.
+        # One active booking per person (whatever the service, whoever booked it), enforced by the database
+        # itself: a broker holding one seat per service at four offices was the issue.
         Index(
-            "uq_booking_active_person_service",
+            "uq_booking_active_person",
             "person_ref",
-            "service_code",
             unique=True,
             postgresql_where=text("status IN ('awaiting_payment', 'confirmed', 'checked_in', 'called', 'serving')"),
         ),
