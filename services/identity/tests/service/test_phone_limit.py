@@ -16,6 +16,13 @@ from ..conftest import _make_nik
 IP = "203.0.113.7"
 
 
+@pytest.fixture(scope="module", autouse=True)
+def residents(registry):
+    """Every person below is a resident of the (real, development) population registry."""
+    for n in range(1, 6):
+        registry.add(person(n))
+
+
 @pytest.fixture
 def identity(container_factory, identity_config):
     container = container_factory(IdentityService, dict(identity_config, ACCOUNTS_PER_PHONE=1))

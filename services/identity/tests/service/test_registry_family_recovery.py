@@ -98,7 +98,7 @@ def account(person):
     return {
         **{k: person[k] for k in ("nik", "full_name", "birth_date")},
         "email": f"{uuid.uuid4().hex[:10]}@example.id",
-        "phone": "0812-1111-2222",
+        "phone": f"0812{uuid.uuid4().int % 10**8:08d}",  # a phone of one's own (ACCOUNTS_PER_PHONE)
         "password": PASSWORD,
     }
 
