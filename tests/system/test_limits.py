@@ -11,6 +11,9 @@ def test_a_client_over_its_rate_gets_429_and_a_forged_forwarded_address_does_not
     key = stack.start_service("gateway", replica="limits", env=env)
     try:
         gateway = HttpClient(f"http://127.0.0.1:{stack.ports[key]}")
+        # A first RPC from a just-started gateway has been seen to time out (503) once under load: warm the
+        # RPC path on a route without a rate before counting (README "Noticed": to find out why).
+        assert gateway.get("/api/v1/status").status_code == 200
         path, params = "/api/v1/offices/AMQ/availability", {"service": "paspor_baru"}
         answers = [gateway.get(path, params=params, headers={"X-Forwarded-For": f"203.0.113.{n}"}) for n in range(4)]
         assert [a.status_code for a in answers] == [200, 200, 200, 429]
