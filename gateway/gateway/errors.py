@@ -274,6 +274,12 @@ ERRORS = {
         "You cancelled too often. You can book again after the time shown.",
     ),
     "WAITLIST_NOT_FOUND": (404, "Daftar tunggu tidak ditemukan.", "No such waitlist entry."),
+    "WAITLIST_NOT_FOR_PREPAID": (
+        409,
+        "Layanan yang dibayar sebelum kedatangan tidak memiliki daftar tunggu. Coba lagi nanti: kursi yang tidak "
+        "dibayar dilepas kembali.",
+        "Services paid before the visit have no waitlist. Try again later: unpaid seats are released again.",
+    ),
     "SEATS_AVAILABLE": (
         409,
         "Hari ini masih memiliki kuota. Silakan langsung memesan.",

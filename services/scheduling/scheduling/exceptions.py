@@ -195,3 +195,9 @@ class OfferNotActive(ServiceError):
     """Accepting an entry that has no live offer (still waiting, expired, booked or cancelled)."""
 
     code = "OFFER_NOT_ACTIVE"
+
+
+class WaitlistNotForPrepaid(ServiceError):
+    """A waitlist for a service paid before the visit: an offer would confirm a seat without its bill."""
+
+    code = "WAITLIST_NOT_FOR_PREPAID"

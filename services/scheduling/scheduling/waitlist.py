@@ -22,6 +22,7 @@ from scheduling.exceptions import (
     AlreadyBooked,
     OfferNotActive,
     SeatsAvailable,
+    WaitlistNotForPrepaid,
     WaitlistNotFound,
 )
 from scheduling.models import Slot, WaitlistEntry
@@ -79,6 +80,10 @@ def join(session, settings, now, *, user_id, person_ref, office_code, service_co
     """Wait for a seat of a day in the released window that has none left for the service (else book)."""
     office = catalogue.get_office(session, office_code)
     service = catalogue.get_service(session, service_code)
+    if service.prepaid:
+        # A held seat is accepted as a confirmed booking (create_on_held_seat), which a fee service must not be
+        # before its bill is paid: its seats come back at the deadline instead (payments.py).
+        raise WaitlistNotForPrepaid("services paid before the visit have no waitlist", service_code=service_code)
     availability.date_range(office.timezone, settings, now, day, day)  # DATE_OUT_OF_WINDOW outside the window
     existing = session.scalar(
         select(WaitlistEntry).where(

@@ -256,6 +256,9 @@ def test_waitlist_bad_input(rpc):
     assert error_code(rpc.join_waitlist, dict(ask, date=far)) == "DATE_OUT_OF_WINDOW"
     other = {"waitlist_id": str(uuid.uuid4()), "user_id": person["user_id"]}
     assert error_code(rpc.waitlist_action, other) == "WAITLIST_NOT_FOUND"
+    prepaid = dict(ask, service_code="paspor_elektronik", date=open_day)  # an offer would skip its bill
+    assert error_code(rpc.join_waitlist, prepaid) == "WAITLIST_NOT_FOR_PREPAID"
+    assert rpc.my_waitlist(person["user_id"]) == []  # nothing written
 
 
 def test_cancelling_more_than_twice_in_a_month_stops_new_bookings_for_a_week(rpc):
