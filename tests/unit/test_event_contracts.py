@@ -145,6 +145,7 @@ def as_json(data):
 
 # (source service, event type) -> what the sender's events.py builds
 SENT = {
+    ("identity", "account_deleted"): identity_events.account_deleted(USER.id),
     ("identity", "user_registered"): identity_events.user_registered(USER),
     ("identity", "otp_requested"): identity_events.otp_requested(USER, "sms", "verify", "482913", NOW),
     ("identity", "dependent_registered"): identity_events.dependent_registered(_id(7), USER.id),

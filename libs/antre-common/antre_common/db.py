@@ -24,10 +24,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
 from antre_common.context import REQUEST_ID_KEY, caller_gave_up
-from antre_common.envelope import make_envelope, utcnow
+from antre_common.envelope import cloud_event, make_envelope, utcnow
 from antre_common.errors import ServiceUnavailable
 from antre_common.metrics import metric, service_metric_name
-from antre_common.outbox import OutboxRelay
+from antre_common.outbox import INTEGRATION_EXCHANGE, OutboxRelay
 from antre_common.tracing import TRACEPARENT_KEY, current_traceparent, instrument_engine
 
 log = logging.getLogger(__name__)
@@ -221,6 +221,10 @@ class DbHandle:
             }
         )
         return envelope
+
+    def add_integration_event(self, source, ce_type, data):
+        """Queue a CloudEvent for other ministries (``antre.integration``), as ``add_event`` does."""
+        return self.add_event(ce_type, data, exchange=INTEGRATION_EXCHANGE, payload=cloud_event(source, ce_type, data))
 
     def first_delivery(self, envelope, consumer):
         """True the first time ``consumer`` sees this event; call inside the transaction that handles it."""

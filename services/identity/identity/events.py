@@ -8,6 +8,11 @@ def user_registered(user):
     return {"user_id": str(user.id)}
 
 
+def account_deleted(user_id):
+    """An account is gone (a registration never verified): receivers forget what they keep of it."""
+    return {"user_id": str(user_id)}
+
+
 def otp_requested(user, channel, purpose, otp, expires_at):
     """The code leaves identity only here; housekeeping scrubs it from the outbox once it is published."""
     return {

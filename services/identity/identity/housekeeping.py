@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from sqlalchemy import delete, not_, or_, select, text
 
+from identity import events
 from identity.accounts import Accounts
 from identity.models import AuditEntry, Dependent, LoginThrottle, OneTimeCode, RefreshToken, User
 from identity.secrets_box import dependent_aad, field_aad
@@ -25,15 +26,17 @@ def run(db, box, now, pending_ttl_seconds):
     """One housekeeping pass in one transaction."""
     with db.transaction() as session:
         scrub_sent_codes(session)
-        purge_pending(session, now, pending_ttl_seconds)
+        purge_pending(db, now, pending_ttl_seconds)
         purge_stale(session, now)
         reseal(session, box)
 
 
-def purge_pending(session, now, ttl_seconds, client_ip=None, hashes=None, limit=500):
+def purge_pending(db, now, ttl_seconds, client_ip=None, hashes=None, limit=500):
     """Deletes accounts never verified within ``ttl_seconds`` (their codes and tokens go with them), so nobody
     holds a NIK or an email they do not own; ``hashes``: only the accounts with these email or NIK hashes.
-    Each leaves an audit row with its id only. Returns how many went."""
+    Each leaves an audit row with its id only, and an ``account_deleted`` event so that notification forgets
+    the messages sent to it (its verification code). Inside ``db.transaction()``; returns how many went."""
+    session = db.session
     stmt = select(User.id).where(User.status == "pending_verification", User.created_at < now - timedelta(
         seconds=ttl_seconds))  # fmt: skip
     if hashes:
@@ -47,6 +50,8 @@ def purge_pending(session, now, ttl_seconds, client_ip=None, hashes=None, limit=
                    occurred_at=now)
         for user_id in ids
     )  # fmt: skip
+    for user_id in ids:
+        db.add_event("account_deleted", events.account_deleted(user_id))
     return len(ids)
 
 

@@ -60,7 +60,7 @@ class Registration(Accounts):
             replay = self.records.replay(session, "register", idempotency_key, digest)
             if replay is None:
                 # A pending account past its time goes now rather than at the next housekeeping pass.
-                housekeeping.purge_pending(session, now, self.settings.pending_account_ttl_seconds, client_ip,
+                housekeeping.purge_pending(self.db, now, self.settings.pending_account_ttl_seconds, client_ip,
                                            hashes=(email_hash, nik_hash))  # fmt: skip
                 if session.scalar(select(User.id).where((User.email_hash == email_hash) | (User.nik_hash == nik_hash))):
                     replay = AlreadyRegistered("an account exists for this NIK or email")

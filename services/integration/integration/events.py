@@ -3,7 +3,6 @@ antre.integration (no personal data: counts and means per office, service and da
 written to the outbox in the transaction that decided it (stats.py)."""
 
 from antre_common import envelope
-from antre_common.outbox import INTEGRATION_EXCHANGE
 
 SOURCE = "/antre/integration"
 DAILY_STATS = "id.go.imigrasi.antre.stats.daily.v1"
@@ -26,4 +25,4 @@ def daily_stats(day, office_code, service_code, bookings, served, no_shows, mean
 
 
 def emit(db, ce_type, data):
-    db.add_event(ce_type, data, exchange=INTEGRATION_EXCHANGE, payload=cloud_event(ce_type, data))
+    db.add_integration_event(SOURCE, ce_type, data)

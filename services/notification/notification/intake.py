@@ -30,6 +30,9 @@ def accept_event(db, envelope, lease_seconds, issue):
             log.info("event already handled", extra={"event_id": envelope["event_id"], "type": envelope["type"]})
             return []
         data = envelope["data"]
+        if envelope["type"] == "account_deleted":
+            store.forget_user(session, str(data["user_id"]))  # its messages (a verification code) and their codes
+            return []
         facts = booking_facts(envelope["type"], data)
         if facts:
             store.record_booking(session, facts, now)

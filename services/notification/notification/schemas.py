@@ -15,6 +15,12 @@ class UserRegistered(Lenient):
     user_id = fields.UUID(required=True)
 
 
+class AccountDeleted(Lenient):
+    """An account identity deleted (a registration never verified): its messages go, not a message to send."""
+
+    user_id = fields.UUID(required=True)
+
+
 class DependentRegistered(Lenient):
     """To the holder (``holder_id``): the family member they booked for registered an account of their own."""
 
@@ -126,6 +132,7 @@ class PaymentRefunded(Lenient):
 
 
 EVENT_DATA = {
+    "account_deleted": AccountDeleted,
     "user_registered": UserRegistered,
     "otp_requested": OtpRequested,
     "dependent_registered": DependentRegistered,

@@ -54,6 +54,10 @@ class NotificationService(ServiceBase):
     def on_otp_requested(self, envelope):
         self._deliver(envelope)
 
+    @event_handler("identity", "account_deleted")
+    def on_account_deleted(self, envelope):
+        self._deliver(envelope)
+
     @event_handler("identity", "user_registered")
     def on_user_registered(self, envelope):
         self._deliver(envelope)

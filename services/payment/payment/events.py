@@ -5,7 +5,6 @@ Finance, without the user id or the reservation code: the booking id, billing co
 """
 
 from antre_common import envelope
-from antre_common.outbox import INTEGRATION_EXCHANGE
 
 SOURCE = "/antre/payment"
 INTEGRATION_TYPES = {
@@ -21,8 +20,7 @@ def cloud_event(ce_type, data):
 def emit(db, event_type, data, integration=None):
     db.add_event(event_type, data)
     if integration is not None:
-        ce_type = INTEGRATION_TYPES[event_type]
-        db.add_event(ce_type, integration, exchange=INTEGRATION_EXCHANGE, payload=cloud_event(ce_type, integration))
+        db.add_integration_event(SOURCE, INTEGRATION_TYPES[event_type], integration)
 
 
 def _money(bill):

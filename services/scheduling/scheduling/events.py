@@ -9,7 +9,6 @@ anything personal: other ministries get the booking id, office, service and time
 from zoneinfo import ZoneInfo
 
 from antre_common import envelope
-from antre_common.outbox import INTEGRATION_EXCHANGE
 
 SOURCE = "/antre/scheduling"
 INTEGRATION_TYPES = {
@@ -33,8 +32,7 @@ def emit(db, event_type, data, integration=None):
     """``data`` goes to scheduling.events; ``integration`` (if given) to other ministries."""
     db.add_event(event_type, data)
     if integration is not None:
-        ce_type = INTEGRATION_TYPES[event_type]
-        db.add_event(ce_type, integration, exchange=INTEGRATION_EXCHANGE, payload=cloud_event(ce_type, integration))
+        db.add_integration_event(SOURCE, INTEGRATION_TYPES[event_type], integration)
 
 
 def availability_changed(office_code, dates=None):

@@ -201,6 +201,10 @@ def test_a_pending_account_expires_freeing_nik_and_email_and_the_audit_keeps_no_
     with db.connect() as conn:
         ids = {str(r[0]) for r in conn.execute(text("SELECT id FROM user_account WHERE role = 'citizen'"))}
     assert ids == {active}  # the pending one went, the verified one stays
+    with db.connect() as conn:  # notification forgets its messages (its verification code) on this event
+        deleted = [r[0] for r in conn.execute(text(
+            "SELECT payload->'data'->>'user_id' FROM outbox WHERE event_type = 'account_deleted'"))]  # fmt: skip
+    assert deleted == [stranger]
     [entry] = call(identity, "audit_log", {"event": "pending_expired"})
     assert (entry["user_id"], entry["outcome"], entry["detail"]) == (stranger, "deleted", {})
     again = call(identity, "register", citizen, client_ip=IP)  # the NIK and the email are free again
