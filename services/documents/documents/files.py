@@ -39,10 +39,15 @@ def check(content, max_bytes):
     return CheckedFile(content, content_type, len(content), hashlib.sha256(content).hexdigest())
 
 
-def judge(stream, size):
+def judge(stream, size, run=lambda parse, *args: parse(*args)):
     """The content type of the file readable (and seekable) as ``stream``, ``size`` bytes long, or one of
     the upload errors. Reads what the parsers need, not necessarily all of it into memory at once (a PDF
-    is read from its trailer; an image is decoded, which holds its pixels, bounded by ``MAX_PIXELS``)."""
+    is read from its trailer; an image is decoded, which holds its pixels, bounded by ``MAX_PIXELS``).
+
+    ``run(parse, *args)`` runs the slow part, the parser (documents: ``tpool.execute``, a real thread). The
+    sniffing stays in the caller's green thread: python-magic guards its handle with a ``threading.Lock``,
+    which eventlet has made green, and a green lock contended from two real threads stops the whole hub
+    ("Cannot switch to a different thread"; the process then answers nothing)."""
     if not size:
         raise EmptyFile("the file is empty")
     stream.seek(0)
@@ -50,7 +55,7 @@ def judge(stream, size):
     if content_type not in ACCEPTED:
         raise UnsupportedFileType("only PDF, JPEG and PNG files are accepted", detected=content_type)
     stream.seek(0)
-    _parse(stream, size, content_type)
+    run(_parse, stream, size, content_type)
     return content_type
 
 

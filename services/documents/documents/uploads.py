@@ -171,7 +171,7 @@ class Uploads:
             put = eventlet.spawn(self.store.put_stream, object_key, spool.blocks(), spool.length)
             try:
                 # Decoding a large image takes a while: in a real thread, other workers and the PUT carry on.
-                spool.content_type = tpool.execute(files.judge, spool.plaintext(), spool.size)
+                spool.content_type = files.judge(spool.plaintext(), spool.size, run=tpool.execute)
                 current = self._current(session, booking, form.doc_type)
                 session.rollback()
             except BaseException:

@@ -86,3 +86,18 @@ def test_a_body_over_its_cap_stops_at_the_cap():
 
     with pytest.raises(PayloadTooLarge):
         list(intake.body_chunks(Req(), 4000))
+
+
+def test_only_the_parser_runs_where_the_service_sends_it_and_the_sniffing_never_does(monkeypatch):
+    """documents runs the parser in a real thread (tpool); python-magic's lock is green under eventlet, and two
+    real threads contending for it stopped the whole process (the chaos tier found it)."""
+    png, ran = samples.png(), []
+
+    def real_thread(parse, *args):
+        ran.append(parse.__name__)
+        with monkeypatch.context() as m:
+            m.setattr(files.magic, "from_buffer", lambda *a, **k: pytest.fail("python-magic called in run()"))
+            return parse(*args)
+
+    assert files.judge(io.BytesIO(png), len(png), run=real_thread) == "image/png"
+    assert ran == ["_parse"]
