@@ -46,7 +46,7 @@ migrate: install infra ## Create the databases and run every service's migration
 	  DATABASE_URL=$${DATABASE_URL%/*}/antre_$$s $(BIN)/python -m antre_common.migrations services/$$s || exit 1; \
 	done
 
-test: lint test-unit test-service test-system test-browser ## Lint, then the unit, service, system and browser tiers
+test: lint test-unit test-service test-system test-browser test-chaos ## Lint, then the unit, service, system, browser and chaos tiers
 
 test-unit: install web ## Unit tier: domain rules and schemas, no broker, no database
 	$(PYTEST) -m unit -q
@@ -62,8 +62,7 @@ test-browser: install infra web ## Browser tier: the web app in headless Chromiu
 	@./scripts/web-tools.sh --browser
 	$(PYTEST) -p no:antre_common -m browser -q tests/browser
 
-# Not in `make test` yet: since the merges of 2026-12-02 its crowd's uploads stall after a restart (issue 18,
-# docs/runbook.md). It stops and starts the machine's RabbitMQ (shared by anything else running here).
+# Last in `make test`: it stops and starts the machine's RabbitMQ (shared by anything else running here).
 test-chaos: install infra ## Chaos tier: parts killed, restarted or stopped under traffic; invariants checked (-s: the report)
 	$(PYTEST) -m chaos -q -s tests/chaos
 
