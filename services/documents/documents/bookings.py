@@ -1,6 +1,7 @@
 """What documents knows of scheduling's bookings: a local copy learnt from booking events (or asked for when
 an event has not arrived yet), enough to check access, build the checklist and start the retention clock."""
 
+import logging
 from datetime import datetime
 
 from nameko.exceptions import RemoteError
@@ -16,6 +17,7 @@ from documents.schemas import BookingCreatedData, BookingTransferredData, Requir
 
 ENDED = ("cancelled", "completed", "no_show", "expired")  # expired: unpaid at the fee deadline
 CONSUMER = "documents"
+log = logging.getLogger(__name__)
 
 
 class Bookings:
@@ -138,15 +140,22 @@ class Bookings:
         return session.scalars(select(Document).where(Document.booking_id == booking.booking_id)).all()
 
     def on_booking_transferred(self, envelope):
-        """A dependent's own account took over the booking: its documents are theirs to see from now on. A
-        booking not known yet is learnt later from scheduling's answer, which names the new owner already."""
+        """A dependent's own account took over the booking: its documents are theirs to see from now on.
+
+        A booking not known yet is learnt now from scheduling, whose answer names the new owner: were it left
+        to ``booking_created`` (which may arrive after this), the copy would name the holder for good."""
         data = load(BookingTransferredData(), envelope["data"])
         with self.db.transaction() as session:
             if not self.db.first_delivery(envelope, CONSUMER):
                 return
-            session.execute(
+            moved = session.execute(
                 update(Booking).where(Booking.booking_id == data["booking_id"]).values(user_id=data["user_id"])
-            )
+            ).rowcount
+        if not moved:
+            try:
+                self.booking(self.db.session, data["reservation_code"])
+            except (NotFound, ServiceUnavailable):
+                log.warning("transferred booking not learnt", extra={"booking_id": str(data["booking_id"])})
 
     def on_booking_rescheduled(self, envelope):
         """The visit moved: the day after which documents asks whether it ended moves with it."""

@@ -75,6 +75,7 @@ class BookingTransferredData(Lenient):
     """``booking_transferred``: the booking belongs to ``user_id`` now (a dependent's own account)."""
 
     booking_id = fields.String(required=True)
+    reservation_code = fields.String(required=True)  # to ask scheduling for a booking not known yet
     user_id = fields.String(required=True)
 
 

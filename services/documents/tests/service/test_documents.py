@@ -328,6 +328,19 @@ def test_bookings_past_their_day_without_an_end_event_are_closed_by_asking_sched
     assert visit_date == moved["date"]
 
 
+def test_a_transfer_that_arrives_before_the_booking_leaves_the_copy_with_the_new_owner(client, scheduling):
+    dependent = {"user_id": "44444444-4444-4444-8444-444444444444", "role": "citizen", "office_code": None}
+    booking = new_booking()  # booked by the holder (OWNER); scheduling's answer now names the dependent
+    scheduling[booking["reservation_code"]] = dict(booking, user_id=dependent["user_id"])
+    moved = {"booking_id": booking["booking_id"], "reservation_code": booking["reservation_code"],
+             "user_id": dependent["user_id"], "previous_user_id": OWNER["user_id"]}  # fmt: skip
+    client.event("booking_transferred", moved, "on_booking_transferred")
+    client.event("booking_created", booking, "on_booking_created")  # late, naming the holder
+    assert client.checklist(booking["reservation_code"], dependent)["checklist"]
+    with pytest.raises(NotFound):
+        client.checklist(booking["reservation_code"], OWNER)
+
+
 def test_a_rescheduled_booking_moves_its_visit_day(client, scheduling, db):
     booking = new_booking()
     client.event("booking_created", booking, "on_booking_created")
