@@ -28,13 +28,15 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+import jwt
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from documents import samples
 
 from .people import PASSWORD, admin_access_token
 from .test_messages import move_to_now
-from .tokens import bearer, citizen, staff
+from .tokens import bearer, citizen, mint, staff
 
 OFFICE, OTHER_OFFICE, SERVICE = "SMG", "MDN", "paspor_baru"  # no other system test uses these two offices
 
@@ -162,7 +164,7 @@ class World:
     def ticket(self, route, role):
         """The ticket a cell acts on: a waiting one (refused callers never reach its state); for allowed cells
         one in the state the step needs, shared by the allowed callers of a step that is safe to repeat."""
-        if not allowed(MATRIX[route][role]):
+        if role not in ROLES or not allowed(MATRIX[route][role]):
             if "refused" not in self.tickets:
                 self.tickets["refused"] = self.walk_in()
             return self.tickets["refused"]
@@ -226,6 +228,7 @@ def world(stack):
         "supervisor_elsewhere": bearer(stack, staff("supervisor", OTHER_OFFICE)),
         "admin": {"Authorization": f"Bearer {admin_access_token(stack, gateway)}"},  # identity knows its admins
     }
+    world.headers.update(not_genuine(stack, world.headers["admin"]["Authorization"].removeprefix("Bearer ")))
     first, second, third = free_slots(gateway, 3)
     world.code = book(stack, gateway, owner, first)
     world.reschedule_to = second
@@ -242,6 +245,24 @@ def world(stack):
     assert made.status_code == 201, problem_of(made)
     world.staff_to_disable = made.json()["user_id"]
     return world
+
+
+def not_genuine(stack, admin_token):
+    """The real admin's claims in tokens the gateway must refuse (401 on every route of the matrix)."""
+    claims = jwt.decode(admin_token, options={"verify_signature": False})
+    fresh = {k: v for k, v in claims.items() if k not in ("iat", "exp", "jti")}
+    tokens = {
+        "forged": jwt.encode(claims, Ed25519PrivateKey.generate(), algorithm="EdDSA"),  # another key
+        "unsigned": jwt.encode(claims, None, algorithm="none"),
+        "expired": mint(stack, fresh, ttl=-60),
+        "refresh_type": mint(stack, {**fresh, "typ": "refresh"}),
+        "other_audience": mint(stack, {**fresh, "aud": "another-app"}),
+        "not_a_jwt": "Zm9vLmJhci5iYXo",
+    }
+    return {name: {"Authorization": f"Bearer {token}"} for name, token in tokens.items()}
+
+
+NOT_GENUINE = ("forged", "unsigned", "expired", "refresh_type", "other_audience", "not_a_jwt")
 
 
 def new_staff():
@@ -311,3 +332,13 @@ def test_route_answers_each_role_as_the_matrix_says(world, route, role):
 def test_the_matrix_covers_every_role_of_every_route():
     assert all(set(expected) == set(ROLES) for expected in MATRIX.values())
     assert len(MATRIX) * len(ROLES) == len(list(cells()))
+
+
+@pytest.mark.parametrize("token", NOT_GENUINE)
+def test_a_token_identity_did_not_issue_as_an_access_token_is_401_on_every_route(world, token):
+    """The admin's own claims, re-signed with another key, unsigned, expired, as a refresh token, for another
+    audience, or no JWT at all: every route of the matrix answers 401 (and does nothing)."""
+    for route in MATRIX:
+        response = ask(world, route, token)
+        assert response.status_code == 401, f"{route} with a {token} token: {problem_of(response)}"
+        assert response.json()["code"] in ("UNAUTHENTICATED", "TOKEN_EXPIRED"), route
