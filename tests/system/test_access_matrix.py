@@ -73,6 +73,7 @@ MATRIX = {
     "document upload":             row(401,  201,    HIDDEN, 403,     403,     HIDDEN,  HIDDEN,  403),
     "document review":             row(401,  403,    HIDDEN, 200,     200,     HIDDEN,  HIDDEN,  200),
     "office documents":            row(401,  403,    403,    200,     200,     403,     403,     200),
+    "office visits":               row(401,  403,    403,    200,     200,     403,     403,     200),
     # The owner's own changes (citizens only; staff never act for a citizen here).
     "booking reschedule":          row(401,  200,    HIDDEN, 403,     403,     403,     403,     403),
     "booking cancel":              row(401,  200,    HIDDEN, 403,     403,     403,     403,     403),
@@ -82,6 +83,7 @@ MATRIX = {
     "walk-in":                     row(401,  403,    403,    201,     201,     403,     403,     201),
     "call-next":                   row(401,  403,    403,    CALLED,  CALLED,  403,     403,     CALLED),
     "queue":                       row(401,  403,    403,    200,     200,     403,     403,     200),
+    "quotas":                      row(401,  403,    403,    200,     200,     403,     403,     200),
     # Ticket steps: ticket ids are opaque, so another office's ticket is HIDDEN.
     "ticket start":                row(401,  403,    403,    200,     200,     HIDDEN,  HIDDEN,  200),
     "ticket complete":             row(401,  403,    403,    200,     200,     HIDDEN,  HIDDEN,  200),
@@ -97,6 +99,9 @@ MATRIX = {
     "staff create":                row(401,  403,    403,    403,     403,     403,     403,     201),
     "staff disable":               row(401,  403,    403,    403,     403,     403,     403,     200),
     "audit":                       row(401,  403,    403,    403,     403,     403,     403,     200),
+    # Other admin powers: other ministries' clients, the payment channel.
+    "integration clients":         row(401,  403,    403,    403,     403,     403,     403,     200),
+    "payment channel":             row(401,  403,    403,    403,     403,     403,     403,     200),
 }
 # fmt: on
 
@@ -287,6 +292,7 @@ def ask(world, route, role, missing=False):
         "document review": lambda: g.post(f"/api/v1/documents/{document_id}/review",
                                           json={"decision": "approved"}, headers=h),
         "office documents": lambda: g.get(f"/api/v1/offices/{OFFICE}/documents", headers=h),
+        "office visits": lambda: g.get(f"/api/v1/offices/{OFFICE}/visits", headers=h),
         "booking reschedule": lambda: g.post(f"/api/v1/bookings/{code}/reschedule",
                                              json={"slot_id": world.reschedule_to}, headers=h),
         "booking cancel": lambda: g.post(f"/api/v1/bookings/{code}/cancel", headers=h),
@@ -296,12 +302,15 @@ def ask(world, route, role, missing=False):
         "walk-in": lambda: g.post(f"/api/v1/offices/{OFFICE}/walk-ins", json={"service_code": SERVICE}, headers=h),
         "call-next": lambda: g.post(f"/api/v1/offices/{OFFICE}/counters/1/call-next", headers=h),
         "queue": lambda: g.get(f"/api/v1/offices/{OFFICE}/queue", headers=h),
+        "quotas": lambda: g.get(f"/api/v1/offices/{OFFICE}/quotas", headers=h),
         "stats": lambda: g.get(f"/api/v1/offices/{OFFICE}/stats", headers=h),
         "forecast": lambda: g.get(f"/api/v1/offices/{OFFICE}/forecast", headers=h),
         "capacity": lambda: g.put(f"/api/v1/offices/{OFFICE}/capacity", json={"counters": world.counters}, headers=h),
         "staff create": lambda: g.post("/api/v1/admin/staff", json=new_staff(), headers=h),
         "staff disable": lambda: g.post(f"/api/v1/admin/staff/{world.staff_to_disable}/disable", headers=h),
         "audit": lambda: g.get("/api/v1/admin/audit", headers=h),
+        "integration clients": lambda: g.get("/api/v1/admin/integration-clients", headers=h),
+        "payment channel": lambda: g.get("/api/v1/admin/payment-channel", headers=h),
     }  # fmt: skip
     if route in office_routes:
         return office_routes[route]()
