@@ -99,5 +99,5 @@ class BookingRoutes:
         best = request.accept_mimetypes.best_match(["image/png", "image/svg+xml"], default="image/png")
         image = self.scheduling.render_qr(booking["reservation_code"], "svg" if best == "image/svg+xml" else "png")
         response = Response(base64.b64decode(image["data"]), status=200, content_type=image["content_type"])
-        response.headers["Cache-Control"] = "private, max-age=3600"
+        response.headers["Cache-Control"] = "private, no-store"  # the code is personal; the app keeps its own copy
         return response
