@@ -13,7 +13,6 @@ This runs in a sandbox process with a memory limit (sandbox.py), never in the se
 
 import io
 import logging
-import warnings
 from dataclasses import dataclass
 
 import magic
@@ -50,6 +49,9 @@ UNSAFE_KEYS = ("/AA", "/JS", "/JavaScript", "/EmbeddedFiles", "/EF", "/RichMedia
 # Annotations that carry a file, media or 3D content: removed from their page.
 UNSAFE_ANNOTATIONS = {"/FileAttachment", "/RichMedia", "/Movie", "/Sound", "/Screen", "/3D"}
 
+# Pillow's own bomb check counts pixels only and would call a huge image "unreadable"; decoded_bytes
+# (bands and depth too) decides instead, answering IMAGE_TOO_LARGE.
+Image.MAX_IMAGE_PIXELS = None
 logging.getLogger("pikepdf").setLevel(logging.ERROR)  # repairs of small defects: nothing useful per upload
 
 
@@ -92,31 +94,29 @@ def decoded_bytes(image):
 
 
 def _image(content, fmt, limits):
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-        with Image.open(io.BytesIO(content), formats=[fmt]) as image:
-            need = decoded_bytes(image)
-            if need > limits.max_decoded_bytes:  # before a single pixel is decoded
-                raise ImageTooLarge(
-                    "the image is too large to open",
-                    width=image.width,
-                    height=image.height,
-                    max_megapixels=round(limits.max_decoded_bytes / len(image.getbands()) / 1e6, 1),
-                )
-            image.load()  # every pixel: a truncated image fails here, not at the officer's desk
-            options = {"exif": b""}
-            if fmt == "JPEG":
-                # The original's quantisation tables and subsampling: re-encoding loses as little as it can.
-                options["qtables"] = image.quantization
-                sampling = JpegImagePlugin.get_sampling(image)
-                if sampling != -1:
-                    options["subsampling"] = sampling
-            # Turned as the camera meant (EXIF orientation), since the EXIF goes; in place, no copy.
-            ImageOps.exif_transpose(image, in_place=True)
-            transparency = image.info.get("transparency")
-            image.info = {} if transparency is None else {"transparency": transparency}  # no text, ICC, EXIF
-            out = io.BytesIO()
-            image.save(out, format=fmt, **options)
+    with Image.open(io.BytesIO(content), formats=[fmt]) as image:
+        need = decoded_bytes(image)
+        if need > limits.max_decoded_bytes:  # before a single pixel is decoded
+            raise ImageTooLarge(
+                "the image is too large to open",
+                width=image.width,
+                height=image.height,
+                max_megapixels=round(limits.max_decoded_bytes / len(image.getbands()) / 1e6, 1),
+            )
+        image.load()  # every pixel: a truncated image fails here, not at the officer's desk
+        options = {"exif": b""}
+        if fmt == "JPEG":
+            # The original's quantisation tables and subsampling: re-encoding loses as little as it can.
+            options["qtables"] = image.quantization
+            sampling = JpegImagePlugin.get_sampling(image)
+            if sampling != -1:
+                options["subsampling"] = sampling
+        # Turned as the camera meant (EXIF orientation), since the EXIF goes; in place, no copy.
+        ImageOps.exif_transpose(image, in_place=True)
+        transparency = image.info.get("transparency")
+        image.info = {} if transparency is None else {"transparency": transparency}  # no text, ICC, EXIF
+        out = io.BytesIO()
+        image.save(out, format=fmt, **options)
     return out.getvalue()
 
 

@@ -88,7 +88,7 @@ def html():
 # -- attack files (issue 17, "uploads made harmless") ------------------------------------------------------
 
 
-def _chunk(kind, data):
+def png_chunk(kind, data):
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
 
@@ -100,7 +100,7 @@ def pixel_bomb(width=7000, height=7000):
     row = b"\0" * (1 + width * 4)  # filter byte, then transparent black
     idat = b"".join(squash.compress(row) for _ in range(height)) + squash.flush()
     header = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)  # 8-bit RGBA
-    return b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"IDAT", idat) + _chunk(b"IEND", b"")
+    return b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", header) + png_chunk(b"IDAT", idat) + png_chunk(b"IEND", b"")
 
 
 def pdf_open_action_javascript():

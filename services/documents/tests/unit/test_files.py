@@ -2,6 +2,7 @@
 else is refused with its reason, and each attack file of issue 17 is refused or loses its attack."""
 
 import io
+import zlib
 
 import pikepdf
 import pytest
@@ -203,3 +204,18 @@ def test_png_text_and_colour_profile_chunks_are_dropped():
     Image.new("RGB", (8, 8)).save(out, format="PNG", pnginfo=info, icc_profile=b"\0" * 200)
     clean = sanitise(out.getvalue()).content
     assert b"tEXt" not in clean and b"iCCP" not in clean and b"<script" not in clean
+
+
+def test_an_image_past_pillows_own_pixel_limit_gets_the_same_clear_answer():
+    # 30000 × 30000 RGB: Pillow's own check would call it unreadable; the header alone decides, so the
+    # IDAT here need not even hold the pixels.
+    header = samples.png_chunk(b"IHDR", (30000).to_bytes(4, "big") * 2 + bytes([8, 2, 0, 0, 0]))
+    png = (
+        b"\x89PNG\r\n\x1a\n"
+        + header
+        + samples.png_chunk(b"IDAT", zlib.compress(b"\0" * 64))
+        + samples.png_chunk(b"IEND", b"")
+    )
+    with pytest.raises(ImageTooLarge) as exc:
+        sanitise(png)
+    assert (exc.value.params["width"], exc.value.params["height"]) == (30000, 30000)
