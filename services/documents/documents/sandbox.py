@@ -10,6 +10,7 @@ The worker's side and the pipe protocol: sandbox_worker.py.
 """
 
 import json
+import logging
 import os
 import sys
 
@@ -20,6 +21,7 @@ from eventlet.semaphore import Semaphore
 from documents.exceptions import DocumentTooComplex, DocumentUnreadable, ServiceError
 from documents.sandbox_worker import CHUNK, LENGTH, WorkerFailed, read_exactly
 
+log = logging.getLogger(__name__)
 MAX_JOBS = 200  # a worker's heap is fresh again after this many files
 
 
@@ -122,6 +124,8 @@ class Sandbox:
                 keep = not isinstance(exc, DocumentTooComplex)  # a refusal by a live worker: it goes on
                 raise
             except WorkerFailed:
+                # Killed by the kernel or dead at start: if every upload lands here, the limit is too low.
+                log.warning("sandbox worker failed", extra={"returncode": worker.process.poll()})
                 raise DocumentTooComplex("the file needed more memory than allowed", reason="memory") from None
             finally:
                 if keep and worker.jobs < MAX_JOBS:
