@@ -313,6 +313,16 @@ ERRORS = {
         "Berkas tidak dapat dibaca (rusak, terpotong, atau dilindungi kata sandi).",
         "The file cannot be read (damaged, cut short or password-protected).",
     ),
+    "IMAGE_TOO_LARGE": (
+        422,
+        "Resolusi gambar terlalu besar. Kirim foto atau pindaian dengan resolusi lebih kecil.",
+        "The image's resolution is too large. Send a photo or scan at a lower resolution.",
+    ),
+    "DOCUMENT_TOO_COMPLEX": (
+        422,
+        "Berkas ini terlalu rumit untuk diperiksa. Simpan ulang sebagai PDF, JPEG, atau PNG biasa lalu kirim lagi.",
+        "This file is too complex to check. Save it again as a plain PDF, JPEG or PNG and send it again.",
+    ),
     "DOC_TYPE_NOT_ON_CHECKLIST": (
         422,
         "Dokumen ini tidak diperlukan untuk layanan yang dipesan.",

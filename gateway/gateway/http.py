@@ -80,9 +80,13 @@ class ApiEndpoint(HttpEntrypoint):
         summary=None,
         tags=(),
         documented=True,
+        errors=(),
+        idempotent=False,
         **kwargs,
     ):
         self.documented = documented  # False keeps a route out of the OpenAPI contract
+        self.errors = tuple(errors)  # codes of the error table this route answers beyond the common ones
+        self.idempotent = idempotent  # honours an Idempotency-Key header (documented as a parameter)
         self.body_schema = body
         self.query_schema = query
         self.form_schema = form  # multipart fields: documented in OpenAPI; the route reads request.files itself

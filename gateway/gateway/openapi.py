@@ -57,6 +57,17 @@ def build_spec(entrypoints):
             if status in (401, 403) and not ep.auth:
                 continue
             op["responses"].setdefault(str(status), {"description": "Problem", **problem_ref})
+        by_status = {}
+        for code in ep.errors:  # the route's own codes, named under their status
+            by_status.setdefault(ERRORS[code][0], []).append(code)
+        for status, codes in sorted(by_status.items()):
+            described = {"description": "Problem: " + ", ".join(f"`{c}`" for c in codes), **problem_ref}
+            op["responses"][str(status)] = described
+        if ep.idempotent:
+            op["parameters"].append({"in": "header", "name": "Idempotency-Key", "required": False,
+                                     "schema": {"type": "string", "minLength": 1, "maxLength": 100},
+                                     "description": "The same key and request again: the first answer; "
+                                     "the same key with another request: 422 IDEMPOTENCY_KEY_REUSED."})  # fmt: skip
         if ep.auth:
             op["security"] = [{"bearer": []}]
         for method in ep.method.lower().split(","):

@@ -9,12 +9,16 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from minio import Minio
 
-from documents import samples
+from documents import files, samples
 
 from .tokens import bearer, citizen, staff
 
 OFFICE, SERVICE = "BDG", "paspor_baru"
 MB = 1024 * 1024
+
+
+def stored_form(content):
+    return files.sanitise(content, files.Limits(max_decoded_bytes=2**26)).content
 
 
 def book(stack, gateway, person):
@@ -55,12 +59,17 @@ def test_each_accepted_type_is_stored_encrypted_and_served_back(stack, gateway, 
         response = upload(gateway, stack, owner, booking, doc_type, content)
         assert response.status_code == 201, response.text
         doc = response.json()
-        assert (doc["doc_type"], doc["status"], doc["size"]) == (doc_type, "uploaded", len(content))
-        assert doc["sha256"] == hashlib.sha256(content).hexdigest()
+        stored = stored_form(content)  # the sanitised copy is what is kept and served
+        assert (doc["doc_type"], doc["status"], doc["size"]) == (doc_type, "uploaded", len(stored))
+        assert doc["sha256"] == hashlib.sha256(stored).hexdigest()
         served = gateway.get(f"/api/v1/documents/{doc['document_id']}/content", headers=bearer(stack, owner))
         assert served.status_code == 200
-        assert served.content == content
+        assert served.content == stored
         assert served.headers["Cache-Control"] == "private, no-store"
+        assert served.headers["Content-Type"] == doc["content_type"]  # the judged type, not the one sent
+        assert served.headers["Content-Disposition"].startswith("attachment;")
+        assert served.headers["X-Content-Type-Options"] == "nosniff"
+        assert served.headers["Content-Security-Policy"].startswith("sandbox;")
 
     checklist = gateway.get(f"/api/v1/bookings/{booking}/documents", headers=bearer(stack, owner)).json()
     assert checklist["complete"] is True
@@ -106,6 +115,7 @@ def test_each_accepted_type_is_stored_encrypted_and_served_back(stack, gateway, 
             "DOC_TYPE_NOT_ON_CHECKLIST",
         ),
         ("bad doc_type", "../../etc", samples.pdf(), "x.pdf", "application/pdf", 400, "VALIDATION_ERROR"),
+        ("pixel bomb", "ktp", samples.pixel_bomb(), "ktp.png", "image/png", 422, "IMAGE_TOO_LARGE"),
     ],  # fmt: skip
 )
 def test_refused_uploads_get_their_documented_answer(
@@ -197,7 +207,7 @@ def test_while_the_store_is_down_uploads_answer_503_and_nothing_stored_is_lost(s
         if served.status_code != 503 or time.monotonic() > deadline:
             break
         time.sleep(0.5)
-    assert (served.status_code, served.content) == (200, content)
+    assert (served.status_code, served.content) == (200, stored_form(content))
 
 
 def test_the_upload_form_is_in_the_openapi_contract(gateway):
@@ -207,3 +217,47 @@ def test_the_upload_form_is_in_the_openapi_contract(gateway):
     assert form == {"$ref": "#/components/schemas/UploadForm"}
     assert spec["components"]["schemas"]["UploadForm"]["properties"]["file"]["format"] == "binary"
     assert "201" in upload["responses"]
+    errors = upload["responses"]["422"]["description"]
+    assert all(code in errors for code in ("IMAGE_TOO_LARGE", "DOCUMENT_TOO_COMPLEX", "IDEMPOTENCY_KEY_REUSED"))
+    assert {"in": "header", "name": "Idempotency-Key"}.items() <= next(
+        p for p in upload["parameters"] if p["name"] == "Idempotency-Key"
+    ).items()
+
+
+# Each attack file of issue 17 and what must not be in the copy that is served.
+ATTACKS = [
+    ("pdf_open_action_javascript", [samples.SCRIPT, b"/OpenAction", b"/JavaScript"]),
+    ("pdf_embedded_file_and_launch", [samples.PAYLOAD, b"/EmbeddedFile", b"/Launch"]),
+    ("pdf_html_polyglot", [samples.HTML_SCRIPT, b"<html"]),
+    ("png_with_zip", [b"PK\x03\x04", samples.ZIP_NAME.encode()]),
+    ("jpeg_with_gps", [b"Exif", b"PhoneMaker"]),
+]
+
+
+def test_attack_files_are_served_only_in_their_harmless_form(stack, gateway, owner, booking):
+    for make, absent in ATTACKS:
+        attack = getattr(samples, make)()
+        assert absent[0] in attack
+        response = upload(gateway, stack, owner, booking, "ktp", attack, "scan.html", "text/html")
+        assert response.status_code == 201, (make, response.text)
+        doc = response.json()
+        served = gateway.get(f"/api/v1/documents/{doc['document_id']}/content", headers=bearer(stack, owner))
+        assert served.headers["Content-Type"] == doc["content_type"] != "text/html"
+        assert served.headers["Content-Security-Policy"].startswith("sandbox;")
+        assert served.content == stored_form(attack)
+        assert not [marker for marker in absent if marker in served.content], make
+
+
+def test_uploads_honour_idempotency_key(stack, gateway, owner, booking):
+    content = samples.pdf(3000)
+    key = {"Idempotency-Key": str(uuid.uuid4()), **bearer(stack, owner)}
+    url = f"/api/v1/bookings/{booking}/documents"
+    first = gateway.post(url, data={"doc_type": "ktp"}, files={"file": ("a.pdf", content)}, headers=key)
+    again = gateway.post(url, data={"doc_type": "ktp"}, files={"file": ("a.pdf", content)}, headers=key)
+    assert (first.status_code, again.status_code) == (201, 201), again.text
+    assert again.json() == first.json()
+    other = gateway.post(url, data={"doc_type": "ktp"}, files={"file": ("b.pdf", samples.pdf(3000))}, headers=key)
+    assert (other.status_code, other.json()["code"]) == (422, "IDEMPOTENCY_KEY_REUSED")
+    checklist = gateway.get(url, headers=bearer(stack, owner)).json()
+    ktp = next(e for e in checklist["checklist"] if e["type"] == "ktp")
+    assert ktp["document_id"] == first.json()["document_id"]

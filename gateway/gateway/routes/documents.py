@@ -45,6 +45,16 @@ UPLOAD_STAGES = metric(
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
 )
 FORM_OVERHEAD = 64 * 1024  # multipart boundaries and the doc_type field around the file
+UPLOAD_ERRORS = (
+    "PAYLOAD_TOO_LARGE",
+    "UNSUPPORTED_MEDIA_TYPE",
+    "UNSUPPORTED_FILE_TYPE",
+    "DOCUMENT_UNREADABLE",
+    "IMAGE_TOO_LARGE",
+    "DOCUMENT_TOO_COMPLEX",
+    "DOC_TYPE_NOT_ON_CHECKLIST",
+    "IDEMPOTENCY_KEY_REUSED",
+)
 
 
 def principal(user):
@@ -109,6 +119,8 @@ class DocumentRoutes:
     def _stream_to_documents(self, request, grant, limit, timeout):
         url = self.documents_config.get("DOCUMENTS_UPLOAD_URL") or "http://127.0.0.1:8003"
         headers = {"Content-Type": request.headers["Content-Type"], "X-Upload-Grant": grant["grant"]}
+        if request.headers.get("Idempotency-Key"):  # documents keeps the first answer per user and key
+            headers["Idempotency-Key"] = request.headers["Idempotency-Key"]
         if request.content_length is not None:
             headers["Content-Length"] = str(request.content_length)
         try:
@@ -125,10 +137,12 @@ class DocumentRoutes:
         return documents_answer(response)
 
     @api("POST", "/api/v1/bookings/<code>/documents", form=UploadForm(), response=Document(), status=201, auth=True,
-         tags=["documents"])  # fmt: skip
+         tags=["documents"], idempotent=True, errors=UPLOAD_ERRORS)  # fmt: skip
     def upload_document(self, request, code, user):
         """Upload one document of the booking's checklist (multipart ``doc_type`` and ``file``; PDF, JPEG or
-        PNG by content; the same type again replaces the earlier file). Only the booking's owner."""
+        PNG by content; the same type again replaces the earlier file). Only the booking's owner. What is
+        stored and served is a sanitised copy: images re-encoded without metadata, PDFs without scripts,
+        actions or embedded files (``size`` and ``sha256`` are the stored copy's). Honours Idempotency-Key."""
         max_bytes, timeout = self._upload_limits()
         if request.mimetype != "multipart/form-data":
             raise GatewayError("UNSUPPORTED_MEDIA_TYPE")
@@ -158,6 +172,8 @@ class DocumentRoutes:
         response.headers["Content-Disposition"] = f'attachment; filename="{doc["filename"]}"'
         response.headers["Cache-Control"] = "private, no-store"
         response.headers["X-Content-Type-Options"] = "nosniff"
+        # Opened in a tab anyway, the file runs nothing and reaches nothing: no script, no origin, no fetch.
+        response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
         response.headers["ETag"] = f'"{doc["sha256"]}"'
         return response
 

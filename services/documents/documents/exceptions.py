@@ -3,6 +3,7 @@
 from antre_common.errors import (  # noqa: F401
     Conflict,
     Forbidden,
+    IdempotencyKeyReused,
     NotFound,
     ServiceError,
     ServiceUnavailable,
@@ -24,6 +25,14 @@ class UnsupportedFileType(ServiceError):
 
 class DocumentUnreadable(ServiceError):
     code = "DOCUMENT_UNREADABLE"  # 422: the right type, but it does not parse (truncated, encrypted, …)
+
+
+class ImageTooLarge(ServiceError):
+    code = "IMAGE_TOO_LARGE"  # 422: its pixels would take more memory than allowed; refused before decoding
+
+
+class DocumentTooComplex(ServiceError):
+    code = "DOCUMENT_TOO_COMPLEX"  # 422: judging it went past the sandbox's memory or time (a bomb)
 
 
 class DocTypeNotOnChecklist(ServiceError):

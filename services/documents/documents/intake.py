@@ -2,9 +2,9 @@
 
 Memory per upload is a few chunks plus the spool's in-memory part (``DOCUMENTS_SPOOL_MEMORY_BYTES``); past
 that the spool is an unlinked temporary file. The spool holds the object exactly as it will be stored
-(``crypto.frame``, nonce, AES-256-GCM ciphertext, tag), never the plaintext: the judge reads the plaintext
-back through ``PlainView`` (AES-CTR at the right counter, decrypting only what the parsers read), and the
-store is sent the spool itself, streamed, while the judge reads it.
+(``crypto.frame``, nonce, AES-256-GCM ciphertext, tag), never the plaintext: the plaintext is read back
+through ``PlainView`` (AES-CTR at the right counter, a window at a time) to be piped to the sandbox worker,
+whose sanitised answer goes into a second spool, and the store is sent that spool itself, streamed.
 """
 
 import hashlib
@@ -84,7 +84,7 @@ class SealedSpool:
 
 
 class PlainView:
-    """The spool's plaintext as a read-only, seekable file for libmagic, pypdf and Pillow."""
+    """The spool's plaintext as a read-only, seekable file (what is piped to the sandbox worker)."""
 
     def __init__(self, spool):
         self.spool = spool

@@ -4,6 +4,7 @@ Only metadata lives here; the files are objects in the store, encrypted by the s
 """
 
 from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, Uuid
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from antre_common.envelope import utcnow
@@ -59,7 +60,8 @@ class Document(Base):
     key_id: Mapped[str] = mapped_column(String(32), nullable=False)
     content_type: Mapped[str] = mapped_column(String(64), nullable=False)
     size: Mapped[int] = mapped_column(Integer, nullable=False)
-    sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    sha256: Mapped[str] = mapped_column(String(64), nullable=False)  # of the stored (sanitised) file
+    received_sha256: Mapped[str | None] = mapped_column(String(64))  # of the file as uploaded (retries)
     status: Mapped[str] = mapped_column(String(16), nullable=False)
     reason: Mapped[str | None] = mapped_column(Text)
     uploaded_by: Mapped[str] = mapped_column(String(64), nullable=False)
@@ -76,3 +78,15 @@ class UploadGrant(Base):
 
     grant_id: Mapped[str] = mapped_column(Uuid(as_uuid=False), primary_key=True)
     expires_at = mapped_column(DateTime(timezone=True), nullable=False, index=True)
+
+
+class IdempotencyRecord(Base):
+    """``Idempotency-Key`` of an upload: the hash of the first request (booking, type, file) and its answer."""
+
+    __tablename__ = "idempotency_record"
+
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    response: Mapped[dict] = mapped_column(JSONB, nullable=False)
+    created_at = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow, index=True)

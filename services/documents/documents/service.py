@@ -13,7 +13,7 @@ from antre_common.timer import every
 from antre_common.web import http
 from documents import review
 from documents.bookings import Bookings
-from documents.dependencies import DocumentsKeys
+from documents.dependencies import DocumentsKeys, Sandboxes
 from documents.models import OutboxEvent, ProcessedEvent
 from documents.objects import ObjectStore
 from documents.retention import Retention
@@ -28,6 +28,7 @@ class DocumentsService(ServiceBase):
     db = Database(OutboxEvent, ProcessedEvent)
     storage = Storage()
     keys = DocumentsKeys()
+    sandbox = Sandboxes()
     scheduling = ServiceRpc("scheduling", cached={"get_service": REFERENCE_SECONDS})
 
     @property
@@ -37,7 +38,9 @@ class DocumentsService(ServiceBase):
     @property
     def uploads(self):
         store = ObjectStore(self.storage)
-        return Uploads(self.db, self.bookings, store, self.keys.keyring, settings=self.keys.settings)
+        return Uploads(
+            self.db, self.bookings, store, self.keys.keyring, settings=self.keys.settings, sandbox=self.sandbox
+        )
 
     @property
     def retention(self):
@@ -126,5 +129,5 @@ class DocumentsService(ServiceBase):
 
     @every(Settings, "retention_sweep_seconds")
     def purge_expired(self):
-        self.uploads.grants.purge(utcnow())
+        self.uploads.purge(utcnow())
         return self.retention.sweep(utcnow(), self.keys.settings.retention_days)

@@ -3,10 +3,11 @@
 An upload comes in two steps (grants.py): the gateway asks for a grant (the caller's right to upload now),
 then streams the multipart body to documents' internal HTTP endpoint with it; the file never travels
 through RabbitMQ, and it is encrypted as it arrives into a bounded spool (intake.py). Order: the grant and
-the booking, the body read and encrypted, the form checked, the content judged while the encrypted object
-is written (removed again if the judge refuses it), then the row and its event committed; if the commit
-fails the object is removed again, and the replaced object is removed only after the commit, so a failure
-half-way leaves nothing new and loses nothing old.
+the booking, the body read and encrypted, the form checked, the Idempotency-Key and retry checks, the
+content judged and sanitised in a sandbox process (sandbox.py, files.py) into a second encrypted spool,
+that harmless form written to the store (never the upload as received), then the row, its event and its
+Idempotency-Key record committed; if the commit fails the object is removed again, and the replaced object
+is removed only after the commit, so a failure half-way leaves nothing new and loses nothing old.
 """
 
 import base64
@@ -14,9 +15,8 @@ import json
 import logging
 import time
 import uuid
+from datetime import timedelta
 
-import eventlet
-from eventlet import tpool
 from prometheus_client import Counter, Histogram
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -24,6 +24,7 @@ from werkzeug.wrappers import Response
 
 from antre_common.envelope import utcnow
 from antre_common.errors import ServiceError, load
+from antre_common.idempotency import IdempotencyRecords, request_hash
 from antre_common.metrics import metric
 from documents import access, checklist, events, files, intake
 from documents.bookings import ENDED
@@ -38,10 +39,12 @@ from documents.exceptions import (
     ValidationError,
 )
 from documents.grants import Grants
-from documents.models import Booking, ChecklistItem, Document
+from documents.models import Booking, ChecklistItem, Document, IdempotencyRecord
 from documents.schemas import UploadForm
 
 log = logging.getLogger(__name__)
+RECORDS = IdempotencyRecords(IdempotencyRecord, owner="user_id")
+IDEMPOTENCY_DAYS = 1  # how long an Idempotency-Key's first answer is kept (as identity and scheduling)
 UPLOADS = metric(
     Counter, "antre_documents_uploads_total", "Uploads by outcome: stored, replayed, or the error code.", ("outcome",)
 )
@@ -60,6 +63,23 @@ UPLOAD_BYTES = metric(
     "Size of stored uploads.",
     buckets=(2**16, 2**18, 2**20, 2**21, 2**22, 2**23),
 )
+
+
+def idempotency_key(request):
+    """The upload's ``Idempotency-Key`` (the gateway passes the client's on), or None."""
+    key = request.headers.get("Idempotency-Key") or None
+    if key is not None and len(key) > 100:
+        raise ValidationError("invalid input", errors={"Idempotency-Key": ["at most 100 characters"]})
+    return key
+
+
+def _same(current, its_sha256, sha256):
+    """Whether the upload is the current document again (a rejected one may be sent again for review)."""
+    return current is not None and its_sha256 == sha256 and current.status != "rejected"
+
+
+def _pieces(view, size=64 * 1024):
+    return iter(lambda: view.read(size), b"")
 
 
 def document_view(doc):
@@ -90,10 +110,12 @@ class Stages:
 
 class Uploads:
     """``bookings``: the ``Bookings`` copy; ``store``: the object store; ``keyring``: the files' key ring;
-    ``settings``: documents' ``Settings`` (upload cap, spool)."""
+    ``settings``: documents' ``Settings`` (upload cap, spool); ``sandbox``: the ``sandbox.Sandbox`` that
+    judges and sanitises files."""
 
-    def __init__(self, db, bookings, store, keyring, *, settings):
+    def __init__(self, db, bookings, store, keyring, *, settings, sandbox):
         self.db = db
+        self.sandbox = sandbox
         self.bookings = bookings
         self.store = store
         self.keyring = keyring
@@ -148,6 +170,7 @@ class Uploads:
         booking = self._open_booking(session, grant["p"], grant["r"])
         principal, booking_id = grant["p"], booking.booking_id
         session.rollback()  # no transaction stays open while the body arrives
+        key = idempotency_key(request)
         boundary = request.mimetype_params.get("boundary")
         if request.mimetype != "multipart/form-data" or not boundary:
             raise ValidationError("invalid input", errors={"_schema": ["a multipart/form-data body"]})
@@ -163,41 +186,40 @@ class Uploads:
         try:
             form = intake.read_form(chunks, boundary, self.max_bytes, new_spool)
             clock.done("receive")
-            spool = self._check_form(form, session, booking)
-            spool.seal()
-            session.rollback()  # no transaction open during the slow part
-            # The encrypted object goes to the store while the judge reads it (each at its own offset); a
-            # refused or replayed file's object is removed again before the answer.
-            put = eventlet.spawn(self.store.put_stream, object_key, spool.blocks(), spool.length)
-            try:
-                # Decoding a large image takes a while: in a real thread, other workers and the PUT carry on.
-                spool.content_type = files.judge(spool.plaintext(), spool.size, run=tpool.execute)
-                current = self._current(session, booking, form.doc_type)
-                session.rollback()
-            except BaseException:
-                self._abandon(put, object_key)
-                raise
+            received = self._check_form(form, session, booking)
+            received.seal()
+            digest = request_hash({"booking_id": booking_id, "doc_type": form.doc_type, "sha256": received.sha256})
+            first = RECORDS.replay(session, principal["user_id"], key, digest)  # the same key again
+            current = self._current(session, booking, form.doc_type)
+            session.rollback()
+            if first is not None:
+                return first, "replayed"
+            if _same(current, current and current.received_sha256, received.sha256):
+                return document_view(current), "replayed"  # a retried upload: nothing judged or stored again
+            # Judged and sanitised in a worker process with a memory limit (sandbox.py); the harmless form
+            # comes back into a new spool, encrypted as it arrives. The upload as received is never stored.
+            clean = new_spool()
+            clean.content_type = self.sandbox.sanitise(_pieces(received.plaintext()), received.size, clean.write)
+            clean.seal()
             clock.done("judge")
-            if current is not None and current.sha256 == spool.sha256 and current.status != "rejected":
-                self._abandon(put, object_key)
-                return document_view(current), "replayed"  # a retried upload: same answer, nothing new stored
-            put.wait()
+            if _same(current, current and current.sha256, clean.sha256):
+                return document_view(current), "replayed"  # the file as served, uploaded again
+            self.store.put_stream(object_key, clean.blocks(), clean.length)
             clock.done("store")
         finally:
             for spool in spools:
                 spool.close()
-        checked = {"content_type": spool.content_type, "size": spool.size, "sha256": spool.sha256}
-        doc = self._commit(principal, booking_id, form.doc_type, document_id, object_key, spool.key_id, checked)
+        checked = {
+            "content_type": clean.content_type,
+            "size": clean.size,
+            "sha256": clean.sha256,
+            "received_sha256": received.sha256,
+        }
+        doc, outcome = self._commit(
+            principal, booking_id, form.doc_type, document_id, object_key, clean.key_id, checked, (key, digest)
+        )
         clock.done("commit")
-        return doc, "stored"
-
-    def _abandon(self, put, object_key):
-        """The PUT of an object that will not be kept: wait for it, then remove what it wrote."""
-        try:
-            put.wait()
-        except Exception:  # noqa: BLE001 - it wrote nothing; the first error is the one to report
-            return
-        self.store.remove_quietly(object_key)
+        return doc, outcome
 
     def _check_form(self, form, session, booking):
         """The form's checks in the order of the single-message upload: size, fields, checklist; the content
@@ -221,12 +243,17 @@ class Uploads:
             raise EmptyFile("the file is empty")  # before anything is written
         return form.file
 
-    def _commit(self, principal, booking_id, doc_type, document_id, object_key, key_id, checked):
-        """The row and its event for an object already written; the object goes again if this fails, the
-        replaced one only once this has committed."""
-        replaced_key = None
+    def _commit(self, principal, booking_id, doc_type, document_id, object_key, key_id, checked, idempotency):
+        """The row, its event and its Idempotency-Key record for an object already written; the object goes
+        again if this fails (or a concurrent upload with the same key won), the replaced one only once this
+        has committed."""
+        replaced_key, (key, digest) = None, idempotency
         try:
             with self.db.transaction() as tx:
+                first = RECORDS.replay(tx, principal["user_id"], key, digest, lock=True)
+                if first is not None:  # the same key's other request committed while this one was judged
+                    self.store.remove_quietly(object_key)
+                    return first, "replayed"
                 old = tx.scalars(
                     select(Document)
                     .where(Document.booking_id == booking_id, Document.doc_type == doc_type)
@@ -245,12 +272,14 @@ class Uploads:
                     content_type=checked["content_type"],
                     size=checked["size"],
                     sha256=checked["sha256"],
+                    received_sha256=checked["received_sha256"],
                     status="uploaded",
                     uploaded_by=principal["user_id"],
                     uploaded_at=utcnow(),
                 )
                 tx.add(doc)
                 self.db.add_event("document_uploaded", events.document_uploaded(doc))
+                RECORDS.remember(tx, principal["user_id"], key, digest, document_view(doc))
         except IntegrityError:
             self.store.remove_quietly(object_key)
             raise Conflict("another upload of this document is in progress") from None
@@ -261,7 +290,13 @@ class Uploads:
             self.store.remove_quietly(replaced_key)
         log.info("document uploaded", extra={"document_id": document_id, "doc_type": doc_type, "size": doc.size})
         UPLOAD_BYTES.observe(doc.size)
-        return document_view(doc)
+        return document_view(doc), "stored"
+
+    def purge(self, now):
+        """Redeemed grants past their expiry and Idempotency-Key records older than a day go."""
+        self.grants.purge(now)
+        with self.db.transaction() as tx:
+            RECORDS.purge(tx, now - timedelta(days=IDEMPOTENCY_DAYS))
 
     def _current(self, session, booking, doc_type):
         return session.scalars(

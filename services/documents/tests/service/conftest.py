@@ -17,6 +17,7 @@ from antre_common import reservation_code as reservation_code_format
 from antre_common.envelope import make_envelope
 from antre_common.errors import NotFound, ServiceError, parse_remote
 from documents import exceptions as documents_exceptions
+from documents import files
 from documents.service import DocumentsService
 
 SERVICES = {
@@ -148,11 +149,11 @@ class Client:
         headers = {"X-Upload-Grant": grant["grant"], **(headers or {})}
         return requests.post(url, data=body, headers=headers, timeout=60, **kwargs)
 
-    def upload(self, code, doc_type, content, principal=OWNER):
+    def upload(self, code, doc_type, content, principal=OWNER, headers=None):
         """The two steps of an upload: the grant (RPC), then the multipart body streamed over HTTP."""
         grant = self.grant(code, principal)
         body, content_type = multipart(doc_type, content)
-        return raise_answer(self.send(grant, body, {"Content-Type": content_type}))
+        return raise_answer(self.send(grant, body, {"Content-Type": content_type, **(headers or {})}))
 
     def content(self, document_id, principal=OWNER):
         answer = self.call("get_content", document_id, principal)
@@ -166,6 +167,11 @@ class Client:
         with entrypoint_waiter(self.container, handler):
             event_dispatcher(self.config)("scheduling", event_type, envelope)
         return envelope
+
+
+def stored_form(content):
+    """What documents stores and serves for an upload of ``content``: its sanitised form (files.py)."""
+    return files.sanitise(content, files.Limits(max_decoded_bytes=2**26)).content
 
 
 def multipart(doc_type, content, filename="scan.pdf"):

@@ -23,7 +23,7 @@ from documents.exceptions import (
 )
 from documents.service import DocumentsService
 
-from .conftest import OWNER, STAFF, Client, new_booking
+from .conftest import OWNER, STAFF, Client, new_booking, stored_form
 
 
 def objects(minio, config, prefix):
@@ -77,20 +77,21 @@ def test_a_booking_learnt_after_it_ended_takes_no_uploads_and_its_clock_runs(cli
     assert ended_at is not None
 
 
-def test_each_type_is_stored_encrypted_and_comes_back_intact(client, scheduling, minio, config, db):
+def test_each_type_is_stored_sanitised_and_encrypted_and_comes_back_as_stored(client, scheduling, minio, config, db):
     booking = new_booking()
     scheduling[booking["reservation_code"]] = booking
     for doc_type, content in (("ktp", samples.pdf(4000)), ("kk", samples.jpeg()), ("foto", samples.png())):
         doc = client.upload(booking["reservation_code"], doc_type, content)
         assert doc["status"] == "uploaded"
-        assert doc["size"] == len(content)
-        assert doc["sha256"] == hashlib.sha256(content).hexdigest()
+        stored = client.content(doc["document_id"])
+        assert stored == stored_form(content)  # the harmless form, rebuilt
+        assert doc["size"] == len(stored)
+        assert doc["sha256"] == hashlib.sha256(stored).hexdigest()  # what is served (its ETag)
         [(key,)] = rows(db, "SELECT object_key FROM document WHERE document_id = :d", d=doc["document_id"])
         assert key.startswith(booking["booking_id"] + "/")  # made by the service, never a file name
         raw = minio.get_object(config["S3_BUCKET"], key).read()
-        assert content[:16] not in raw and content[-64:] not in raw  # the store holds ciphertext only
-        assert client.content(doc["document_id"]) == content
-        assert client.content(doc["document_id"], STAFF) == content
+        assert stored[:16] not in raw and stored[-64:] not in raw  # the store holds ciphertext only
+        assert client.content(doc["document_id"], STAFF) == stored
 
     answer = client.checklist(booking["reservation_code"], STAFF)
     assert [e["status"] for e in answer["checklist"]] == ["uploaded"] * 3
@@ -184,7 +185,7 @@ def test_while_the_store_is_down_uploads_answer_unavailable_and_nothing_stored_i
     finally:
         s3_server.start()
     assert [r.document_id for r in rows(db, "SELECT document_id::text FROM document")] == [kept["document_id"]]
-    assert until_served(lambda: client.content(kept["document_id"])) == content
+    assert until_served(lambda: client.content(kept["document_id"])) == stored_form(content)
     assert http_client.get("/readyz").status_code == 200
 
 

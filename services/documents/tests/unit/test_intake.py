@@ -10,7 +10,7 @@ from urllib3 import encode_multipart_formdata
 
 from documents import files, intake, samples
 from documents.crypto import Keyring
-from documents.exceptions import EmptyFile, PayloadTooLarge, ValidationError
+from documents.exceptions import PayloadTooLarge, ValidationError
 
 pytestmark = pytest.mark.unit
 RING = Keyring("k1:" + base64.urlsafe_b64encode(os.urandom(32)).decode())
@@ -67,15 +67,8 @@ def test_the_spool_holds_the_object_as_stored_and_reads_back_anywhere():
         assert view.read(size) == content[offset : offset + size]
     view.seek(-10, 2)
     assert view.read() == content[-10:]
-    assert files.judge(s.plaintext(), s.size) == "application/pdf"
-
-
-def test_the_judge_reads_streams_as_it_read_bytes():
-    assert files.judge(io.BytesIO(samples.png()), len(samples.png())) == "image/png"
-    with pytest.raises(EmptyFile):
-        files.judge(io.BytesIO(b""), 0)
-    with pytest.raises(PayloadTooLarge):
-        files.check(b"x" * 11, 10)
+    view.seek(0)
+    assert files.sanitise(view.read(), files.Limits(2**26)).content_type == "application/pdf"
 
 
 def test_a_body_over_its_cap_stops_at_the_cap():
@@ -87,17 +80,3 @@ def test_a_body_over_its_cap_stops_at_the_cap():
     with pytest.raises(PayloadTooLarge):
         list(intake.body_chunks(Req(), 4000))
 
-
-def test_only_the_parser_runs_where_the_service_sends_it_and_the_sniffing_never_does(monkeypatch):
-    """documents runs the parser in a real thread (tpool); python-magic's lock is green under eventlet, and two
-    real threads contending for it stopped the whole process (the chaos tier found it)."""
-    png, ran = samples.png(), []
-
-    def real_thread(parse, *args):
-        ran.append(parse.__name__)
-        with monkeypatch.context() as m:
-            m.setattr(files.magic, "from_buffer", lambda *a, **k: pytest.fail("python-magic called in run()"))
-            return parse(*args)
-
-    assert files.judge(io.BytesIO(png), len(png), run=real_thread) == "image/png"
-    assert ran == ["_parse"]
