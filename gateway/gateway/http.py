@@ -74,18 +74,22 @@ class ApiEndpoint(HttpEntrypoint):
         body=None,
         query=None,
         form=None,
+        form_media="multipart/form-data",
         response=None,
         status=200,
         auth=None,
         summary=None,
         tags=(),
         documented=True,
+        answers=(),
         **kwargs,
     ):
         self.documented = documented  # False keeps a route out of the OpenAPI contract
+        self.answers = tuple(answers)  # statuses beyond ``status`` and those its shape gives (gateway/openapi.py)
         self.body_schema = body
         self.query_schema = query
         self.form_schema = form  # multipart fields: documented in OpenAPI; the route reads request.files itself
+        self.form_media = form_media
         self.response_schema = response
         self.status = status
         self.auth = auth  # None: public; True: any signed-in user; a tuple: these roles

@@ -94,7 +94,8 @@ class IntegrationRoutes:
 
     # -- OAuth2 client credentials and the replay ------------------------------------------------------------
 
-    @api("POST", "/api/v1/auth/token", response=s.Token(), tags=["integration"])
+    @api("POST", "/api/v1/auth/token", form=s.TokenForm(), form_media=FORM, response=s.Token(), answers=(401,),
+         tags=["integration"])  # fmt: skip
     def token(self, request):
         """OAuth2 client credentials (RFC 6749 4.4): a form with ``grant_type=client_credentials`` and the
         client's id and secret (or HTTP Basic) → an integration access token for the replay. 401
@@ -109,7 +110,8 @@ class IntegrationRoutes:
         return Response(json.dumps(answer), status=200, headers={"Content-Type": "application/json",
                                                                  "Cache-Control": "no-store"})  # fmt: skip
 
-    @api("GET", "/api/v1/integration/events", query=s.EventsQuery(), response=s.EventsPage(), tags=["integration"])
+    @api("GET", "/api/v1/integration/events", query=s.EventsQuery(), response=s.EventsPage(), answers=(401, 410),
+         tags=["integration"])  # fmt: skip
     def integration_events(self, request, query):
         """Integration client (Bearer token of /api/v1/auth/token): the CloudEvents of antre.integration, oldest
         first, ``{events, next}``; pass ``next`` as ``after`` to go on. 404 CURSOR_NOT_FOUND, 410

@@ -100,7 +100,7 @@ class OperationsRoutes:
         )
 
     @api("POST", "/api/v1/offices/<code>/counters/<counter>/call-next", response=Ticket(), auth=STAFF_ROLES,
-         tags=["operations"])  # fmt: skip
+         answers=(204,), tags=["operations"])  # fmt: skip
     def call_next(self, request, code, counter, user):
         """The next visitor to this counter, or 204 when nobody waits."""
         _staff_of(user, code)

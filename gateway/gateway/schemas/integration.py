@@ -29,7 +29,7 @@ class ClientWithSecret(IntegrationClient):
 class TokenForm(Strict):
     """``application/x-www-form-urlencoded``; the client may authenticate with HTTP Basic instead."""
 
-    grant_type = fields.String(required=True)
+    grant_type = fields.String(required=True, metadata={"enum": ["client_credentials"]})
     client_id = fields.String(load_default=None, validate=validate.Length(max=64))
     client_secret = fields.String(load_default=None, validate=validate.Length(max=200))
     scope = fields.String(load_default=None, validate=validate.Length(max=200))
