@@ -56,7 +56,7 @@ def role_for_each_operation(spec):
     operation taken in turn, so every role the document names is used."""
     turns, roles = {}, {}
     for path in sorted(spec["paths"]):
-        for method, op in sorted(spec["paths"][path].items()):
+        for _method, op in sorted(spec["paths"][path].items()):
             allowed = tuple(op.get("x-roles") or ())
             if not allowed:
                 roles[op["operationId"]] = None

@@ -11,10 +11,10 @@ from sqlalchemy import func, select, text
 from scheduling import capacity, events, floor
 from scheduling.bookings import find, idempotent
 from scheduling.exceptions import (
-    CounterClosed,
     BookingNotActive,
     BookingNotFound,
     CheckInWrongDay,
+    CounterClosed,
     ServiceNotFound,
     TicketInvalidTransition,
     TicketNotFound,
