@@ -25,13 +25,14 @@ from gateway.schemas import Problem
 
 _PARAM = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 UUID = {"type": "string", "format": "uuid"}
-# What the services accept in a path: documents reads 4..32 characters (dashes and spaces are ignored and
-# confusable letters mapped, antre_common.reservation_code); an office code is a catalogue code; a counter is
-# 1..100 (an office's own number of counters is state: beyond it, 409 COUNTER_CLOSED).
+# What the services accept in a path: scheduling reads 1..20 characters and documents 4..32 (dashes and
+# spaces are ignored and confusable letters mapped, antre_common.reservation_code); an office code is a
+# catalogue code; a counter is 1..100 (an office's own number of counters is state: beyond it, 409
+# COUNTER_CLOSED).
 RESERVATION_CODE = {
     "type": "string",
     "minLength": 4,
-    "maxLength": 32,
+    "maxLength": 20,
     "pattern": "^[0-9A-Za-z -]+$",
     "description": "a reservation code, e.g. K7QD-M2XP (case, dashes and spaces do not matter)",
     "example": "K7QD-M2XP",
@@ -45,7 +46,7 @@ PATH_PARAMETERS = {
     "release_id": UUID,
     "user_id": UUID,
     "client_id": UUID,
-    "billing_code": {"type": "string", "minLength": 1, "maxLength": 64, "pattern": "^[0-9A-Za-z-]+$"},
+    "billing_code": {"type": "string", "minLength": 1, "maxLength": 32, "pattern": "^[0-9A-Za-z-]+$"},
     "name": {"type": "string", "minLength": 1, "maxLength": 100, "pattern": "^[0-9A-Za-z._-]+$"},
 }
 # Members a problem may carry beside type, title, status, code, detail, errors and request_id: the params of
@@ -150,6 +151,8 @@ def build_spec(entrypoints):
         ok = {"description": "OK"}
         if ep.response_schema is not None:
             ok["content"] = {"application/json": {"schema": ep.response_schema}}
+        for media in ep.media:
+            ok.setdefault("content", {})[media] = {"schema": {"type": "string"}}
         op["responses"][str(ep.status)] = ok
         for status in sorted(statuses(ep)):
             if 200 <= status < 300:

@@ -39,6 +39,7 @@ RULES_IN_WORDS = {
     "declare_disruption": "to after from",
     "update_capacity": "opening hours that open before they close",
     "add_dependent": "a member of the holder's family card",
+    "review_document": "a rejection needs a reason that is not blank",
 }
 
 
@@ -87,6 +88,7 @@ def config(spec, tokens, report_dir, seed=None):
         f"workers = {WORKERS}",
         "continue-on-failure = true",
         "request-timeout = 30",
+        "max-stream-events = 1",  # the board's stream: its first event, then the next example
         *([f"seed = {int(seed)}"] if seed is not None else []),
         "[cache]",
         "enabled = false",
