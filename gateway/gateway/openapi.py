@@ -49,6 +49,9 @@ PATH_PARAMETERS = {
     "billing_code": {"type": "string", "minLength": 1, "maxLength": 32, "pattern": "^[0-9A-Za-z-]+$"},
     "name": {"type": "string", "minLength": 1, "maxLength": 100, "pattern": "^[0-9A-Za-z._-]+$"},
 }
+# What a route that answers a file or a stream sends (``media``); anything else: any content of that type.
+BINARY = {"type": "string", "format": "binary"}
+MEDIA_SCHEMAS = {"image/png": BINARY, "image/jpeg": BINARY, "application/pdf": BINARY, "text/csv": {"type": "string"}}
 # Members a problem may carry beside type, title, status, code, detail, errors and request_id: the params of
 # the error (services' ServiceError params and the gateway's own), named here so clients can read them.
 PROBLEM_MEMBERS = {
@@ -152,7 +155,7 @@ def build_spec(entrypoints):
         if ep.response_schema is not None:
             ok["content"] = {"application/json": {"schema": ep.response_schema}}
         for media in ep.media:
-            ok.setdefault("content", {})[media] = {"schema": {"type": "string"}}
+            ok.setdefault("content", {})[media] = {"schema": MEDIA_SCHEMAS.get(media, {})}
         op["responses"][str(ep.status)] = ok
         for status in sorted(statuses(ep)):
             if 200 <= status < 300:

@@ -40,6 +40,7 @@ RULES_IN_WORDS = {
     "update_capacity": "opening hours that open before they close",
     "add_dependent": "a member of the holder's family card",
     "review_document": "a rejection needs a reason that is not blank",
+    "create_release": "opens_at in the future and before the day",
 }
 
 
