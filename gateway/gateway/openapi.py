@@ -85,6 +85,43 @@ PROBLEM_MEMBERS = {
 }
 
 
+# No text the API takes may hold a NUL (PostgreSQL cannot store it: 400 VALIDATION_ERROR at the gateway and
+# at every service, antre_common.schemas): said by a pattern on every free string of a request.
+NO_NUL = "^[^\\u0000]*$"
+
+
+def refuse_nul_in_requests(spec):
+    """Adds ``NO_NUL`` to every string of a request (parameters, bodies, the schemas they use) that has no
+    pattern, format or enum of its own (those exclude a NUL already)."""
+    components, seen = spec["components"]["schemas"], set()
+
+    def walk(schema):
+        if not isinstance(schema, dict):
+            return
+        if "$ref" in schema:
+            name = schema["$ref"].rsplit("/", 1)[1]
+            if name not in seen:
+                seen.add(name)
+                walk(components[name])
+            return
+        if schema.get("type") == "string" and not {"pattern", "format", "enum"} & schema.keys():
+            schema["pattern"] = NO_NUL
+        for value in schema.get("properties", {}).values():
+            walk(value)
+        for key in ("items", "additionalProperties"):
+            walk(schema.get(key))
+        for value in schema.get("allOf", []) + schema.get("oneOf", []) + schema.get("anyOf", []):
+            walk(value)
+
+    for operations in spec["paths"].values():
+        for op in operations.values():
+            for parameter in op.get("parameters", []):
+                walk(parameter.get("schema"))
+            for media in op.get("requestBody", {}).get("content", {}).values():
+                walk(media.get("schema"))
+    return spec
+
+
 def _schema_name(schema):
     cls = schema if isinstance(schema, type) else type(schema)
     return cls.__name__
@@ -169,7 +206,7 @@ def build_spec(entrypoints):
             paths.setdefault(path, {})[method] = op
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)
-    return spec.to_dict()
+    return refuse_nul_in_requests(spec.to_dict())
 
 
 class ApiSpec(DependencyProvider):

@@ -308,3 +308,36 @@ def test_an_endless_body_is_not_read_for_ever(container_factory, web_config, rab
     assert answer.startswith(b"HTTP/1.1 413")
     assert failure, "the server read 64 MiB it had refused"
     assert time.monotonic() - started < 30
+
+
+def test_the_openapi_document_says_what_the_gateway_does(container_factory, web_config, rabbit_config, http_client):
+    """Issue 17, finding 7 (drift Schemathesis found; tests/contract runs it against the whole suite): problem
+    members declared, every status of a route documented, the formats services read in paths, roles, and
+    that no string a request carries may hold a NUL."""
+    from gateway.service import GatewayService
+
+    container_factory(GatewayService, {**rabbit_config, **web_config}).start()
+    spec = http_client.get("/api/v1/openapi.json").json()
+    problem = spec["components"]["schemas"]["Problem"]
+    assert problem["additionalProperties"] is True
+    assert {"office_code", "service", "retry_after", "max_bytes", "genuine", "counters"} <= problem["properties"].keys()
+    paths = spec["paths"]
+    call_next = paths["/api/v1/offices/{code}/counters/{counter}/call-next"]["post"]
+    assert {"200", "204", "400", "401", "403", "404", "409", "429", "503"} <= call_next["responses"].keys()
+    counter = next(p for p in call_next["parameters"] if p["name"] == "counter")["schema"]
+    assert (counter["type"], counter["minimum"]) == ("integer", 1)
+    assert call_next["x-roles"] == ["officer", "supervisor", "admin"]
+    code = paths["/api/v1/bookings/{code}"]["get"]["parameters"][0]["schema"]
+    assert (code["minLength"], code["maxLength"]) == (4, 20)
+    for path, operations in paths.items():
+        for method, op in operations.items():
+            if "requestBody" in op:
+                assert {"400", "413", "415"} <= op["responses"].keys(), (method, path)
+            if op.get("security"):
+                assert {"401", "403"} <= op["responses"].keys() and op["x-roles"], (method, path)
+    assert {"401", "410"} <= paths["/api/v1/integration/events"]["get"]["responses"].keys()
+    assert "text/event-stream" in paths["/api/v1/offices/{code}/board/stream"]["get"]["responses"]["200"]["content"]
+    register = spec["components"]["schemas"]["RegisterRequest"]["properties"]
+    assert register["full_name"]["pattern"] == "^[^\\u0000]*$" and register["nik"]["pattern"] == "^[0-9]{16}$"
+    check_in = spec["components"]["schemas"]["CheckIn"]["properties"]["identity_confirmed"]
+    assert check_in["enum"] == [True]
