@@ -133,8 +133,10 @@ def multipart_pieces(content, boundary=b"antre-contract", piece=64 * 1024):
 def test_an_upload_over_the_cap_is_413_however_it_is_sent_and_the_client_reads_it(
     stack, gateway, owner, booking, framing
 ):
-    """Issue 17, finding 4: a chunked 7 MB upload answered 400 "file missing" (now counted as it comes: 413),
-    and a 12 MB one got its 413 written and the connection reset (now a lingering close: the answer is read)."""
+    """Issue 17, finding 4, end to end with a real booking: a chunked 7 MB upload answered 400 "file missing"
+    (counted as it comes since issue 18: 413), and a 12 MB one got its 413 and a reset (a lingering close now;
+    the test that fails without it sends while it reads, as a browser does: gateway/tests/service/
+    test_http_edge.py; requests reads an early answer even after a failed send)."""
     size = 7 * MB if framing == "chunked" else 12 * MB
     pieces = multipart_pieces(samples.pdf_of_size(size))
     headers = {**bearer(stack, owner), "Content-Type": "multipart/form-data; boundary=antre-contract"}
