@@ -50,7 +50,8 @@ class EventsQuery(Strict):
     limit = fields.Integer(
         load_default=None,
         validate=validate.Range(min=1),
-        metadata={"description": "events per page: 1 to INTEGRATION_PAGE_MAX (1000), default 100"},
+        # The document promises the default INTEGRATION_PAGE_MAX: a deployment may allow more, never less.
+        metadata={"description": "events per page: 1 to INTEGRATION_PAGE_MAX (1000), default 100", "maximum": 1000},
     )
 
 
