@@ -11,7 +11,7 @@ PYTEST := $(BIN)/python -m pytest
 SERVICES := identity scheduling documents notification payment integration
 WEB_STAMP := web/node_modules/.installed-$(shell md5sum web/package-lock.json | cut -c1-12)
 
-.PHONY: help install infra web run migrate ministry-consumer test test-unit test-service test-system test-browser test-chaos lint format bench k8s-check images screenshots clean
+.PHONY: help install infra web run migrate ministry-consumer test test-unit test-service test-system test-browser test-contract test-chaos lint format bench k8s-check images screenshots clean
 
 help: ## List every target with what it does
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  \033[1m%-14s\033[0m %s\n", $$1, $$2}'
@@ -46,7 +46,7 @@ migrate: install infra ## Create the databases and run every service's migration
 	  DATABASE_URL=$${DATABASE_URL%/*}/antre_$$s $(BIN)/python -m antre_common.migrations services/$$s || exit 1; \
 	done
 
-test: lint test-unit test-service test-system test-browser test-chaos ## Lint, then the unit, service, system, browser and chaos tiers
+test: lint test-unit test-service test-system test-browser test-contract test-chaos ## Lint, then the unit, service, system, browser, contract and chaos tiers
 
 test-unit: install web ## Unit tier: domain rules and schemas, no broker, no database
 	$(PYTEST) -m unit -q
@@ -61,6 +61,11 @@ test-system: install infra ## System tier: the whole suite as processes, driven 
 test-browser: install infra web ## Browser tier: the web app in headless Chromium; screenshots in var/test-artifacts/web
 	@./scripts/web-tools.sh --browser
 	$(PYTEST) -p no:antre_common -m browser -q tests/browser
+
+# Its own pytest process without eventlet's monkey-patching (Schemathesis runs as a process of its own).
+# CONTRACT_MAX_EXAMPLES (default 15) and CONTRACT_SEED change the run; docs/contracts.md says how to reproduce.
+test-contract: install infra ## Contract tier: Schemathesis against the running suite, every check; examples and 5xx counted
+	$(PYTEST) -p no:antre_common -m contract -q tests/contract
 
 # Last in `make test`: it stops and starts the machine's RabbitMQ (shared by anything else running here).
 test-chaos: install infra ## Chaos tier: parts killed, restarted or stopped under traffic; invariants checked (-s: the report)

@@ -27,6 +27,7 @@ from werkzeug.wrappers import Response
 from antre_common.context import REQUEST_ID_KEY, accept_request_id
 from antre_common.errors import ServiceError, parse_remote
 from antre_common.metrics import metric, service_metric_name
+from antre_common.schemas import unusable, unusable_fields
 from antre_common.tracing import TRACEPARENT_KEY, enabled, fresh, http_status, parse, span
 from antre_common.web import HttpEntrypoint, use_problems
 from gateway.auth import TokenVerifier
@@ -74,6 +75,7 @@ class ApiEndpoint(HttpEntrypoint):
         body=None,
         query=None,
         form=None,
+        form_media="multipart/form-data",
         response=None,
         status=200,
         auth=None,
@@ -82,14 +84,19 @@ class ApiEndpoint(HttpEntrypoint):
         documented=True,
         errors=(),
         idempotent=False,
+        answers=(),
+        media=(),
         **kwargs,
     ):
         self.documented = documented  # False keeps a route out of the OpenAPI contract
         self.errors = tuple(errors)  # codes of the error table this route answers beyond the common ones
         self.idempotent = idempotent  # honours an Idempotency-Key header (documented as a parameter)
+        self.media = tuple(media)  # what a route answering a Response (not JSON) sends: image/png, text/csv…
+        self.answers = tuple(answers)  # statuses beyond ``status`` and those its shape gives (gateway/openapi.py)
         self.body_schema = body
         self.query_schema = query
         self.form_schema = form  # multipart fields: documented in OpenAPI; the route reads request.files itself
+        self.form_media = form_media
         self.response_schema = response
         self.status = status
         self.auth = auth  # None: public; True: any signed-in user; a tuple: these roles
@@ -225,29 +232,10 @@ def depth(value, level=1):
     return level
 
 
-def unusable(text):
-    """A NUL (PostgreSQL refuses it in text) or a lone UTF-16 surrogate (no UTF-8 encoding exists)."""
-    return isinstance(text, str) and ("\x00" in text or any("\ud800" <= c <= "\udfff" for c in text))
-
-
-def refuse_unusable(data, path=""):
-    """400 VALIDATION_ERROR naming every field (key or value, at any depth) that holds such a character."""
-    bad = {}
-
-    def walk(value, where):
-        if isinstance(value, dict):
-            for key, item in value.items():
-                name = f"{where}.{key}" if where else str(key)
-                if unusable(key):
-                    bad[name.encode("utf-8", "replace").decode()] = ["unusable character"]
-                walk(item, name)
-        elif isinstance(value, list):
-            for n, item in enumerate(value):
-                walk(item, f"{where}[{n}]")
-        elif unusable(value):
-            bad[where.encode("utf-8", "replace").decode() or "_schema"] = ["contains a NUL or an unpaired surrogate"]
-
-    walk(data, path)
+def refuse_unusable(data):
+    """400 VALIDATION_ERROR naming every field (key or value, at any depth) that holds a NUL or a lone
+    surrogate (``antre_common.schemas.unusable_fields``)."""
+    bad = unusable_fields(data)
     if bad:
         raise GatewayError("VALIDATION_ERROR", errors=bad)
 

@@ -175,7 +175,9 @@ def test_office_operations_walk_ins_priority_counters_and_board(stack, gateway):
     malformed = gateway.post("/api/v1/tickets/not-a-ticket/start", headers=officer)
     assert (malformed.status_code, malformed.json()["code"]) == (404, "TICKET_NOT_FOUND")
     no_counter = gateway.post("/api/v1/offices/BPN/counters/99/call-next", headers=officer)
-    assert (no_counter.status_code, no_counter.json()["code"]) == (400, "VALIDATION_ERROR")
+    assert (no_counter.status_code, no_counter.json()["code"]) == (409, "COUNTER_CLOSED")  # valid in the document
+    not_a_counter = gateway.post("/api/v1/offices/BPN/counters/x1/call-next", headers=officer)
+    assert (not_a_counter.status_code, not_a_counter.json()["code"]) == (400, "VALIDATION_ERROR")
     keyed = {**officer, "Idempotency-Key": "walk-in-1"}
     first = gateway.post("/api/v1/offices/BPN/walk-ins", json={"service_code": "paspor_baru"}, headers=keyed)
     retry = gateway.post("/api/v1/offices/BPN/walk-ins", json={"service_code": "paspor_baru"}, headers=keyed)

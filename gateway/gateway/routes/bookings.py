@@ -92,7 +92,7 @@ class BookingRoutes:
         self.availability_cache.drop(booking["office_code"])  # declared by CatalogueRoutes
         return booking
 
-    @api("GET", "/api/v1/bookings/<code>/qr", auth=True, tags=["bookings"])
+    @api("GET", "/api/v1/bookings/<code>/qr", auth=True, media=("image/png", "image/svg+xml"), tags=["bookings"])
     def booking_qr(self, request, code, user):
         """The reservation code as a QR image: PNG, or SVG on ``Accept: image/svg+xml``."""
         booking = _owner_or_staff(user, self.scheduling.get_booking(code))

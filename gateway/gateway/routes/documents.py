@@ -163,7 +163,8 @@ class DocumentRoutes:
         """The booking's required documents and where each stands (owner, or staff of its office)."""
         return self.documents.checklist(code, principal(user))
 
-    @api("GET", "/api/v1/documents/<document_id>/content", auth=True, tags=["documents"])
+    @api("GET", "/api/v1/documents/<document_id>/content", auth=True, tags=["documents"],
+         media=("application/pdf", "image/jpeg", "image/png"))  # fmt: skip
     def document_content(self, request, document_id, user):
         """The file itself (owner, or staff of the booking's office), never cached by a shared cache."""
         _, timeout = self._upload_limits()

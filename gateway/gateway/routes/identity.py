@@ -43,17 +43,20 @@ class IdentityRoutes:
         retry_after(self.identity.request_otp, body["email"], client_ip=client_ip(request))
         return {"status": "accepted"}
 
-    @api("POST", "/api/v1/auth/login", body=s.LoginRequest(), response=s.TokenPair(), tags=["identity"])
+    @api("POST", "/api/v1/auth/login", body=s.LoginRequest(), response=s.TokenPair(), answers=(401,),
+         tags=["identity"])  # fmt: skip
     def login(self, request, body):
         """Tokens for email and password; repeated failures lock the account and the address for a while."""
         return retry_after(self.identity.login, body, client_ip=client_ip(request))
 
-    @api("POST", "/api/v1/auth/refresh", body=s.RefreshRequest(), response=s.TokenPair(), tags=["identity"])
+    @api("POST", "/api/v1/auth/refresh", body=s.RefreshRequest(), response=s.TokenPair(), answers=(401,),
+         tags=["identity"])  # fmt: skip
     def refresh(self, request, body):
         """A new pair; the old refresh token stops working, and using it again ends the whole session."""
         return self.identity.refresh(body["refresh_token"], client_ip=client_ip(request))
 
-    @api("POST", "/api/v1/auth/logout", body=s.RefreshRequest(), status=204, tags=["identity"])
+    @api("POST", "/api/v1/auth/logout", body=s.RefreshRequest(), status=204, answers=(401,),
+         tags=["identity"])  # fmt: skip
     def logout(self, request, body):
         """Ends the session of this refresh token (access tokens run out within 15 minutes)."""
         self.identity.logout(body["refresh_token"], client_ip=client_ip(request))

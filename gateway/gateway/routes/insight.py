@@ -26,7 +26,7 @@ class InsightRoutes:
         return self.scheduling.office_forecast(code, _iso(query["from_"]), _iso(query["to"]))
 
     @api("GET", "/api/v1/offices/<code>/stats", query=Range(), response=StatsDay(many=True), auth=SUPERVISORS,
-         tags=["insight"])  # fmt: skip
+         media=("text/csv",), tags=["insight"])  # fmt: skip
     def office_stats(self, request, code, query, user):
         """Bookings, cancellations, no-shows, walk-ins, served, waits and service times (default: last 7 days);
         CSV on ``Accept: text/csv`` (office-local dates, aggregates only)."""

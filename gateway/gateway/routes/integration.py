@@ -17,6 +17,7 @@ from gateway.integration_contract import IntegrationContract
 from gateway.schemas import integration as s
 
 FORM = "application/x-www-form-urlencoded"
+SCHEMA = "application/schema+json"
 
 
 def _file(body, content_type):
@@ -43,22 +44,22 @@ class IntegrationRoutes:
 
     # -- the contract ------------------------------------------------------------------------------------
 
-    @api("GET", "/api/v1/integration/asyncapi.yaml", tags=["integration"])
+    @api("GET", "/api/v1/integration/asyncapi.yaml", media=("application/yaml",), tags=["integration"])
     def asyncapi_yaml(self, request):
         """The AsyncAPI 3 document of antre.integration: channels, routing keys, messages, guarantees."""
         return _file(yaml.safe_dump(self.contract.asyncapi(), sort_keys=False, allow_unicode=True), "application/yaml")
 
-    @api("GET", "/api/v1/integration/asyncapi.json", tags=["integration"])
+    @api("GET", "/api/v1/integration/asyncapi.json", media=("application/json",), tags=["integration"])
     def asyncapi_json(self, request):
         """The same AsyncAPI document as JSON."""
         return _file(json.dumps(self.contract.asyncapi(), ensure_ascii=False), "application/json")
 
-    @api("GET", "/api/v1/integration/cloudevent.json", tags=["integration"])
+    @api("GET", "/api/v1/integration/cloudevent.json", media=(SCHEMA,), tags=["integration"])
     def cloudevent_schema(self, request):
         """JSON Schema of the CloudEvent envelope every message has."""
         return _file(self.contract.schema_file("cloudevent.json"), "application/schema+json")
 
-    @api("GET", "/api/v1/integration/schemas/<name>", tags=["integration"])
+    @api("GET", "/api/v1/integration/schemas/<name>", media=(SCHEMA,), tags=["integration"])
     def event_schema(self, request, name):
         """JSON Schema of one event type's ``data``, e.g. ``id.go.imigrasi.antre.booking.created.v1.json``."""
         body = self.contract.schema_file(name)
@@ -94,7 +95,8 @@ class IntegrationRoutes:
 
     # -- OAuth2 client credentials and the replay ------------------------------------------------------------
 
-    @api("POST", "/api/v1/auth/token", response=s.Token(), tags=["integration"])
+    @api("POST", "/api/v1/auth/token", form=s.TokenForm(), form_media=FORM, response=s.Token(), answers=(401,),
+         tags=["integration"])  # fmt: skip
     def token(self, request):
         """OAuth2 client credentials (RFC 6749 4.4): a form with ``grant_type=client_credentials`` and the
         client's id and secret (or HTTP Basic) → an integration access token for the replay. 401
@@ -109,7 +111,8 @@ class IntegrationRoutes:
         return Response(json.dumps(answer), status=200, headers={"Content-Type": "application/json",
                                                                  "Cache-Control": "no-store"})  # fmt: skip
 
-    @api("GET", "/api/v1/integration/events", query=s.EventsQuery(), response=s.EventsPage(), tags=["integration"])
+    @api("GET", "/api/v1/integration/events", query=s.EventsQuery(), response=s.EventsPage(), answers=(401, 410),
+         tags=["integration"])  # fmt: skip
     def integration_events(self, request, query):
         """Integration client (Bearer token of /api/v1/auth/token): the CloudEvents of antre.integration, oldest
         first, ``{events, next}``; pass ``next`` as ``after`` to go on. 404 CURSOR_NOT_FOUND, 410

@@ -100,7 +100,7 @@ class OperationsRoutes:
         )
 
     @api("POST", "/api/v1/offices/<code>/counters/<counter>/call-next", response=Ticket(), auth=STAFF_ROLES,
-         tags=["operations"])  # fmt: skip
+         answers=(204,), tags=["operations"])  # fmt: skip
     def call_next(self, request, code, counter, user):
         """The next visitor to this counter, or 204 when nobody waits."""
         _staff_of(user, code)
@@ -168,7 +168,7 @@ class OperationsRoutes:
         """The public board: who is called to which counter, how many wait, the estimated wait."""
         return self.scheduling.office_board(code)
 
-    @api("GET", "/api/v1/offices/<code>/board/stream", tags=["operations"])
+    @api("GET", "/api/v1/offices/<code>/board/stream", media=("text/event-stream",), tags=["operations"])
     def office_board_stream(self, request, code):
         """The public board as server-sent events (``text/event-stream``): the board now, then one ``board``
         event per change, driven by the ticket events (nobody polls)."""

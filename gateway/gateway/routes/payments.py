@@ -37,13 +37,14 @@ class PaymentRoutes:
     # Also read by CatalogueRoutes (fees of GET /api/v1/services), declared once here.
     payment = ServiceRpc("payment", cached={"fees": 60})
 
-    @api("POST", "/api/v1/payments/notifications", status=204, tags=["payments"])
+    @api("POST", "/api/v1/payments/notifications", status=204, answers=(400, 401, 409, 422), tags=["payments"])
     def channel_notification(self, request):
         """The channel's signed payment notification (X-Signature); 204, also when repeated (nothing changes)."""
         self.payment.channel_notification(_raw(request), request.headers.get("X-Signature"))
         return Response(status=204)
 
-    @api("POST", "/api/v1/payments/inquiries", response=ChannelInquiry(), tags=["payments"])
+    @api("POST", "/api/v1/payments/inquiries", response=ChannelInquiry(), answers=(400, 401),
+         tags=["payments"])  # fmt: skip
     def channel_inquiry(self, request):
         """The channel asks (signed) what a billing code is for: amount, state, deadline; nothing personal."""
         return self.payment.channel_inquiry(_raw(request), request.headers.get("X-Signature"))

@@ -20,7 +20,11 @@ class ReviewRequest(Schema):
         unknown = RAISE
 
     decision = fields.String(required=True, validate=validate.OneOf(("approved", "rejected")))
-    reason = fields.String(allow_none=True, validate=validate.Length(max=1000))
+    reason = fields.String(
+        allow_none=True,
+        validate=validate.Length(max=1000),
+        metadata={"description": "required (not blank) with rejected: what the citizen must do"},
+    )
 
 
 class Document(Schema):

@@ -4,11 +4,14 @@ from marshmallow import RAISE, Schema, fields, validate
 
 
 class Range(Schema):
+    """A period of days: ``to`` not before ``from`` and at most 31 days in all (a rule between two parameters,
+    which OpenAPI cannot state: 400 VALIDATION_ERROR naming ``to``)."""
+
     class Meta:
         unknown = RAISE
 
-    from_ = fields.Date(data_key="from", load_default=None)
-    to = fields.Date(load_default=None)
+    from_ = fields.Date(data_key="from", load_default=None, metadata={"description": "first day (default: today)"})
+    to = fields.Date(load_default=None, metadata={"description": "last day, not before from, at most 31 days in all"})
 
 
 class NewDisruption(Schema):

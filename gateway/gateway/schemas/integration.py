@@ -29,7 +29,7 @@ class ClientWithSecret(IntegrationClient):
 class TokenForm(Strict):
     """``application/x-www-form-urlencoded``; the client may authenticate with HTTP Basic instead."""
 
-    grant_type = fields.String(required=True)
+    grant_type = fields.String(required=True, metadata={"enum": ["client_credentials"]})
     client_id = fields.String(load_default=None, validate=validate.Length(max=64))
     client_secret = fields.String(load_default=None, validate=validate.Length(max=200))
     scope = fields.String(load_default=None, validate=validate.Length(max=200))
@@ -50,7 +50,8 @@ class EventsQuery(Strict):
     limit = fields.Integer(
         load_default=None,
         validate=validate.Range(min=1),
-        metadata={"description": "events per page: 1 to INTEGRATION_PAGE_MAX (1000), default 100"},
+        # The document promises the default INTEGRATION_PAGE_MAX: a deployment may allow more, never less.
+        metadata={"description": "events per page: 1 to INTEGRATION_PAGE_MAX (1000), default 100", "maximum": 1000},
     )
 
 

@@ -11,7 +11,8 @@ class CheckIn(Schema):
 
     reservation_code = fields.String(required=True, validate=validate.Length(min=8, max=12))
     identity_confirmed = fields.Boolean(
-        required=True, metadata={"description": "true: the officer compared the KTP with the booking's holder"}
+        required=True,
+        metadata={"description": "true: the officer compared the KTP with the booking's holder", "enum": [True]},
     )
     priority = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(PRIORITIES))
 

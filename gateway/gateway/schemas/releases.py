@@ -13,7 +13,7 @@ class Strict(Schema):
 
 class NewRelease(Strict):
     date = fields.Date(required=True)
-    opens_at = fields.AwareDateTime(required=True)
+    opens_at = fields.AwareDateTime(required=True, metadata={"description": "in the future, before the day"})
 
 
 class Release(Schema):

@@ -1,5 +1,8 @@
 """The ``api`` entrypoint: tokens, validation, problem+json, request ids — on a real nameko web server."""
 
+import json
+import socket
+import threading
 import time
 import uuid
 
@@ -231,3 +234,110 @@ def test_every_response_has_a_request_id_security_headers_and_json_no_store(clie
         assert response.headers["Referrer-Policy"] == "no-referrer"
         assert "max-age" in response.headers["Strict-Transport-Security"]
     assert client.post("/echo", json={"name": "Siti"}).headers["Cache-Control"] == "no-store"
+
+
+class UploadService:
+    name = "upload"
+
+    @api("POST", "/upload")
+    def upload(self, request):
+        if (request.content_length or 0) > 1024 or request.content_length is None:
+            raise GatewayError("PAYLOAD_TOO_LARGE", max_bytes=1024)  # answered before reading the body
+        return {"size": len(request.get_data())}
+
+
+def send_and_read(address, head, body, piece=64 * 1024):
+    """Send ``head`` then ``body`` while reading the answer, as a browser does: ``(send error, answer)``."""
+    host, port = address.split(":")
+    conn = socket.create_connection((host, int(port)), timeout=20)
+    answer, failure = [], []
+
+    def read():
+        try:
+            while data := conn.recv(65536):
+                answer.append(data)
+        except OSError as exc:
+            answer.append(f"<{exc!r}>".encode())
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    try:
+        conn.sendall(head)
+        for start in range(0, len(body), piece):
+            conn.sendall(body[start : start + piece])
+    except OSError as exc:
+        failure.append(exc)
+    reader.join(30)
+    conn.close()
+    return failure, b"".join(answer)
+
+
+@pytest.mark.parametrize("connection", ["close", "keep-alive"])
+@pytest.mark.parametrize("chunked", [False, True])
+def test_a_413_before_the_body_is_read_reaches_a_client_still_sending(
+    container_factory, web_config, rabbit_config, connection, chunked
+):
+    """Issue 17, finding 4: a 12 MB upload got its 413 written and the connection reset, so the client saw a
+    network error. The rest of the body is read and dropped (bounded), then the connection closes."""
+    container_factory(UploadService, {**rabbit_config, **web_config}).start()
+    size = 12 * 1024 * 1024
+    framing = b"Transfer-Encoding: chunked\r\n" if chunked else b"Content-Length: %d\r\n" % size
+    head = b"POST /upload HTTP/1.1\r\nHost: t\r\nContent-Type: application/octet-stream\r\n" + framing
+    head += f"Connection: {connection}\r\n\r\n".encode()
+    body = b"x" * size
+    if chunked:
+        body = b"".join(b"%x\r\n%s\r\n" % (len(p), p) for p in (body[i : i + 65536] for i in range(0, size, 65536)))
+        body += b"0\r\n\r\n"
+    failure, answer = send_and_read(web_config["WEB_SERVER_ADDRESS"], head, body)
+    assert failure == [], failure  # no reset while sending
+    status_line, _, rest = answer.partition(b"\r\n")
+    assert status_line.startswith(b"HTTP/1.1 413"), answer[:200]
+    assert json.loads(rest.split(b"\r\n\r\n", 1)[1])["code"] == "PAYLOAD_TOO_LARGE"
+    assert not answer.endswith(b">"), answer[-200:]  # the reader saw the end of the connection, not an error
+
+
+def test_an_endless_body_is_not_read_for_ever(container_factory, web_config, rabbit_config, monkeypatch):
+    """The dropped rest is bounded: past LINGER_BYTES the connection ends (the client may then see a reset)."""
+    from antre_common import web
+
+    monkeypatch.setattr(web, "LINGER_BYTES", 256 * 1024)
+    container_factory(UploadService, {**rabbit_config, **web_config}).start()
+    head = b"POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 1000000000\r\n\r\n"
+    started = time.monotonic()
+    failure, answer = send_and_read(web_config["WEB_SERVER_ADDRESS"], head, b"x" * (64 * 1024 * 1024))
+    assert answer.startswith(b"HTTP/1.1 413")
+    assert failure, "the server read 64 MiB it had refused"
+    assert time.monotonic() - started < 30
+
+
+def test_the_openapi_document_says_what_the_gateway_does(container_factory, web_config, rabbit_config, http_client):
+    """Issue 17, finding 7 (drift Schemathesis found; tests/contract runs it against the whole suite): problem
+    members declared, every status of a route documented, the formats services read in paths, roles, and
+    that no string a request carries may hold a NUL."""
+    from gateway.service import GatewayService
+
+    container_factory(GatewayService, {**rabbit_config, **web_config}).start()
+    spec = http_client.get("/api/v1/openapi.json").json()
+    problem = spec["components"]["schemas"]["Problem"]
+    assert problem["additionalProperties"] is True
+    assert {"office_code", "service", "retry_after", "max_bytes", "genuine", "counters"} <= problem["properties"].keys()
+    paths = spec["paths"]
+    call_next = paths["/api/v1/offices/{code}/counters/{counter}/call-next"]["post"]
+    assert {"200", "204", "400", "401", "403", "404", "409", "429", "503"} <= call_next["responses"].keys()
+    counter = next(p for p in call_next["parameters"] if p["name"] == "counter")["schema"]
+    assert (counter["type"], counter["minimum"]) == ("integer", 1)
+    assert call_next["x-roles"] == ["officer", "supervisor", "admin"]
+    code = paths["/api/v1/bookings/{code}"]["get"]["parameters"][0]["schema"]
+    assert (code["minLength"], code["maxLength"]) == (4, 20)
+    for path, operations in paths.items():
+        for method, op in operations.items():
+            if "requestBody" in op:
+                assert {"400", "413", "415"} <= op["responses"].keys(), (method, path)
+            if op.get("security"):
+                assert {"401", "403"} <= op["responses"].keys() and op["x-roles"], (method, path)
+    assert {"401", "410"} <= paths["/api/v1/integration/events"]["get"]["responses"].keys()
+    assert "text/event-stream" in paths["/api/v1/offices/{code}/board/stream"]["get"]["responses"]["200"]["content"]
+    register = spec["components"]["schemas"]["RegisterRequest"]["properties"]
+    assert register["full_name"]["pattern"] == "^[^\\u0000]*$" and register["nik"]["pattern"] == "^[0-9]{16}$"
+    check_in = spec["components"]["schemas"]["CheckIn"]["properties"]["identity_confirmed"]
+    assert check_in["enum"] == [True]

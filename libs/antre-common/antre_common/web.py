@@ -7,13 +7,17 @@ over the port.
 
 Every response of the process (API, web app, health, metrics) leaves through ``EdgeApp``: it carries an
 ``X-Request-Id`` and the security headers, and what werkzeug's router answers itself (a path or a method no
-route has) is problem+json like every other error, never an HTML page.
+route has) is problem+json like every other error, never an HTML page. An answer given before the request's
+body was read (a 413) ends with a lingering close, so the client reads it instead of a connection reset.
 """
 
 import json
 import logging
+import os
 import re
+import socket
 
+import eventlet
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer, WsgiApp
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
@@ -47,6 +51,13 @@ SECURITY_HEADERS = {
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
 }
 ROUTER_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
+# An answer given before the request's body was read (413, or 401/404 before an upload is streamed): the
+# rest of the body is still read and dropped for this long, or this much, after the answer, then the
+# connection closes. Closing at once with unread data makes the kernel reset the connection, and a client
+# still sending sees a network error instead of the answer; reading on without a bound (eventlet's
+# keep-alive discard) lets one client make the process read gigabytes.
+LINGER_SECONDS = 5
+LINGER_BYTES = 32 * 1024 * 1024
 
 
 def plain_problem(code, status, lang, request_id):
@@ -89,6 +100,7 @@ class EdgeApp(WsgiApp):
             response = self.router_problem(request, self.without_catch_all(environ) or NotFound(), request_id)
         except HTTPException as exc:
             response = self.router_problem(request, exc, request_id)
+        linger_if_unread(environ)
         headers = response.headers
         if "X-Request-Id" not in headers:
             headers["X-Request-Id"] = request_id
@@ -116,6 +128,44 @@ class EdgeApp(WsgiApp):
         if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
             response.headers["Allow"] = ", ".join(sorted(exc.valid_methods))
         return response
+
+
+def body_unread(request_input):
+    if request_input.chunked_input:
+        return request_input.chunk_length != 0  # 0 once the last chunk was read
+    return request_input.position < (request_input.content_length or 0)
+
+
+def linger_if_unread(environ):
+    """After an answer that left the body unread: a lingering close (``LINGER_SECONDS``, ``LINGER_BYTES``)
+    instead of eventlet's reset (connection closing) or its unbounded read (keep-alive)."""
+    request_input = environ.get("eventlet.input")
+    if request_input is None or not body_unread(request_input):
+        return
+    # eventlet now sees a finished body: it neither reads the rest itself nor parses it as the next request
+    # (the hook ends the connection).
+    request_input.chunked_input, request_input.content_length = False, request_input.position
+    environ["eventlet.posthooks"].append((lingering_close, (request_input.rfile,), {}))
+
+
+def lingering_close(environ, rfile):
+    """eventlet posthook, once the answer is written: FIN to the client (the answer is complete), read and
+    drop what it still sends within the bounds, then shut the connection (eventlet's next read sees its end)."""
+    conn = socket.socket(fileno=os.dup(rfile.fileno()))  # the connection's socket, to shut it down
+    try:
+        conn.shutdown(socket.SHUT_WR)
+        dropped = 0
+        with eventlet.Timeout(LINGER_SECONDS, False):
+            while dropped < LINGER_BYTES:
+                data = rfile.read1(64 * 1024)
+                if not data:
+                    break
+                dropped += len(data)
+        conn.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass  # the client has gone already
+    finally:
+        conn.close()
 
 
 class CrowdWebServer(WebServer):

@@ -15,6 +15,7 @@ from identity.exceptions import ValidationError
 
 PASSWORD_MIN = 12  # NIST SP 800-63B: length, not composition; 12 because the password is the only factor
 PASSWORD_MAX = 128  # long enough for passphrases, short enough to bound hashing work
+ZXCVBN_MAX = 72
 PASSWORD_MIN_SCORE = 3  # zxcvbn score: >= 10^8 guesses; rejects the common and dictionary-based ones
 FEMALE_DAY_OFFSET = 40
 
@@ -82,6 +83,8 @@ def check_password(password, context=()):
     lowered = password.lower()
     if any(w in lowered for w in words):
         raise invalid("password", "must not contain your name, email or NIK")
-    if zxcvbn(password[:100], user_inputs=words)["score"] < PASSWORD_MIN_SCORE:
+    # zxcvbn refuses more than 72 characters (ValueError): the first 72 are judged (a long passphrase's
+    # strength is already there), the whole is hashed.
+    if zxcvbn(password[:ZXCVBN_MAX], user_inputs=words)["score"] < PASSWORD_MIN_SCORE:
         raise invalid("password", "too common or too easy to guess")
     return password

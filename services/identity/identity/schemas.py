@@ -2,7 +2,7 @@
 
 from marshmallow import fields, validate
 
-from antre_common.schemas import Strict
+from antre_common.schemas import Strict, UtcDateTime
 from identity.person import PASSWORD_MAX
 
 LANGUAGES = ("id", "en")
@@ -59,7 +59,7 @@ class StaffAccount(Strict):
 class AuditQuery(Strict):
     event = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
     user_id = fields.UUID(load_default=None, allow_none=True)
-    before = fields.AwareDateTime(load_default=None, allow_none=True)
+    before = UtcDateTime(load_default=None, allow_none=True)
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 

@@ -330,6 +330,8 @@ class Scheduling:
         return self._write(work)
 
     def list_disruptions(self, office_code=None):
+        if office_code is not None:
+            self.office(office_code)  # an office the catalogue lacks: OFFICE_NOT_FOUND, not an empty list
         return disruptions.current(self.db.session, self.now(), office_code)
 
     def office_queue(self, office_code):

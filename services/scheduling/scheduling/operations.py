@@ -14,6 +14,7 @@ from scheduling.exceptions import (
     BookingNotActive,
     BookingNotFound,
     CheckInWrongDay,
+    CounterClosed,
     ServiceNotFound,
     TicketInvalidTransition,
     TicketNotFound,
@@ -118,14 +119,14 @@ def walk_in(session, db, now, office, service_code, priority=None, *, staff_id=N
 
 
 def parse_counter(counter, office):
-    """The counter number as the URL gives it: an integer 1..office.counters, else VALIDATION_ERROR."""
+    """The counter number as the URL gives it: not an integer VALIDATION_ERROR (the OpenAPI document says
+    integer); an integer that is not one of the office's counters 1..office.counters COUNTER_CLOSED (the
+    document cannot know an office's counters, and a transfer to such a counter answers the same)."""
     text_value = str(counter).strip()
-    if not text_value.isascii() or not text_value.isdigit() or not 1 <= int(text_value) <= office.counters:
-        raise ValidationError(
-            "invalid counter",
-            errors={"counter": [f"an integer from 1 to {office.counters}"]},
-            counter=str(counter)[:20],
-        )
+    if not text_value.isascii() or not text_value.isdigit() or len(text_value) > 6:
+        raise ValidationError("invalid counter", errors={"counter": ["an integer"]}, counter=str(counter)[:20])
+    if not 1 <= int(text_value) <= office.counters:
+        raise CounterClosed("that counter is not open", counter=text_value[:10], counters=office.counters)
     return str(int(text_value))
 
 

@@ -2,7 +2,7 @@
 
 from marshmallow import ValidationError, fields, validate, validates
 
-from antre_common.schemas import Lenient, Strict
+from antre_common.schemas import Lenient, Strict, UtcDateTime
 from scheduling.capacity import validate_opening_hours
 from scheduling.operations import PRIORITIES
 
@@ -110,8 +110,8 @@ class TicketMove(Strict):
 
 
 class NewDisruption(Strict):
-    starts_at = fields.AwareDateTime(required=True, data_key="from")
-    ends_at = fields.AwareDateTime(required=True, data_key="to")
+    starts_at = UtcDateTime(required=True, data_key="from")
+    ends_at = UtcDateTime(required=True, data_key="to")
     reason = fields.String(required=True, validate=validate.Length(min=3, max=300))
     user_id = fields.UUID(load_default=None, allow_none=True)  # the supervisor
 
@@ -124,7 +124,7 @@ class OfficeDay(Strict):
 class NewRelease(Strict):
     office_code = fields.String(required=True, validate=CODE)
     date = fields.Date(required=True)
-    opens_at = fields.AwareDateTime(required=True)
+    opens_at = UtcDateTime(required=True)
 
 
 class QueueRequest(Strict):

@@ -108,3 +108,12 @@ def test_passwords_built_from_the_persons_own_data_are_rejected():
 
 def test_no_composition_rules_a_long_passphrase_passes():
     assert check_password("kopi susu di pagi hari") == "kopi susu di pagi hari"
+
+
+@pytest.mark.parametrize("length", [73, 100, 128])
+def test_passwords_longer_than_zxcvbn_takes_are_judged_not_a_server_error(length):
+    """zxcvbn raises ValueError past 72 characters; the API allows 128 (a 500 the contract tier found)."""
+    passphrase = ("kopi susu di pagi hari, nasi uduk di siang hari " * 3)[:length]
+    assert check_password(passphrase) == passphrase
+    with pytest.raises(ValidationError):
+        check_password("a" * length)
