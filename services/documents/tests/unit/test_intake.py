@@ -79,4 +79,3 @@ def test_a_body_over_its_cap_stops_at_the_cap():
 
     with pytest.raises(PayloadTooLarge):
         list(intake.body_chunks(Req(), 4000))
-
