@@ -9,7 +9,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from antre_common.envelope import utcnow
-from identity import events, housekeeping, person, policy
+from identity import events, housekeeping, person, policy, throttle
 from identity.accounts import Accounts, raise_if_error
 from identity.exceptions import (
     AlreadyRegistered,
@@ -42,6 +42,19 @@ class Registration(Accounts):
         if count >= self.accounts_per_phone:
             raise PhoneLimitReached("this phone number has its accounts", limit=self.accounts_per_phone)
 
+    def _over_rate(self, session, now, client_ip, phone_hash, email_hash):
+        """RateLimited when this address, phone number or email has registered too often lately (every
+        attempt that gets past the input checks counts, a 409 included), else None."""
+        rates = self.settings.register_rates
+        keys = {f"phone:register:{phone_hash}": rates["phone"], f"email:register:{email_hash}": rates["email"]}
+        if client_ip:
+            keys[f"address:register:{client_ip}"] = rates["address"]
+        over = throttle.count(session, keys, now)
+        if over is None:
+            return None
+        self._audit(session, "registered", "rate_limited", client_ip=client_ip, limit=over[0].partition(":")[0])
+        return RateLimited("too many registrations", retry_after=over[1])
+
     def register(self, data, client_ip=None, idempotency_key=None):
         """A citizen account, pending until the code sent to its email is entered. A retry with the same
         ``Idempotency-Key`` and body gets the first answer."""
@@ -58,6 +71,8 @@ class Registration(Accounts):
 
         with self.db.transaction() as session:  # cheap checks first: no registry call for a retry or duplicate
             replay = self.records.replay(session, "register", idempotency_key, digest)
+            if replay is None:  # a retry of an answered request is not counted again
+                replay = self._over_rate(session, now, client_ip, phone_hash, email_hash)
             if replay is None:
                 # A pending account past its time goes now rather than at the next housekeeping pass.
                 housekeeping.purge_pending(session, now, self.settings.pending_account_ttl_seconds, client_ip,
@@ -65,7 +80,10 @@ class Registration(Accounts):
                 if session.scalar(select(User.id).where((User.email_hash == email_hash) | (User.nik_hash == nik_hash))):
                     replay = AlreadyRegistered("an account exists for this NIK or email")
             if replay is None:
-                self._phone_in_use(session, phone_hash)
+                try:
+                    self._phone_in_use(session, phone_hash)
+                except PhoneLimitReached as exc:  # returned, not raised: the count above stays committed
+                    replay = exc
         if replay is not None:
             return raise_if_error(replay)
         # Outside any transaction: the registry may take seconds, or not answer (503, nothing stored).
@@ -130,32 +148,42 @@ class Registration(Accounts):
             self.db.add_event("otp_requested", events.otp_requested(user, channel, VERIFY, code, row.expires_at))
 
     def resend_code(self, email, client_ip=None):
-        """Another code for a pending account. Unknown or already active emails get the same quiet answer."""
+        """Another code for a pending account. The answer never says whether an account exists: a pending,
+        an active and an unknown email get the same quiet answer, and the limit that answers 429 is counted on
+        the typed email's keyed hash and on the client address, whether or not an account is behind them
+        (as a password reset). Only a pending account past its resend wait is sent a code."""
         now = self.now()
         try:
             email = person.normalize_email(email)
         except ValidationError:
             return None
+        keys = [f"account:otp:{self._email_hash(email)}"] + ([f"address:otp:{client_ip}"] if client_ip else [])
         with self.db.transaction() as session:
-            user = self._user_by_email(session, email, lock=True)  # serialises concurrent resends
-            if user is None or user.status != "pending_verification":
-                return None
-            sent = session.scalars(
-                select(OneTimeCode.created_at).where(
-                    OneTimeCode.user_id == user.id,
-                    OneTimeCode.purpose == VERIFY,
-                    OneTimeCode.created_at > now - timedelta(hours=1),
-                )
-            ).all()
-            wait = policy.resend_wait(sent, now)
-            if wait:
-                self._audit(session, "otp_resend", "rate_limited", user_id=user.id, client_ip=client_ip)
-                result = RateLimited("wait before asking for another code", retry_after=wait)
+            locked = throttle.begin(session, keys, now)
+            if locked:
+                self._audit(session, "otp_resend", "rate_limited", client_ip=client_ip)
+                result = RateLimited("wait before asking for another code", retry_after=locked[1])
             else:
-                self._send_code(session, user, now, phone=True)
-                self._audit(session, "otp_resend", "ok", user_id=user.id, client_ip=client_ip)
-                result = None
+                result = self._resend_if_pending(session, email, now, client_ip)
         return raise_if_error(result)
+
+    def _resend_if_pending(self, session, email, now, client_ip):
+        user = self._user_by_email(session, email, lock=True)  # serialises concurrent resends
+        if user is None or user.status != "pending_verification":
+            return None
+        sent = session.scalars(
+            select(OneTimeCode.created_at).where(
+                OneTimeCode.user_id == user.id,
+                OneTimeCode.purpose == VERIFY,
+                OneTimeCode.created_at > now - timedelta(hours=1),
+            )
+        ).all()
+        if policy.resend_wait(sent, now):  # the same quiet answer: a 429 here would reveal the account
+            self._audit(session, "otp_resend", "too_soon", user_id=user.id, client_ip=client_ip)
+            return None
+        self._send_code(session, user, now, phone=True)
+        self._audit(session, "otp_resend", "ok", user_id=user.id, client_ip=client_ip)
+        return None
 
     def verify(self, email, otp, client_ip=None):
         now = self.now()

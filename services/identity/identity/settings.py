@@ -17,6 +17,9 @@ KEYS = {
     "housekeeping_seconds": "HOUSEKEEPING_SECONDS",
     "phone_countries": "PHONE_COUNTRIES",
     "accounts_per_phone": "ACCOUNTS_PER_PHONE",
+    "register_rate_address": "REGISTER_RATE_ADDRESS",
+    "register_rate_phone": "REGISTER_RATE_PHONE",
+    "register_rate_email": "REGISTER_RATE_EMAIL",
     "pending_account_ttl_seconds": "PENDING_ACCOUNT_TTL_SECONDS",
     "registry_url": "REGISTRY_URL",
     "registry_user": "REGISTRY_USER",
@@ -52,6 +55,12 @@ class Settings:
     # A phone number may belong to this many accounts: a parent's phone on a grown child's account is
     # common; a broker's script inventing identities needs many. Family members book as dependents instead.
     accounts_per_phone: int = 2
+    # Registrations (``count/seconds``) per client address, per phone number and per email, counted in the
+    # database so replicas share them: each sends an SMS, and each 409 tells whether a NIK or email is known.
+    # An office or a campus shares one address; a family registers a few people on one phone.
+    register_rate_address: str = "20/3600"
+    register_rate_phone: str = "5/3600"
+    register_rate_email: str = "5/3600"
     # An account never verified is deleted after a day (spec/API.md), freeing its NIK and email.
     pending_account_ttl_seconds: float = 86400.0
     # The population registry (identity/registry.py). URL and credentials are deployment facts: no default.
@@ -75,6 +84,13 @@ class Settings:
     @property
     def phone_country_codes(self):
         return tuple(c.strip().upper() for c in self.phone_countries.split(",") if c.strip())
+
+    @property
+    def register_rates(self):
+        """``{kind: (count, seconds)}`` of the registration limits."""
+        rates = {"address": self.register_rate_address, "phone": self.register_rate_phone,
+                 "email": self.register_rate_email}  # fmt: skip
+        return {kind: (int(v.split("/")[0]), float(v.split("/")[1])) for kind, v in rates.items()}
 
     @property
     def argon2(self):
