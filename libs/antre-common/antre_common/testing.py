@@ -287,3 +287,31 @@ class RelayLessRole:
             db.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = :r"), {"r": role})
             db.execute(text(f"DROP OWNED BY {role}"))
             db.execute(text(f"DROP ROLE {role}"))
+
+
+def wal_position(conn):
+    """Where PostgreSQL's write-ahead log ends now (``wal_since`` reads from there)."""
+    return conn.exec_driver_sql("SELECT pg_current_wal_insert_lsn()::text").scalar()
+
+
+def wal_since(conn, start):
+    """The bytes of the write-ahead log from ``start`` to what is flushed now, every database of the cluster:
+    what streaming replicas and WAL archives (backups) receive. For tests that a secret never reaches the
+    disk in the clear. Needs a superuser (``pg_read_binary_file``), as the test cluster's ``postgres``."""
+    end = conn.exec_driver_sql("SELECT pg_current_wal_flush_lsn()::text").scalar()
+    size = conn.exec_driver_sql("SELECT setting::bigint FROM pg_settings WHERE name = 'wal_segment_size'").scalar()
+    where = "SELECT file_name, file_offset FROM pg_walfile_name_offset(%(lsn)s::pg_lsn)"
+    position, chunks = start, []
+    while True:
+        name, offset = conn.exec_driver_sql(where, {"lsn": position}).one()
+        end_name, end_offset = conn.exec_driver_sql(where, {"lsn": end}).one()
+        length = (end_offset if name == end_name else size) - offset
+        read = "SELECT pg_read_binary_file(%(path)s, %(offset)s, %(length)s)"
+        chunks.append(
+            bytes(conn.exec_driver_sql(read, {"path": f"pg_wal/{name}", "offset": offset, "length": length}).scalar())
+        )
+        if name == end_name:
+            return b"".join(chunks)
+        position = conn.exec_driver_sql(
+            "SELECT (%(lsn)s::pg_lsn + %(n)s)::text", {"lsn": position, "n": size - offset}
+        ).scalar()

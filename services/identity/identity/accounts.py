@@ -37,6 +37,7 @@ class Accounts:
         self.box = keys.box
         self.passwords = keys.passwords
         self.signer = keys.signer
+        self.otp_box = keys.otp_box
         self.phone_countries = keys.settings.phone_country_codes
         self.now = now
 

@@ -68,7 +68,9 @@ class PasswordReset(Accounts):
         row.code_hash = self.box.otp_hash(row.id, code)
         row.expires_at = now + policy.RESET_TTL
         session.add(row)
-        self.db.add_event("otp_requested", events.otp_requested(user, "email", RESET, code, row.expires_at))
+        self.db.add_event(
+            "otp_requested", events.otp_requested(user, "email", RESET, code, row.expires_at, self.otp_box)
+        )
         self._audit(session, "password_reset", "code_sent", user_id=user.id, client_ip=client_ip)
         return None
 

@@ -145,7 +145,9 @@ class Registration(Accounts):
         session.add(row)
         channels = ("email", "sms") if phone and user.phone_enc else ("email",)
         for channel in channels:
-            self.db.add_event("otp_requested", events.otp_requested(user, channel, VERIFY, code, row.expires_at))
+            self.db.add_event(
+                "otp_requested", events.otp_requested(user, channel, VERIFY, code, row.expires_at, self.otp_box)
+            )
 
     def resend_code(self, email, client_ip=None):
         """Another code for a pending account. The answer never says whether an account exists: a pending,

@@ -8,6 +8,7 @@ KEYS = {
     "jwt_private_key": "JWT_PRIVATE_KEY",
     "data_keys": "DATA_KEYS",
     "lookup_key": "LOOKUP_KEY",
+    "otp_public_key": "OTP_PUBLIC_KEY",
     "admin_email": "ANTRE_ADMIN_EMAIL",
     "admin_password": "ANTRE_ADMIN_PASSWORD",
     "argon2_time_cost": "ARGON2_TIME_COST",
@@ -38,6 +39,8 @@ class Settings:
     jwt_private_key: str | None = None
     data_keys: str | None = None
     lookup_key: str | None = None
+    # notification's public key (antre_common.sealed_box): one-time codes leave identity only sealed with it.
+    otp_public_key: str | None = None
     admin_email: str | None = None
     admin_password: str | None = None
     # OWASP's first argon2id choice (m = 19 MiB, t = 2, p = 1): ~35 ms on one core of the dev machine, so a

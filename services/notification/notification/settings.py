@@ -29,6 +29,7 @@ KEYS = {
     "housekeeping_seconds": "HOUSEKEEPING_SECONDS",
     "check_code_key": "CHECK_CODE_KEY",
     "message_keys": "MESSAGE_KEYS",
+    "otp_private_keys": "OTP_PRIVATE_KEYS",
     "check_url": "CHECK_URL",
     "verify_limit": "VERIFY_LIMIT",
     "verify_window_seconds": "VERIFY_WINDOW_SECONDS",
@@ -70,6 +71,9 @@ class Settings:
     # the AES-GCM ring (kid:base64key,…) that seals codes and inbox lines. Without them the process stops.
     check_code_key: str | None = None
     message_keys: str | None = None
+    # One-time codes arrive sealed with this ring's newest public key (antre_common.sealed_box): notification
+    # alone opens them, only to render the message; kid:base64(32-byte X25519 private key),…, every key opens.
+    otp_private_keys: str | None = None
     # Where a message tells people to check its code (the web app's "Cek pesan" page).
     check_url: str = "https://antre.imigrasi.go.id/check"
     # Verification per address: verify_limit tries per window. A person checks a handful of messages; a

@@ -119,7 +119,7 @@ def test_logs_of_a_full_run_hold_no_code_no_contact_data_and_no_message_body(
     wait_until(lambda: delivery_log.rows(event_id=outage["event_id"])[0]["attempts"] >= 2)
     smtp_sink.start()
     wait_until(lambda: delivery_log.rows(event_id=outage["event_id"], status="sent"))
-    bus.publish("identity", "otp_requested", {"otp": "123987", "channel": "x"}, handler="on_otp_requested")
+    bus.publish("identity", "otp_requested", {"otp_sealed": "123987", "channel": "x"}, handler="on_otp_requested")
     [mail] = smtp_sink.wait_for(lambda m: m["X-Antre-Event-Id"] == otp_mail["event_id"])
 
     formatter = JsonFormatter()
