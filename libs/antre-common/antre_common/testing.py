@@ -74,9 +74,12 @@ def service_config(rabbit_config, web_config, database_factory, service_dir):
     """A nameko config for one service under test: its own vhost, web port and migrated database.
 
     Each service's ``tests/conftest.py`` defines ``service_dir`` (the folder holding ``migrations/``)."""
+    from nameko.testing.utils import find_free_port
+
     return {
         **rabbit_config,
         **web_config,
+        "INTERNAL_SERVER_ADDRESS": f"127.0.0.1:{find_free_port()}",  # health, readiness, metrics
         "DATABASE_URL": database_factory(service_dir),
         "RPC_TIMEOUT_SECONDS": 5,
         "OUTBOX_POLL_SECONDS": 0.2,
@@ -159,6 +162,12 @@ class HttpClient:
 def http_client(web_config_port):
     """Talks to the HTTP entrypoints of the container under test."""
     return HttpClient(f"http://127.0.0.1:{web_config_port}")
+
+
+@pytest.fixture
+def internal_client(service_config):
+    """Talks to the internal port of the container under test (/healthz, /readyz, /metrics)."""
+    return HttpClient(f"http://{service_config['INTERNAL_SERVER_ADDRESS']}")
 
 
 class SmtpSink:
