@@ -180,10 +180,17 @@ class SmtpSink:
             [msg] = smtp_sink.wait_for(lambda m: m["To"] == "a@example.com")
     """
 
-    def __init__(self, mail_dir, host="127.0.0.1"):
+    def __init__(self, mail_dir, host="127.0.0.1", tls=None, user=None, password=None, auth="LOGIN,PLAIN"):
+        """``tls=(cert_file, key_file)``: STARTTLS required; ``user``/``password``: AUTH required (``auth``
+        mechanisms offered), like a production relay."""
         import socket
 
         self.host, self.mail_dir, self.proc = host, mail_dir, None
+        self.options, self.password = [], password
+        if tls:
+            self.options += ["--tls-cert", str(tls[0]), "--tls-key", str(tls[1])]
+        if user:
+            self.options += ["--user", user, "--auth", auth]
         with socket.socket() as s:
             s.bind((host, 0))
             self.port = s.getsockname()[1]
@@ -203,7 +210,10 @@ class SmtpSink:
         import time
 
         cmd = [sys.executable, "-m", "antre_dev.smtp_sink", "--host", self.host, "--port", str(self.port)]
-        self.proc = subprocess.Popen([*cmd, "--dir", str(self.mail_dir)], stdout=subprocess.DEVNULL)
+        env = {**os.environ, "SMTP_SINK_PASSWORD": self.password or ""}
+        self.proc = subprocess.Popen(
+            [*cmd, "--dir", str(self.mail_dir), *self.options], stdout=subprocess.DEVNULL, env=env
+        )
         deadline = time.monotonic() + timeout
         while not self._listening():
             if self.proc.poll() is not None or time.monotonic() > deadline:

@@ -11,6 +11,7 @@ KEYS = {
     "smtp_tls": "SMTP_TLS",
     "smtp_user": "SMTP_USER",
     "smtp_password": "SMTP_PASSWORD",
+    "smtp_ca_file": "SMTP_CA_FILE",
     "smtp_timeout_seconds": "SMTP_TIMEOUT_SECONDS",
     "smtp_pool_size": "SMTP_POOL_SIZE",
     "smtp_keep_seconds": "SMTP_KEEP_SECONDS",
@@ -45,6 +46,9 @@ class Settings:
     smtp_tls: str = "none"  # none | starttls | ssl (a yes/no value means STARTTLS or not)
     smtp_user: str | None = None
     smtp_password: str | None = None
+    # The relay's certificate is verified (host name included) against the system's CAs, or against this PEM
+    # file when the relay's CA is a private one.
+    smtp_ca_file: str | None = None
     smtp_timeout_seconds: float = 10.0
     # Connections kept open for the next mails (at most smtp_pool_size idle ones), each reused until it has
     # been idle smtp_keep_seconds (relays close idle connections: Postfix after 300 s); one the relay closed
