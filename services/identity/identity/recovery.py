@@ -126,7 +126,7 @@ class PasswordReset(Accounts):
             return OtpExpired("the code has expired")
         if state == "exhausted":
             return OtpAttemptsExceeded("too many wrong codes")
-        if not policy.same_hash(code.code_hash, self.box.otp_hash(code.id, otp)):
+        if not self.box.otp_matches(code.code_hash, code.id, otp):
             code.attempts += 1
             self._audit(session, "password_reset", "wrong_code", user_id=user.id, client_ip=client_ip)
             if code.attempts >= policy.OTP_MAX_ATTEMPTS:

@@ -33,12 +33,13 @@ class Registration(Accounts):
         super().__init__(db, keys, now)
         self.accounts_per_phone = keys.settings.accounts_per_phone
 
-    def _phone_in_use(self, session, phone_hash, lock=False):
+    def _phone_in_use(self, session, phone_hash, phone, lock=False):
         """A phone number belongs to at most ``ACCOUNTS_PER_PHONE`` accounts (brokers invent identities, not
         phones); under ``lock`` registrations of one number are serialised, so two at once cannot both pass."""
         if lock:
             session.execute(select(func.pg_advisory_xact_lock(func.hashtext(phone_hash))))
-        count = session.scalar(select(func.count()).select_from(User).where(User.phone_hash == phone_hash))
+        hashes = self.box.lookups("phone", phone)  # under every lookup key
+        count = session.scalar(select(func.count()).select_from(User).where(User.phone_hash.in_(hashes)))
         if count >= self.accounts_per_phone:
             raise PhoneLimitReached("this phone number has its accounts", limit=self.accounts_per_phone)
 
@@ -68,6 +69,7 @@ class Registration(Accounts):
         person.check_password(data["password"], [email.partition("@")[0], full_name, nik])
         email_hash, nik_hash = self._email_hash(email), self.box.lookup("nik", nik)
         phone_hash = self.box.lookup("phone", phone)
+        known = self._email_hashes(email) + self.box.lookups("nik", nik)  # rows under any lookup key
 
         with self.db.transaction() as session:  # cheap checks first: no registry call for a retry or duplicate
             replay = self.records.replay(session, "register", idempotency_key, digest)
@@ -76,12 +78,12 @@ class Registration(Accounts):
             if replay is None:
                 # A pending account past its time goes now rather than at the next housekeeping pass.
                 housekeeping.purge_pending(session, now, self.settings.pending_account_ttl_seconds, client_ip,
-                                           hashes=(email_hash, nik_hash))  # fmt: skip
-                if session.scalar(select(User.id).where((User.email_hash == email_hash) | (User.nik_hash == nik_hash))):
+                                           hashes=known)  # fmt: skip
+                if session.scalar(select(User.id).where(User.email_hash.in_(known) | User.nik_hash.in_(known))):
                     replay = AlreadyRegistered("an account exists for this NIK or email")
             if replay is None:
                 try:
-                    self._phone_in_use(session, phone_hash)
+                    self._phone_in_use(session, phone_hash, phone)
                 except PhoneLimitReached as exc:  # returned, not raised: the count above stays committed
                     replay = exc
         if replay is not None:
@@ -94,11 +96,12 @@ class Registration(Accounts):
             raise NikNotVerified("the population registry does not know this NIK with this name and birth date")
         with self.db.transaction() as session:
             # A family member someone booked for keeps their person_id as their account's id (docs/contracts.md).
-            user_id = session.scalar(select(Dependent.id).where(Dependent.nik_hash == nik_hash)) or uuid.uuid4()
+            dependent = session.scalar(select(Dependent.id).where(Dependent.nik_hash.in_(self.box.lookups("nik", nik))))
+            user_id = dependent or uuid.uuid4()
         password_hash = self.passwords.hash(data["password"])
         try:
             with self.db.transaction() as session:
-                self._phone_in_use(session, phone_hash, lock=True)
+                self._phone_in_use(session, phone_hash, phone, lock=True)
                 user = User(
                     id=user_id,
                     role="citizen",
@@ -107,6 +110,7 @@ class Registration(Accounts):
                     email_hash=email_hash,
                     nik_hash=nik_hash,
                     phone_hash=phone_hash,
+                    lookup_kid=self.box.lookup_kid or None,
                     person_ref=self.box.person_ref(nik),
                     password_hash=password_hash,
                     created_at=now,
@@ -205,7 +209,7 @@ class Registration(Accounts):
                 .with_for_update()
                 .execution_options(populate_existing=True)
             ).first()
-            matches = code is not None and policy.same_hash(code.code_hash, self.box.otp_hash(code.id, otp))
+            matches = code is not None and self.box.otp_matches(code.code_hash, code.id, otp)
             if user.status == "active":
                 if matches:  # the same code again (a retried request): the same answer
                     return {"user_id": str(user.id), "status": user.status}

@@ -8,6 +8,7 @@ KEYS = {
     "jwt_private_key": "JWT_PRIVATE_KEY",
     "data_keys": "DATA_KEYS",
     "lookup_key": "LOOKUP_KEY",
+    "person_ref_key": "PERSON_REF_KEY",
     "otp_public_key": "OTP_PUBLIC_KEY",
     "admin_email": "ANTRE_ADMIN_EMAIL",
     "admin_password": "ANTRE_ADMIN_PASSWORD",
@@ -39,6 +40,7 @@ class Settings:
     jwt_private_key: str | None = None
     data_keys: str | None = None
     lookup_key: str | None = None
+    person_ref_key: str | None = None  # unset: the single LOOKUP_KEY; required when it holds several
     # notification's public key (antre_common.sealed_box): one-time codes leave identity only sealed with it.
     otp_public_key: str | None = None
     admin_email: str | None = None
