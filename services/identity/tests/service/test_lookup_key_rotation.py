@@ -31,9 +31,14 @@ def person(n):
     }
 
 
+CHILD = {"nik": _make_nik(date(2016, 8, 9), serial="0041"), "full_name": "Dimas Pratama", "birth_date": "2016-08-09"}
+
+
 @pytest.fixture(scope="module", autouse=True)
 def residents(registry):
-    for n in range(1, 5):
+    card = registry.add(person(1))["family_card_number"]
+    registry.add(CHILD, relationship="child", family_card_number=card)  # first's child, no account: a dependent
+    for n in range(2, 5):
         registry.add(person(n))
 
 
@@ -96,6 +101,7 @@ def test_a_new_lookup_key_keeps_everyone_findable_and_unique_through_the_whole_r
     first, second = person(1), person(2)
     before = start(legacy)
     register_active(before, db, first)
+    dependent = call(before, "add_dependent", rows(db).popitem()[0], CHILD["nik"])
     original = rows(db)
     [(first_id, first_row)] = original.items()
     assert first_row.lookup_kid is None
@@ -114,10 +120,15 @@ def test_a_new_lookup_key_keeps_everyone_findable_and_unique_through_the_whole_r
     assert {r.lookup_kid for r in moved.values()} == {"l2"}
     assert moved[first_id].email_hash != first_row.email_hash and moved[first_id].nik_hash != first_row.nik_hash
     assert moved[first_id].person_ref == first_row.person_ref
+    with db.connect() as conn:
+        assert conn.execute(text("SELECT lookup_kid FROM dependent")).scalars().all() == ["l2"]
 
     # 3. The old key goes (PERSON_REF_KEY keeps the person references' key): nobody lost, nobody twice.
     after = start(NEW, PERSON_REF_KEY=legacy)
     everyone_found_and_nobody_twice(after, [first, second])
+    assert call(after, "add_dependent", first_id, CHILD["nik"]) == dependent  # found: the same answer
+    [child] = [m for m in call(after, "family", first_id) if m["full_name"] == CHILD["full_name"]]
+    assert child["is_dependent"] and child["person_id"] == dependent["person_id"]
     third_id = register_active(after, db, person(3))
     refs = {r.person_ref for r in rows(db).values()}
     assert len(refs) == 3 and moved[first_id].person_ref in refs
