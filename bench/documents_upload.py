@@ -108,7 +108,7 @@ def scrape(stack):
     """``{(process, metric, label): (sum, count)}`` of the timers above, from each process's /metrics."""
     out = {}
     for process in ("gateway", "documents"):
-        text = requests.get(stack.config.url_of(process) + "/metrics", timeout=10).text
+        text = requests.get(stack.internal_url(process) + "/metrics", timeout=10).text
         for (proc, name, label), _ in TIMERS.items():
             if proc != process:
                 continue

@@ -109,7 +109,7 @@ def run(args=None):
             people = residents(registry, RESIDENTS)
             one_lookup = direct_verify_ms(registry, people[0])
             load(base, people, 2, 3)  # warm-up
-            identity = stack.config.url_of("identity")
+            identity = stack.internal_url("identity")  # its /metrics
             rows = []
             for c in CONCURRENCY:
                 before = registry_totals(identity)

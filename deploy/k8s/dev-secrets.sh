@@ -19,12 +19,17 @@ amqp="amqp://${user}:${pass}@antre-rabbitmq.${ns}.svc:5672/"
 tmp="$(mktemp -d)"; trap 'rm -rf "$tmp"' EXIT
 openssl genpkey -algorithm ed25519 -out "$tmp/jwt.pem"
 openssl pkey -in "$tmp/jwt.pem" -pubout -out "$tmp/jwt.pub"
+# notification's X25519 key for one-time codes: identity gets the public half only (antre_common.sealed_box);
+# the raw 32 bytes are the tail of the DER forms
+openssl genpkey -algorithm x25519 -out "$tmp/otp.pem"
+otp_private="o1:$(openssl pkey -in "$tmp/otp.pem" -outform DER | tail -c 32 | base64 | tr -d '\n')"
+otp_public="o1:$(openssl pkey -in "$tmp/otp.pem" -pubout -outform DER | tail -c 32 | base64 | tr -d '\n')"
 s3_key="documents"; s3_secret="$(rand 48 40)"
 
 apply_secret antre-gateway --from-literal=AMQP_URI="$amqp" --from-file=JWT_PUBLIC_KEY="$tmp/jwt.pub"
 apply_secret antre-identity --from-literal=AMQP_URI="$amqp" --from-file=JWT_PRIVATE_KEY="$tmp/jwt.pem" \
   --from-literal=DATA_KEYS="k1:$(key32)" \
-  --from-literal=LOOKUP_KEY="$(key32)" \
+  --from-literal=LOOKUP_KEY="$(key32)" --from-literal=OTP_PUBLIC_KEY="$otp_public" \
   --from-literal=ANTRE_ADMIN_EMAIL=admin@antre.dev.example.invalid \
   --from-literal=ANTRE_ADMIN_PASSWORD="$(rand 48 24)" \
   --from-literal=REGISTRY_USER=antre --from-literal=REGISTRY_PASSWORD="$(rand 48 24)"
@@ -33,7 +38,8 @@ apply_secret antre-documents --from-literal=AMQP_URI="$amqp" \
   --from-literal=S3_ACCESS_KEY="$s3_key" --from-literal=S3_SECRET_KEY="$s3_secret" \
   --from-literal=DOCUMENTS_KEYS="k1:$(key32)"
 apply_secret antre-notification --from-literal=AMQP_URI="$amqp" --from-literal=SMTP_PASSWORD="$(rand 32 20)" \
-  --from-literal=CHECK_CODE_KEY="$(key32)" --from-literal=MESSAGE_KEYS="m1:$(key32)"
+  --from-literal=CHECK_CODE_KEY="$(key32)" --from-literal=MESSAGE_KEYS="m1:$(key32)" \
+  --from-literal=OTP_PRIVATE_KEYS="$otp_private"
 apply_secret antre-integration --from-literal=AMQP_URI="$amqp"
 apply_secret antre-payment --from-literal=AMQP_URI="$amqp" --from-literal=PAYMENT_CHANNEL_SECRETS="k1:$(key32)"
 printf 'export MINIO_ROOT_USER=%s\nexport MINIO_ROOT_PASSWORD=%s\n' root "$(rand 48 40)" > "$tmp/config.env"

@@ -36,4 +36,4 @@ def test_every_process_reconnects_after_the_broker_drops_its_connections(stack, 
     wait_until(lambda: all_up(gateway), 30, what="every service up again")
     assert all_up(gateway), "services did not come back within 30 s of the broker dropping them"
     for name in ("gateway", *SERVICES):
-        assert requests.get(f"{stack.config.url_of(name)}/readyz", timeout=10).status_code == 200
+        assert requests.get(f"{stack.internal_url(name)}/readyz", timeout=10).status_code == 200

@@ -104,10 +104,13 @@ def test_bad_input_gets_its_status_and_code(gateway, mailbox):
         response = gateway.post("/api/v1/auth/register", json={**person, field: value})
         assert response.status_code == 400 and field in response.json()["errors"], field
     assert gateway.post("/api/v1/auth/register", json=person).status_code == 201
-    too_soon = gateway.post("/api/v1/auth/otp", json={"email": person["email"]})
-    assert (too_soon.status_code, too_soon.json()["code"]) == (429, "RATE_LIMITED")
-    assert 0 < int(too_soon.headers["Retry-After"]) <= 61
-    assert gateway.post("/api/v1/auth/otp", json={"email": "nobody@example.id"}).status_code == 202
+    too_soon = gateway.post("/api/v1/auth/otp", json={"email": person["email"]})  # quietly not sent (issue 17)
+    unknown = gateway.post("/api/v1/auth/otp", json={"email": "nobody@example.id"})
+    assert (
+        (too_soon.status_code, too_soon.json())
+        == (unknown.status_code, unknown.json())
+        == (202, {"status": "accepted"})
+    )
     again = gateway.post("/api/v1/auth/register", json={**person, "email": "another." + person["email"]})
     assert (again.status_code, again.json()["code"]) == (409, "ALREADY_REGISTERED")
 

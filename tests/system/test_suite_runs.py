@@ -8,17 +8,40 @@ from antre_dev.stack import SERVICES
 
 
 def test_every_process_is_ready_and_serves_its_metrics(stack, gateway):
-    assert gateway.get("/readyz").status_code == 200
+    assert requests.get(f"{stack.internal_url('gateway')}/readyz", timeout=5).status_code == 200
     status = gateway.get("/api/v1/status")
     assert status.status_code == 200
     assert {s["name"]: s["status"] for s in status.json()["services"]} == dict.fromkeys(SERVICES, "up")
     assert status.headers["X-Request-Id"]
     for name in ("gateway", *SERVICES):
-        base = stack.config.url_of(name)
+        base = stack.internal_url(name)
         assert requests.get(f"{base}/healthz", timeout=5).status_code == 200
         metrics = requests.get(f"{base}/metrics", timeout=5).text
         assert f'antre_{name}_entrypoint_calls_total{{entrypoint="' in metrics
         assert f"antre_{name}_entrypoint_duration_seconds_bucket" in metrics
+
+
+def test_probes_and_metrics_answer_on_the_internal_port_only(stack):
+    """Issue 17: the public port (the one the Service and Ingress route) answers 404 problem+json for them
+    (a process with no public route, like identity, listens on no public port at all); the internal one
+    (probes, Prometheus) serves them, with X-Request-Id and the security headers too."""
+    for name in ("gateway", *SERVICES):
+        for path in ("/metrics", "/readyz", "/healthz"):
+            try:
+                public = requests.get(f"{stack.config.url_of(name)}{path}", timeout=5)
+            except requests.ConnectionError:
+                assert name not in ("gateway", "documents"), f"{name} has public routes: its port must answer"
+            else:
+                assert public.status_code == 404, (name, path)
+                assert public.headers["Content-Type"].startswith("application/problem+json"), (name, path)
+                assert public.json()["code"] == "NOT_FOUND" and public.headers["X-Request-Id"]
+            internal = requests.get(
+                f"{stack.internal_url(name)}{path}", timeout=5, headers={"X-Request-Id": "probe-0001"}
+            )
+            assert internal.status_code == 200, (name, path)
+            assert internal.headers["X-Request-Id"] == "probe-0001"
+            assert internal.headers["X-Content-Type-Options"] == "nosniff", (name, path)
+        assert "antre_" in requests.get(f"{stack.internal_url(name)}/metrics", timeout=5).text
 
 
 def test_openapi_is_generated_from_the_routes(gateway):
@@ -61,7 +84,7 @@ def test_a_stopped_service_shows_down_and_its_routes_answer_503_then_heal(stack,
 
 
 def test_documents_readiness_names_the_object_store_when_it_stops(stack, gateway):
-    url = f"{stack.config.url_of('documents')}/readyz"
+    url = f"{stack.internal_url('documents')}/readyz"
     stack.stop_s3()
     try:
         response = requests.get(url, timeout=10)

@@ -225,27 +225,38 @@ def test_only_the_gateway_is_reachable_from_outside(rendered, overlay):
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
-def test_every_process_has_a_service_monitor_that_finds_it(rendered, overlay):
+def test_every_process_has_a_pod_monitor_on_its_internal_port_and_no_service_routes_that_port(rendered, overlay):
+    """Issue 17: /metrics and the probes are on the internal port; Services (and so the Ingress) route the
+    public one alone, and Prometheus scrapes the pods directly."""
     objects = rendered[overlay]
-    monitors = of_kind(objects, "ServiceMonitor")
+    monitors = of_kind(objects, "PodMonitor")
     for name, port in PROCESSES.items():
         service = named(objects, "Service", name)
         ports = {p["name"]: p["port"] for p in service["spec"]["ports"]}
         assert ports == {"http": port}
-        mine = [m for m in monitors if selects(m["spec"]["selector"], service["metadata"]["labels"])]
+        assert [p["targetPort"] for p in service["spec"]["ports"]] == ["http"]
+        labels = named(objects, "Deployment", name)["spec"]["template"]["metadata"]["labels"]
+        mine = [m for m in monitors if selects(m["spec"]["selector"], labels)]
         assert len(mine) == 1, name
-        assert [e["port"] for e in mine[0]["spec"]["endpoints"]] == ["http"]
-        assert mine[0]["spec"]["endpoints"][0]["path"] == "/metrics"
+        assert [e["port"] for e in mine[0]["spec"]["podMetricsEndpoints"]] == ["internal"]
+        assert mine[0]["spec"]["podMetricsEndpoints"][0]["path"] == "/metrics"
+    assert {m["metadata"]["name"] for m in of_kind(objects, "ServiceMonitor")} <= {"antre-rabbitmq"}  # its own
+    scrape = named(objects, "NetworkPolicy", "antre-metrics-from-prometheus")["spec"]["ingress"]
+    assert [p["port"] for rule in scrape for p in rule["ports"]] == ["internal"]
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_every_secret_reference_and_port_agree_with_the_process(rendered, overlay):
-    """Container port = the port in the process's ConfigMap = the Service's port; each ConfigMap is mounted."""
+    """Container ports = the ports in the process's ConfigMap (public = the Service's port; internal = public
+    + 100, the probes'); each ConfigMap is mounted."""
     objects = rendered[overlay]
     configs = {c["metadata"]["name"]: c for c in of_kind(objects, "ConfigMap")}
     for name, port in PROCESSES.items():
         container = pod_spec(named(objects, "Deployment", name))["containers"][0]
-        assert [p["containerPort"] for p in container["ports"]] == [port]
+        assert {p["name"]: p["containerPort"] for p in container["ports"]} == {"http": port, "internal": port + 100}
+        for probe in ("livenessProbe", "readinessProbe", "startupProbe"):
+            assert container[probe]["httpGet"]["port"] == "internal", (name, probe)
         (ref,) = [e["configMapRef"]["name"] for e in container["envFrom"]]
         assert ref in configs, f"{name} mounts {ref}, which is not rendered"
         assert configs[ref]["data"]["WEB_SERVER_ADDRESS"] == f"0.0.0.0:{port}"
+        assert configs[ref]["data"]["INTERNAL_SERVER_ADDRESS"] == f"0.0.0.0:{port + 100}"

@@ -25,11 +25,15 @@ class IdentityRoutes:
          tags=["identity"])  # fmt: skip
     def register(self, request, body):
         """A citizen account, pending until the one-time code sent by email (and SMS) is entered.
-        Honours Idempotency-Key (same key and body: the first answer). Rate limited per address and phone."""
+        Honours Idempotency-Key (same key and body: the first answer). Rate limited per address, phone and
+        email (here per gateway process, and in identity across replicas)."""
         phone = "".join(ch for ch in body["phone"] if ch.isdigit())[-10:]  # +62 812… and 0812… are one number
-        self.limits.check("register", address=client_ip(request), phone=phone)  # declared by BookingRoutes
+        email = body["email"].strip().lower()
+        self.limits.check("register", address=client_ip(request), phone=phone, account=email)  # BookingRoutes'
         body = dict(body, birth_date=body["birth_date"].isoformat())
-        return self.identity.register(body, client_ip=client_ip(request), idempotency_key=idempotency_key(request))
+        return retry_after(
+            self.identity.register, body, client_ip=client_ip(request), idempotency_key=idempotency_key(request)
+        )
 
     @api("POST", "/api/v1/auth/verify", body=s.VerifyRequest(), response=s.RegisterResponse(), tags=["identity"])
     def verify(self, request, body):

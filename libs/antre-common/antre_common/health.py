@@ -1,4 +1,5 @@
-"""Liveness, readiness, metrics and ping: the same entrypoints on every process.
+"""Liveness, readiness, metrics and ping: the same entrypoints on every process, the HTTP ones on its internal
+port (``INTERNAL_SERVER_ADDRESS``), never on the public one.
 
 Readiness asks the broker and every dependency that has a ``ready()`` method (the database, the object
 store) and names the ones that failed, so an SRE reading a 503 knows where to look.
@@ -16,7 +17,7 @@ from werkzeug.wrappers import Response
 from antre_common.context import RequestContext
 from antre_common.metrics import EntrypointMetrics, exposition
 from antre_common.tracing import Tracing
-from antre_common.web import http
+from antre_common.web import internal_http
 
 CHECK_TIMEOUT = 3.0
 
@@ -69,11 +70,12 @@ class ServiceBase:
     tracing = Tracing()
     readiness = Readiness()
 
-    @http("GET", "/healthz")
+    # On the internal port only (antre_common.web.InternalWebServer): the public one answers them 404.
+    @internal_http("GET", "/healthz")
     def healthz(self, request):
         return 200, {"Content-Type": "application/json"}, json.dumps({"status": "ok"})
 
-    @http("GET", "/readyz")
+    @internal_http("GET", "/readyz")
     def readyz(self, request):
         ok, components = self.readiness.report()
         body = {
@@ -83,7 +85,7 @@ class ServiceBase:
         }
         return (200 if ok else 503), {"Content-Type": "application/json"}, json.dumps(body)
 
-    @http("GET", "/metrics")
+    @internal_http("GET", "/metrics")
     def metrics_endpoint(self, request):
         body, content_type = exposition()
         return Response(body, status=200, content_type=content_type)

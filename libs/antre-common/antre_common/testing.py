@@ -74,9 +74,12 @@ def service_config(rabbit_config, web_config, database_factory, service_dir):
     """A nameko config for one service under test: its own vhost, web port and migrated database.
 
     Each service's ``tests/conftest.py`` defines ``service_dir`` (the folder holding ``migrations/``)."""
+    from nameko.testing.utils import find_free_port
+
     return {
         **rabbit_config,
         **web_config,
+        "INTERNAL_SERVER_ADDRESS": f"127.0.0.1:{find_free_port()}",  # health, readiness, metrics
         "DATABASE_URL": database_factory(service_dir),
         "RPC_TIMEOUT_SECONDS": 5,
         "OUTBOX_POLL_SECONDS": 0.2,
@@ -161,6 +164,12 @@ def http_client(web_config_port):
     return HttpClient(f"http://127.0.0.1:{web_config_port}")
 
 
+@pytest.fixture
+def internal_client(service_config):
+    """Talks to the internal port of the container under test (/healthz, /readyz, /metrics)."""
+    return HttpClient(f"http://{service_config['INTERNAL_SERVER_ADDRESS']}")
+
+
 class SmtpSink:
     """A real SMTP server in its own process (``antre_dev.smtp_sink``) that keeps each mail as a ``.eml``
     file; ``stop()`` and ``start()`` it to test an outage (it comes back on the same port).
@@ -171,10 +180,17 @@ class SmtpSink:
             [msg] = smtp_sink.wait_for(lambda m: m["To"] == "a@example.com")
     """
 
-    def __init__(self, mail_dir, host="127.0.0.1"):
+    def __init__(self, mail_dir, host="127.0.0.1", tls=None, user=None, password=None, auth="LOGIN,PLAIN"):
+        """``tls=(cert_file, key_file)``: STARTTLS required; ``user``/``password``: AUTH required (``auth``
+        mechanisms offered), like a production relay."""
         import socket
 
         self.host, self.mail_dir, self.proc = host, mail_dir, None
+        self.options, self.password = [], password
+        if tls:
+            self.options += ["--tls-cert", str(tls[0]), "--tls-key", str(tls[1])]
+        if user:
+            self.options += ["--user", user, "--auth", auth]
         with socket.socket() as s:
             s.bind((host, 0))
             self.port = s.getsockname()[1]
@@ -194,7 +210,10 @@ class SmtpSink:
         import time
 
         cmd = [sys.executable, "-m", "antre_dev.smtp_sink", "--host", self.host, "--port", str(self.port)]
-        self.proc = subprocess.Popen([*cmd, "--dir", str(self.mail_dir)], stdout=subprocess.DEVNULL)
+        env = {**os.environ, "SMTP_SINK_PASSWORD": self.password or ""}
+        self.proc = subprocess.Popen(
+            [*cmd, "--dir", str(self.mail_dir), *self.options], stdout=subprocess.DEVNULL, env=env
+        )
         deadline = time.monotonic() + timeout
         while not self._listening():
             if self.proc.poll() is not None or time.monotonic() > deadline:
@@ -287,3 +306,31 @@ class RelayLessRole:
             db.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = :r"), {"r": role})
             db.execute(text(f"DROP OWNED BY {role}"))
             db.execute(text(f"DROP ROLE {role}"))
+
+
+def wal_position(conn):
+    """Where PostgreSQL's write-ahead log ends now (``wal_since`` reads from there)."""
+    return conn.exec_driver_sql("SELECT pg_current_wal_insert_lsn()::text").scalar()
+
+
+def wal_since(conn, start):
+    """The bytes of the write-ahead log from ``start`` to what is flushed now, every database of the cluster:
+    what streaming replicas and WAL archives (backups) receive. For tests that a secret never reaches the
+    disk in the clear. Needs a superuser (``pg_read_binary_file``), as the test cluster's ``postgres``."""
+    end = conn.exec_driver_sql("SELECT pg_current_wal_flush_lsn()::text").scalar()
+    size = conn.exec_driver_sql("SELECT setting::bigint FROM pg_settings WHERE name = 'wal_segment_size'").scalar()
+    where = "SELECT file_name, file_offset FROM pg_walfile_name_offset(%(lsn)s::pg_lsn)"
+    position, chunks = start, []
+    while True:
+        name, offset = conn.exec_driver_sql(where, {"lsn": position}).one()
+        end_name, end_offset = conn.exec_driver_sql(where, {"lsn": end}).one()
+        length = (end_offset if name == end_name else size) - offset
+        read = "SELECT pg_read_binary_file(%(path)s, %(offset)s, %(length)s)"
+        chunks.append(
+            bytes(conn.exec_driver_sql(read, {"path": f"pg_wal/{name}", "offset": offset, "length": length}).scalar())
+        )
+        if name == end_name:
+            return b"".join(chunks)
+        position = conn.exec_driver_sql(
+            "SELECT (%(lsn)s::pg_lsn + %(n)s)::text", {"lsn": position, "n": size - offset}
+        ).scalar()

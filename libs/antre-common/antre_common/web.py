@@ -19,7 +19,7 @@ import socket
 
 import eventlet
 from nameko.web.handlers import HttpRequestHandler
-from nameko.web.server import WebServer, WsgiApp
+from nameko.web.server import WebServer, WsgiApp, parse_address
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map
 from werkzeug.wrappers import Request, Response
@@ -187,3 +187,24 @@ class HttpEntrypoint(HttpRequestHandler):
 
 
 http = HttpEntrypoint.decorator
+
+INTERNAL_ADDRESS_KEY = "INTERNAL_SERVER_ADDRESS"
+INTERNAL_ADDRESS_DEFAULT = "127.0.0.1:0"  # unset: loopback only, never where the public port listens
+
+
+class InternalWebServer(CrowdWebServer):
+    """A second server on ``INTERNAL_SERVER_ADDRESS`` for what only the cluster may ask (liveness, readiness,
+    metrics): probes and Prometheus reach it on the pod's address, while the Service and the Ingress route
+    the public port alone (security review, issue 17). Its own class, so nameko shares it apart from the
+    public server; the same ``EdgeApp``, so the same X-Request-Id, security headers and problem+json."""
+
+    @property
+    def bind_addr(self):
+        return parse_address(self.container.config.get(INTERNAL_ADDRESS_KEY) or INTERNAL_ADDRESS_DEFAULT)
+
+
+class InternalHttpEntrypoint(HttpRequestHandler):
+    server = InternalWebServer()
+
+
+internal_http = InternalHttpEntrypoint.decorator

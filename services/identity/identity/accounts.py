@@ -37,6 +37,7 @@ class Accounts:
         self.box = keys.box
         self.passwords = keys.passwords
         self.signer = keys.signer
+        self.otp_box = keys.otp_box
         self.phone_countries = keys.settings.phone_country_codes
         self.now = now
 
@@ -47,7 +48,12 @@ class Accounts:
         return self.box.open(getattr(user, f"{field}_enc"), field_aad(user.id, field))
 
     def _email_hash(self, email):
+        """Under the newest lookup key: what a new row stores (and what throttling counts on)."""
         return self.box.lookup("email", email)
+
+    def _email_hashes(self, email):
+        """Under every configured lookup key: what a lookup matches (docs/runbook.md, rotating LOOKUP_KEY)."""
+        return self.box.lookups("email", email)
 
     def _audit(self, session, event, outcome, *, user_id=None, actor_id=None, client_ip=None, **detail):
         session.add(
@@ -67,7 +73,7 @@ class Accounts:
         return self.box.lookup("request", canonical(data))  # keyed: the request holds a password
 
     def _user_by_email(self, session, email, lock=False):
-        stmt = select(User).where(User.email_hash == self._email_hash(email))
+        stmt = select(User).where(User.email_hash.in_(self._email_hashes(email)))
         if lock:
             stmt = stmt.with_for_update().execution_options(populate_existing=True)
         return session.scalars(stmt).first()

@@ -4,6 +4,7 @@ import logging
 
 from nameko.extensions import DependencyProvider
 
+from antre_common.sealed_box import SealingKey
 from identity.registry import RegistryClient
 from identity.secrets_box import Passwords, Sealer
 from identity.settings import Settings
@@ -15,8 +16,9 @@ log = logging.getLogger(__name__)
 class Keys:
     def __init__(self, settings):
         self.settings = settings
-        self.box = Sealer(settings.data_keys, settings.lookup_key)
+        self.box = Sealer(settings.data_keys, settings.lookup_key, settings.person_ref_key)
         self.signer = TokenSigner(settings.jwt_private_key)
+        self.otp_box = SealingKey(settings.otp_public_key, "OTP_PUBLIC_KEY")
         self.passwords = Passwords(max_concurrent=settings.argon2_max_concurrent or None, **settings.argon2)
 
 

@@ -3,6 +3,8 @@
 Receivers' schemas and test doubles are checked against these (tests/contracts).
 """
 
+from antre_common.sealed_box import one_time_code_aad
+
 
 def user_registered(user):
     return {"user_id": str(user.id)}
@@ -13,13 +15,15 @@ def account_deleted(user_id):
     return {"user_id": str(user_id)}
 
 
-def otp_requested(user, channel, purpose, otp, expires_at):
-    """The code leaves identity only here; housekeeping scrubs it from the outbox once it is published."""
+def otp_requested(user, channel, purpose, otp, expires_at, otp_box):
+    """The code leaves identity only here, sealed for notification alone (``otp_box``: its public key, see
+    antre_common.sealed_box): identity's outbox, its WAL and its backups never hold it in the clear, and
+    identity cannot open it again."""
     return {
         "user_id": str(user.id),
         "channel": channel,
         "purpose": purpose,
-        "otp": otp,
+        "otp_sealed": otp_box.seal(otp, one_time_code_aad(user.id, channel, purpose)),
         "expires_at": expires_at.isoformat(),
     }
 

@@ -50,17 +50,19 @@ class Family(Accounts):
         have one or are a dependent, their ``person_id``."""
         own_nik, verdict = self._card(user_id)
         members = [m for m in verdict.members if m.nik != own_nik]
-        hashes = {self.box.lookup("nik", m.nik): m for m in members}
+        variants = {m.nik: self.box.lookups("nik", m.nik) for m in members}  # under every lookup key
+        hashes = [h for hs in variants.values() for h in hs]
         with self.db.transaction() as session:
             accounts = dict(session.execute(select(User.nik_hash, User.id).where(User.nik_hash.in_(hashes))).all())
             dependents = {
                 d.nik_hash: d for d in session.scalars(select(Dependent).where(Dependent.nik_hash.in_(hashes)))
             }
         out = []
-        for nik_hash, m in hashes.items():
-            dependent = dependents.get(nik_hash)
+        for m in members:
+            account = next((accounts[h] for h in variants[m.nik] if h in accounts), None)
+            dependent = next((dependents[h] for h in variants[m.nik] if h in dependents), None)
             mine = dependent is not None and dependent.holder_id == uuid.UUID(str(user_id))
-            person_id = accounts.get(nik_hash) or (dependent.id if mine else None)
+            person_id = account or (dependent.id if mine else None)
             out.append(
                 {
                     "person_id": person_id and str(person_id),
@@ -68,7 +70,7 @@ class Family(Accounts):
                     "relationship": m.relationship if m.relationship in RELATIONSHIPS else "other",
                     "birth_date": m.birth_date,
                     "nik_masked": policy.mask_nik(m.nik),
-                    "has_account": nik_hash in accounts,
+                    "has_account": account is not None,
                     "is_dependent": mine,
                     "dependent_of_other": dependent is not None and not mine,
                 }
@@ -81,12 +83,12 @@ class Family(Accounts):
         member = verdict.member(nik)
         if member is None or nik == own_nik:
             raise NotOnFamilyCard("not a member of your family card")
-        nik_hash = self.box.lookup("nik", nik)
+        nik_hash, nik_hashes = self.box.lookup("nik", nik), self.box.lookups("nik", nik)
         try:
             with self.db.transaction() as session:
-                if session.scalar(select(User.id).where(User.nik_hash == nik_hash)):
+                if session.scalar(select(User.id).where(User.nik_hash.in_(nik_hashes))):
                     raise DependentHasAccount("this person has an account of their own")
-                existing = session.scalar(select(Dependent).where(Dependent.nik_hash == nik_hash))
+                existing = session.scalar(select(Dependent).where(Dependent.nik_hash.in_(nik_hashes)))
                 if existing is not None:
                     if existing.holder_id == uuid.UUID(str(user_id)):  # a retried request: the same answer
                         return self._dependent_view(existing)
@@ -95,6 +97,7 @@ class Family(Accounts):
                     id=uuid.uuid4(),
                     holder_id=uuid.UUID(str(user_id)),
                     nik_hash=nik_hash,
+                    lookup_kid=self.box.lookup_kid or None,
                     relationship=member.relationship if member.relationship in RELATIONSHIPS else "other",
                     person_ref=self.box.person_ref(nik),
                     created_at=self.now(),

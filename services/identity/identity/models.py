@@ -38,6 +38,7 @@ class User(Base):
     created_at = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
     verified_at = mapped_column(DateTime(timezone=True))
     created_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)  # the admin who made a staff account
+    lookup_kid: Mapped[str | None] = mapped_column(String(32))  # the LOOKUP_KEY that made the *_hash columns
 
 
 class OneTimeCode(Base):
@@ -127,3 +128,4 @@ class Dependent(Base):
     relationship: Mapped[str] = mapped_column(String(20), nullable=False)
     person_ref: Mapped[str] = mapped_column(String(32), nullable=False)
     created_at = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+    lookup_kid: Mapped[str | None] = mapped_column(String(32))  # the LOOKUP_KEY that made nik_hash

@@ -68,7 +68,9 @@ class PasswordReset(Accounts):
         row.code_hash = self.box.otp_hash(row.id, code)
         row.expires_at = now + policy.RESET_TTL
         session.add(row)
-        self.db.add_event("otp_requested", events.otp_requested(user, "email", RESET, code, row.expires_at))
+        self.db.add_event(
+            "otp_requested", events.otp_requested(user, "email", RESET, code, row.expires_at, self.otp_box)
+        )
         self._audit(session, "password_reset", "code_sent", user_id=user.id, client_ip=client_ip)
         return None
 
@@ -124,7 +126,7 @@ class PasswordReset(Accounts):
             return OtpExpired("the code has expired")
         if state == "exhausted":
             return OtpAttemptsExceeded("too many wrong codes")
-        if not policy.same_hash(code.code_hash, self.box.otp_hash(code.id, otp)):
+        if not self.box.otp_matches(code.code_hash, code.id, otp):
             code.attempts += 1
             self._audit(session, "password_reset", "wrong_code", user_id=user.id, client_ip=client_ip)
             if code.attempts >= policy.OTP_MAX_ATTEMPTS:

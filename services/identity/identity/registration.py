@@ -9,7 +9,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from antre_common.envelope import utcnow
-from identity import events, housekeeping, person, policy
+from identity import events, housekeeping, person, policy, throttle
 from identity.accounts import Accounts, raise_if_error
 from identity.exceptions import (
     AlreadyRegistered,
@@ -33,14 +33,28 @@ class Registration(Accounts):
         super().__init__(db, keys, now)
         self.accounts_per_phone = keys.settings.accounts_per_phone
 
-    def _phone_in_use(self, session, phone_hash, lock=False):
+    def _phone_in_use(self, session, phone_hash, phone, lock=False):
         """A phone number belongs to at most ``ACCOUNTS_PER_PHONE`` accounts (brokers invent identities, not
         phones); under ``lock`` registrations of one number are serialised, so two at once cannot both pass."""
         if lock:
             session.execute(select(func.pg_advisory_xact_lock(func.hashtext(phone_hash))))
-        count = session.scalar(select(func.count()).select_from(User).where(User.phone_hash == phone_hash))
+        hashes = self.box.lookups("phone", phone)  # under every lookup key
+        count = session.scalar(select(func.count()).select_from(User).where(User.phone_hash.in_(hashes)))
         if count >= self.accounts_per_phone:
             raise PhoneLimitReached("this phone number has its accounts", limit=self.accounts_per_phone)
+
+    def _over_rate(self, session, now, client_ip, phone_hash, email_hash):
+        """RateLimited when this address, phone number or email has registered too often lately (every
+        attempt that gets past the input checks counts, a 409 included), else None."""
+        rates = self.settings.register_rates
+        keys = {f"phone:register:{phone_hash}": rates["phone"], f"email:register:{email_hash}": rates["email"]}
+        if client_ip:
+            keys[f"address:register:{client_ip}"] = rates["address"]
+        over = throttle.count(session, keys, now)
+        if over is None:
+            return None
+        self._audit(session, "registered", "rate_limited", client_ip=client_ip, limit=over[0].partition(":")[0])
+        return RateLimited("too many registrations", retry_after=over[1])
 
     def register(self, data, client_ip=None, idempotency_key=None):
         """A citizen account, pending until the code sent to its email is entered. A retry with the same
@@ -55,17 +69,23 @@ class Registration(Accounts):
         person.check_password(data["password"], [email.partition("@")[0], full_name, nik])
         email_hash, nik_hash = self._email_hash(email), self.box.lookup("nik", nik)
         phone_hash = self.box.lookup("phone", phone)
+        known = self._email_hashes(email) + self.box.lookups("nik", nik)  # rows under any lookup key
 
         with self.db.transaction() as session:  # cheap checks first: no registry call for a retry or duplicate
             replay = self.records.replay(session, "register", idempotency_key, digest)
+            if replay is None:  # a retry of an answered request is not counted again
+                replay = self._over_rate(session, now, client_ip, phone_hash, email_hash)
             if replay is None:
                 # A pending account past its time goes now rather than at the next housekeeping pass.
                 housekeeping.purge_pending(self.db, now, self.settings.pending_account_ttl_seconds, client_ip,
-                                           hashes=(email_hash, nik_hash))  # fmt: skip
-                if session.scalar(select(User.id).where((User.email_hash == email_hash) | (User.nik_hash == nik_hash))):
+                                           hashes=known)  # fmt: skip
+                if session.scalar(select(User.id).where(User.email_hash.in_(known) | User.nik_hash.in_(known))):
                     replay = AlreadyRegistered("an account exists for this NIK or email")
             if replay is None:
-                self._phone_in_use(session, phone_hash)
+                try:
+                    self._phone_in_use(session, phone_hash, phone)
+                except PhoneLimitReached as exc:  # returned, not raised: the count above stays committed
+                    replay = exc
         if replay is not None:
             return raise_if_error(replay)
         # Outside any transaction: the registry may take seconds, or not answer (503, nothing stored).
@@ -76,11 +96,12 @@ class Registration(Accounts):
             raise NikNotVerified("the population registry does not know this NIK with this name and birth date")
         with self.db.transaction() as session:
             # A family member someone booked for keeps their person_id as their account's id (docs/contracts.md).
-            user_id = session.scalar(select(Dependent.id).where(Dependent.nik_hash == nik_hash)) or uuid.uuid4()
+            dependent = session.scalar(select(Dependent.id).where(Dependent.nik_hash.in_(self.box.lookups("nik", nik))))
+            user_id = dependent or uuid.uuid4()
         password_hash = self.passwords.hash(data["password"])
         try:
             with self.db.transaction() as session:
-                self._phone_in_use(session, phone_hash, lock=True)
+                self._phone_in_use(session, phone_hash, phone, lock=True)
                 user = User(
                     id=user_id,
                     role="citizen",
@@ -89,6 +110,7 @@ class Registration(Accounts):
                     email_hash=email_hash,
                     nik_hash=nik_hash,
                     phone_hash=phone_hash,
+                    lookup_kid=self.box.lookup_kid or None,
                     person_ref=self.box.person_ref(nik),
                     password_hash=password_hash,
                     created_at=now,
@@ -127,35 +149,47 @@ class Registration(Accounts):
         session.add(row)
         channels = ("email", "sms") if phone and user.phone_enc else ("email",)
         for channel in channels:
-            self.db.add_event("otp_requested", events.otp_requested(user, channel, VERIFY, code, row.expires_at))
+            self.db.add_event(
+                "otp_requested", events.otp_requested(user, channel, VERIFY, code, row.expires_at, self.otp_box)
+            )
 
     def resend_code(self, email, client_ip=None):
-        """Another code for a pending account. Unknown or already active emails get the same quiet answer."""
+        """Another code for a pending account. The answer never says whether an account exists: a pending,
+        an active and an unknown email get the same quiet answer, and the limit that answers 429 is counted on
+        the typed email's keyed hash and on the client address, whether or not an account is behind them
+        (as a password reset). Only a pending account past its resend wait is sent a code."""
         now = self.now()
         try:
             email = person.normalize_email(email)
         except ValidationError:
             return None
+        keys = [f"account:otp:{self._email_hash(email)}"] + ([f"address:otp:{client_ip}"] if client_ip else [])
         with self.db.transaction() as session:
-            user = self._user_by_email(session, email, lock=True)  # serialises concurrent resends
-            if user is None or user.status != "pending_verification":
-                return None
-            sent = session.scalars(
-                select(OneTimeCode.created_at).where(
-                    OneTimeCode.user_id == user.id,
-                    OneTimeCode.purpose == VERIFY,
-                    OneTimeCode.created_at > now - timedelta(hours=1),
-                )
-            ).all()
-            wait = policy.resend_wait(sent, now)
-            if wait:
-                self._audit(session, "otp_resend", "rate_limited", user_id=user.id, client_ip=client_ip)
-                result = RateLimited("wait before asking for another code", retry_after=wait)
+            locked = throttle.begin(session, keys, now)
+            if locked:
+                self._audit(session, "otp_resend", "rate_limited", client_ip=client_ip)
+                result = RateLimited("wait before asking for another code", retry_after=locked[1])
             else:
-                self._send_code(session, user, now, phone=True)
-                self._audit(session, "otp_resend", "ok", user_id=user.id, client_ip=client_ip)
-                result = None
+                result = self._resend_if_pending(session, email, now, client_ip)
         return raise_if_error(result)
+
+    def _resend_if_pending(self, session, email, now, client_ip):
+        user = self._user_by_email(session, email, lock=True)  # serialises concurrent resends
+        if user is None or user.status != "pending_verification":
+            return None
+        sent = session.scalars(
+            select(OneTimeCode.created_at).where(
+                OneTimeCode.user_id == user.id,
+                OneTimeCode.purpose == VERIFY,
+                OneTimeCode.created_at > now - timedelta(hours=1),
+            )
+        ).all()
+        if policy.resend_wait(sent, now):  # the same quiet answer: a 429 here would reveal the account
+            self._audit(session, "otp_resend", "too_soon", user_id=user.id, client_ip=client_ip)
+            return None
+        self._send_code(session, user, now, phone=True)
+        self._audit(session, "otp_resend", "ok", user_id=user.id, client_ip=client_ip)
+        return None
 
     def verify(self, email, otp, client_ip=None):
         now = self.now()
@@ -175,7 +209,7 @@ class Registration(Accounts):
                 .with_for_update()
                 .execution_options(populate_existing=True)
             ).first()
-            matches = code is not None and policy.same_hash(code.code_hash, self.box.otp_hash(code.id, otp))
+            matches = code is not None and self.box.otp_matches(code.code_hash, code.id, otp)
             if user.status == "active":
                 if matches:  # the same code again (a retried request): the same answer
                     return {"user_id": str(user.id), "status": user.status}

@@ -2,7 +2,11 @@
 the person reference, and argon2id password hashes computed in a real OS thread.
 
 Config (environment only, see docs/contracts.md): ``DATA_KEYS``, a key ring (``antre_common.keyring``: the
-first key encrypts, all decrypt), ``LOOKUP_KEY`` (HMAC key; its UTF-8 bytes are the key).
+first key encrypts, all decrypt), ``LOOKUP_KEY``: HMAC keys of the lookup hashes, ``kid:secret[,kid:secret…]``
+(a secret's UTF-8 bytes are the key; a bare secret without ``kid:`` is the one key of an older release).
+The first key makes new hashes; lookups try every key; housekeeping re-hashes rows to the first key, so a
+key rotates without downtime (docs/runbook.md). ``PERSON_REF_KEY`` keys the person reference, which never
+changes (other services keep it); unset, the one lookup key does (several keys need it set).
 """
 
 import base64
@@ -25,12 +29,14 @@ class Sealer:
     """Authenticated encryption of one personal field (``kid:base64(nonce|ciphertext)``). ``aad`` binds a
     ciphertext to its row and column, so a value copied into another row or column does not decrypt."""
 
-    def __init__(self, data_keys, lookup_key):
+    def __init__(self, data_keys, lookup_key, person_ref_key=None):
         self.ring = KeyRing(data_keys, "DATA_KEYS")
         self.current_kid = self.ring.current
-        if not lookup_key:
-            raise KeyConfigError("LOOKUP_KEY is empty")
-        self.lookup_key = lookup_key.encode()
+        self.lookup_keys = lookup_ring(lookup_key)
+        self.lookup_kid = next(iter(self.lookup_keys))  # the newest: every new hash
+        if not person_ref_key and len(self.lookup_keys) > 1:  # which key made the references is not guessable
+            raise KeyConfigError("LOOKUP_KEY has several keys: set PERSON_REF_KEY (docs/runbook.md)")
+        self.person_key = person_ref_key.encode() if person_ref_key else next(iter(self.lookup_keys.values()))
 
     def seal(self, plaintext, aad):
         if plaintext is None:
@@ -44,16 +50,42 @@ class Sealer:
         kid, _, encoded = value.partition(":")
         return self.ring.open(kid, base64.b64decode(encoded), aad.encode()).decode()
 
-    def lookup(self, kind, value):
-        """Keyed hash for uniqueness and lookup (``email``, ``nik``): equal inputs, equal hashes, no way back."""
-        return hmac.new(self.lookup_key, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
+    def lookup(self, kind, value, kid=None):
+        """Keyed hash for uniqueness and lookup (``email``, ``nik``): equal inputs, equal hashes, no way back.
+        Under the newest key unless ``kid`` names another."""
+        key = self.lookup_keys[kid or self.lookup_kid]
+        return hmac.new(key, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
+
+    def lookups(self, kind, value):
+        """The hashes of ``value`` under every configured key, newest first: what a lookup must match while
+        rows still carry an older key's hash."""
+        return [self.lookup(kind, value, kid) for kid in self.lookup_keys]
 
     def person_ref(self, nik):
-        """The pseudonymous person reference of docs/contracts.md."""
-        return self.lookup("person", nik)[:32]
+        """The pseudonymous person reference of docs/contracts.md: under its own key, never rotated."""
+        return hmac.new(self.person_key, f"person:{nik}".encode(), hashlib.sha256).hexdigest()[:32]
 
     def otp_hash(self, otp_id, code):
         return self.lookup("otp", f"{otp_id}:{code}")
+
+    def otp_matches(self, stored, otp_id, code):
+        """A code made under any configured key (one sent just before a rotation still works)."""
+        return any(hmac.compare_digest(stored or "", h) for h in self.lookups("otp", f"{otp_id}:{code}"))
+
+
+def lookup_ring(spec):
+    """``{kid: key bytes}`` from ``LOOKUP_KEY``, newest first; a bare secret is one key with the id ``""``."""
+    if not spec or not spec.strip():
+        raise KeyConfigError("LOOKUP_KEY is empty")
+    if ":" not in spec:
+        return {"": spec.encode()}
+    ring = {}
+    for item in spec.split(","):
+        kid, sep, secret = item.strip().partition(":")
+        if not sep or not kid or len(kid) > 32 or len(secret.strip()) < 16 or kid in ring:
+            raise KeyConfigError("LOOKUP_KEY entries are kid:secret (16+ characters), each kid once")
+        ring[kid] = secret.strip().encode()
+    return ring
 
 
 def field_aad(user_id, field):

@@ -37,7 +37,7 @@ class Sessions(Accounts):
         keys = throttle.keys_for(email_hash, client_ip)
         with self.db.transaction() as session:
             locked = throttle.begin(session, keys, now)
-            user = None if locked else session.scalars(select(User).where(User.email_hash == email_hash)).first()
+            user = None if locked else self._user_by_email(session, email)
             if locked:
                 self._audit(session, "login", "locked", client_ip=client_ip, scope=locked[0].partition(":")[0])
         if locked:

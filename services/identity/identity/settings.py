@@ -8,6 +8,8 @@ KEYS = {
     "jwt_private_key": "JWT_PRIVATE_KEY",
     "data_keys": "DATA_KEYS",
     "lookup_key": "LOOKUP_KEY",
+    "person_ref_key": "PERSON_REF_KEY",
+    "otp_public_key": "OTP_PUBLIC_KEY",
     "admin_email": "ANTRE_ADMIN_EMAIL",
     "admin_password": "ANTRE_ADMIN_PASSWORD",
     "argon2_time_cost": "ARGON2_TIME_COST",
@@ -17,6 +19,9 @@ KEYS = {
     "housekeeping_seconds": "HOUSEKEEPING_SECONDS",
     "phone_countries": "PHONE_COUNTRIES",
     "accounts_per_phone": "ACCOUNTS_PER_PHONE",
+    "register_rate_address": "REGISTER_RATE_ADDRESS",
+    "register_rate_phone": "REGISTER_RATE_PHONE",
+    "register_rate_email": "REGISTER_RATE_EMAIL",
     "pending_account_ttl_seconds": "PENDING_ACCOUNT_TTL_SECONDS",
     "registry_url": "REGISTRY_URL",
     "registry_user": "REGISTRY_USER",
@@ -35,6 +40,9 @@ class Settings:
     jwt_private_key: str | None = None
     data_keys: str | None = None
     lookup_key: str | None = None
+    person_ref_key: str | None = None  # unset: the single LOOKUP_KEY; required when it holds several
+    # notification's public key (antre_common.sealed_box): one-time codes leave identity only sealed with it.
+    otp_public_key: str | None = None
     admin_email: str | None = None
     admin_password: str | None = None
     # OWASP's first argon2id choice (m = 19 MiB, t = 2, p = 1): ~35 ms on one core of the dev machine, so a
@@ -52,6 +60,12 @@ class Settings:
     # A phone number may belong to this many accounts: a parent's phone on a grown child's account is
     # common; a broker's script inventing identities needs many. Family members book as dependents instead.
     accounts_per_phone: int = 2
+    # Registrations (``count/seconds``) per client address, per phone number and per email, counted in the
+    # database so replicas share them: each sends an SMS, and each 409 tells whether a NIK or email is known.
+    # An office or a campus shares one address; a family registers a few people on one phone.
+    register_rate_address: str = "20/3600"
+    register_rate_phone: str = "5/3600"
+    register_rate_email: str = "5/3600"
     # An account never verified is deleted after a day (spec/API.md), freeing its NIK and email.
     pending_account_ttl_seconds: float = 86400.0
     # The population registry (identity/registry.py). URL and credentials are deployment facts: no default.
@@ -75,6 +89,13 @@ class Settings:
     @property
     def phone_country_codes(self):
         return tuple(c.strip().upper() for c in self.phone_countries.split(",") if c.strip())
+
+    @property
+    def register_rates(self):
+        """``{kind: (count, seconds)}`` of the registration limits."""
+        rates = {"address": self.register_rate_address, "phone": self.register_rate_phone,
+                 "email": self.register_rate_email}  # fmt: skip
+        return {kind: (int(v.split("/")[0]), float(v.split("/")[1])) for kind, v in rates.items()}
 
     @property
     def argon2(self):

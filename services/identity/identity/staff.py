@@ -39,7 +39,7 @@ class Staff(Accounts):
                 if actor is None or actor.role != "admin" or actor.status != "active":
                     raise Forbidden("only an admin makes staff accounts")
             replay = self.records.replay(session, scope, idempotency_key, digest)
-            if replay is None and session.scalar(select(User.id).where(User.email_hash == email_hash)):
+            if replay is None and self._user_by_email(session, email) is not None:
                 raise AlreadyRegistered("an account exists for this email")
         if replay is not None:
             return self._staff_view(replay["user_id"])
@@ -53,6 +53,7 @@ class Staff(Accounts):
                     office_code=office_code,
                     language=data.get("language") or "id",
                     email_hash=email_hash,
+                    lookup_kid=self.box.lookup_kid or None,
                     password_hash=password_hash,
                     created_at=now,
                     verified_at=now,

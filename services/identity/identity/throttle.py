@@ -6,6 +6,8 @@ the count back; a failure keeps it and locks the key when it reaches the limit. 
 starts a fresh window.
 """
 
+from datetime import timedelta
+
 from sqlalchemy import text
 
 from identity.models import LoginThrottle
@@ -27,6 +29,33 @@ _BEGIN = text(
     RETURNING failures, locked_until
     """
 )
+
+
+# Fixed-window counts of requests that cost money or reveal something (registrations: an SMS each), in the
+# same table; a count past its most answers 429 until its window ends. Counted whatever the outcome.
+_COUNT = text(
+    """
+    INSERT INTO login_throttle (key, failures, window_started_at) VALUES (:key, 1, :now)
+    ON CONFLICT (key) DO UPDATE SET
+      failures = CASE WHEN login_throttle.window_started_at < :window_start THEN 1
+        ELSE login_throttle.failures + 1 END,
+      window_started_at = CASE WHEN login_throttle.window_started_at < :window_start THEN :now
+        ELSE login_throttle.window_started_at END
+    RETURNING failures, window_started_at
+    """
+)
+
+
+def count(session, rates, now):
+    """Count one request on every ``key: (most, seconds)`` of ``rates``; ``(key, retry_after_seconds)`` of the
+    first key past its most, or None. Shared by every identity replica (unlike the gateway's own limits)."""
+    over = None
+    for key, (most, seconds) in rates.items():
+        window = timedelta(seconds=seconds)
+        used, started = session.execute(_COUNT, {"key": key, "now": now, "window_start": now - window}).one()
+        if used > most and over is None:
+            over = key, seconds_until(started + window, now)
+    return over
 
 
 def keys_for(account_hash, client_ip):

@@ -46,9 +46,23 @@ def identity_config(service_config, identity_keys, registry):
         "JWT_PRIVATE_KEY": identity_keys["JWT_PRIVATE_KEY"],
         "DATA_KEYS": identity_keys["DATA_KEYS"],
         "LOOKUP_KEY": identity_keys["LOOKUP_KEY"],
+        "OTP_PUBLIC_KEY": identity_keys["OTP_PUBLIC_KEY"],
+        # not identity's: the listeners that stand in for notification open the codes with it
+        "OTP_PRIVATE_KEYS": identity_keys["OTP_PRIVATE_KEYS"],
         "ANTRE_ADMIN_EMAIL": ADMIN_EMAIL,
         "ANTRE_ADMIN_PASSWORD": ADMIN_PASSWORD,
     }
+
+
+def opened(envelope, config):
+    """An ``otp_requested`` envelope with its code opened as notification opens it (``data["otp"]``)."""
+    from antre_common.sealed_box import OpeningKeys, one_time_code_aad
+
+    data = envelope["data"]
+    if "otp_sealed" in data:
+        aad = one_time_code_aad(data["user_id"], data["channel"], data["purpose"])
+        data["otp"] = OpeningKeys(config["OTP_PRIVATE_KEYS"], "OTP_PRIVATE_KEYS").open(data["otp_sealed"], aad)
+    return envelope
 
 
 def _make_nik(birth: date, female=False, region="317101", serial="0001"):

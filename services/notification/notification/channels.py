@@ -45,7 +45,7 @@ def _text(value):
 
 class SmtpMailer:
     """``SMTP_HOST``, ``SMTP_PORT``, ``SMTP_TLS`` (none | starttls | ssl), ``SMTP_USER``, ``SMTP_PASSWORD``,
-    ``MAIL_FROM``, ``SMTP_TIMEOUT_SECONDS``."""
+    ``SMTP_CA_FILE``, ``MAIL_FROM``, ``SMTP_TIMEOUT_SECONDS``."""
 
     def __init__(
         self,
@@ -55,6 +55,7 @@ class SmtpMailer:
         tls=Settings.smtp_tls,
         user=None,
         password=None,
+        ca_file=None,
         sender=None,
         timeout=None,
         pool_size=None,
@@ -67,6 +68,7 @@ class SmtpMailer:
         if self.tls not in ("none", "starttls", "ssl"):
             raise ValueError(f"SMTP_TLS must be none, starttls or ssl, not {tls!r}")
         self.user, self.password = _text(user), _text(password)
+        self.ca_file = _text(ca_file)
         self.sender = _text(sender) or Settings.mail_from
         self.timeout = float(timeout or Settings.smtp_timeout_seconds)
         # Connections kept open between messages: (client, when it was last used). A connection (and in
@@ -84,6 +86,7 @@ class SmtpMailer:
             tls=settings.smtp_tls,
             user=settings.smtp_user,
             password=settings.smtp_password,
+            ca_file=settings.smtp_ca_file,
             sender=settings.mail_from,
             timeout=settings.smtp_timeout_seconds,
             pool_size=settings.smtp_pool_size,
@@ -138,14 +141,18 @@ class SmtpMailer:
         self._release(client)
         return msg["Message-ID"]
 
+    def _tls(self):
+        """Certificate and host name verified, always: against ``SMTP_CA_FILE`` if set, else the system's CAs."""
+        return ssl.create_default_context(cafile=self.ca_file)
+
     def _connect(self):
         if self.tls == "ssl":
-            client = _SslClient(self.host, self.port, timeout=self.timeout, context=ssl.create_default_context())
+            client = _SslClient(self.host, self.port, timeout=self.timeout, context=self._tls())
         else:
             client = _Client(self.host, self.port, timeout=self.timeout)
         try:
             if self.tls == "starttls":
-                client.starttls(context=ssl.create_default_context())
+                client.starttls(context=self._tls())
             if self.user:
                 client.login(self.user, self.password)
         except BaseException:

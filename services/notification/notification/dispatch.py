@@ -16,7 +16,9 @@ from prometheus_client import Counter, Gauge
 from antre_common import qr
 from antre_common.envelope import utcnow
 from antre_common.errors import ServiceUnavailable, is_not_found
+from antre_common.keyring import InvalidTag, KeyRingError
 from antre_common.metrics import metric
+from antre_common.sealed_box import one_time_code_aad
 from notification import store
 from notification.channels import DeliveryFailure, PermanentFailure, TemporaryFailure, Unreachable
 from notification.checkcodes import display
@@ -148,6 +150,10 @@ class Dispatcher:
         if item["message_type"] == "otp" and data.get("expires_at"):
             if datetime.fromisoformat(str(data["expires_at"])) <= now:
                 return Outcome("failed", "otp expired before it could be sent")
+        if item["message_type"] == "otp":
+            data = self._open_code(data)
+            if data is None:
+                return Outcome("failed", "otp box does not open")
         if "booking" in item:  # read when the event was accepted, just now
             booking = item["booking"]
         else:
@@ -196,6 +202,16 @@ class Dispatcher:
             send = self.deps.mailer.send
             provider_id = self._guard(EMAIL, send, contact["email"], rendered, language=language, headers=headers)
         return Outcome("sent", provider_id=provider_id, user_id=str(user_id), inbox=rendered.inbox)
+
+    def _open_code(self, data):
+        """The event's data with the one-time code opened, in memory only (the row keeps the sealed box); None
+        if no key of ours opens it (another recipient's key, or tampered): retrying would not help."""
+        aad = one_time_code_aad(data["user_id"], data["channel"], data.get("purpose"))
+        try:
+            return dict(data, otp=self.deps.otp_keys.open(data["otp_sealed"], aad))
+        except (InvalidTag, KeyRingError, ValueError):
+            log.warning("one-time code does not open", extra={"user_id": data.get("user_id")})
+            return None
 
     def _check_code(self, item):
         """The delivery's code; one queued before check codes existed gets its own now, stored before it is

@@ -32,7 +32,7 @@ class OtpRequested(Lenient):
     user_id = fields.UUID(required=True)
     channel = fields.String(required=True, validate=validate.OneOf(["email", "sms"]))
     purpose = fields.String(load_default=None)
-    otp = fields.String(required=True, validate=validate.Length(min=4, max=12))
+    otp_sealed = fields.String(required=True, validate=validate.Length(min=40, max=200))  # opened at send time
     expires_at = fields.AwareDateTime(load_default=None)
 
 

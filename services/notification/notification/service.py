@@ -151,6 +151,7 @@ class NotificationService(ServiceBase):
             sms=self.channels.sms,
             renderer=self.channels.renderer,
             codes=self.channels.codes,
+            otp_keys=self.channels.otp_keys,
         )
         return Dispatcher(self.db, deps, self.channels.settings)
 

@@ -11,6 +11,7 @@ KEYS = {
     "smtp_tls": "SMTP_TLS",
     "smtp_user": "SMTP_USER",
     "smtp_password": "SMTP_PASSWORD",
+    "smtp_ca_file": "SMTP_CA_FILE",
     "smtp_timeout_seconds": "SMTP_TIMEOUT_SECONDS",
     "smtp_pool_size": "SMTP_POOL_SIZE",
     "smtp_keep_seconds": "SMTP_KEEP_SECONDS",
@@ -29,6 +30,7 @@ KEYS = {
     "housekeeping_seconds": "HOUSEKEEPING_SECONDS",
     "check_code_key": "CHECK_CODE_KEY",
     "message_keys": "MESSAGE_KEYS",
+    "otp_private_keys": "OTP_PRIVATE_KEYS",
     "check_url": "CHECK_URL",
     "verify_limit": "VERIFY_LIMIT",
     "verify_window_seconds": "VERIFY_WINDOW_SECONDS",
@@ -44,6 +46,9 @@ class Settings:
     smtp_tls: str = "none"  # none | starttls | ssl (a yes/no value means STARTTLS or not)
     smtp_user: str | None = None
     smtp_password: str | None = None
+    # The relay's certificate is verified (host name included) against the system's CAs, or against this PEM
+    # file when the relay's CA is a private one.
+    smtp_ca_file: str | None = None
     smtp_timeout_seconds: float = 10.0
     # Connections kept open for the next mails (at most smtp_pool_size idle ones), each reused until it has
     # been idle smtp_keep_seconds (relays close idle connections: Postfix after 300 s); one the relay closed
@@ -70,6 +75,9 @@ class Settings:
     # the AES-GCM ring (kid:base64key,…) that seals codes and inbox lines. Without them the process stops.
     check_code_key: str | None = None
     message_keys: str | None = None
+    # One-time codes arrive sealed with this ring's newest public key (antre_common.sealed_box): notification
+    # alone opens them, only to render the message; kid:base64(32-byte X25519 private key),…, every key opens.
+    otp_private_keys: str | None = None
     # Where a message tells people to check its code (the web app's "Cek pesan" page).
     check_url: str = "https://antre.imigrasi.go.id/check"
     # Verification per address: verify_limit tries per window. A person checks a handful of messages; a

@@ -7,10 +7,12 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from antre_common.sealed_box import new_pair
+
 
 def dev_keys(directory):
     """``{JWT_PRIVATE_KEY, JWT_PUBLIC_KEY, DATA_KEYS, DOCUMENTS_KEYS, LOOKUP_KEY, CHECK_CODE_KEY, MESSAGE_KEYS,
-    PAYMENT_CHANNEL_SECRETS}``
+    PAYMENT_CHANNEL_SECRETS, OTP_PUBLIC_KEY, OTP_PRIVATE_KEYS}``
     for a development stack, stable across restarts."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
@@ -20,6 +22,8 @@ def dev_keys(directory):
         directory / "data_key",
     )
     lookup_path = directory / "lookup_key"
+    # notification's X25519 key for one-time codes: identity seals them with the public half and cannot open them
+    otp_private_path, otp_public_path = directory / "otp_x25519", directory / "otp_x25519.pub"
     documents_path = directory / "documents_key"  # documents encrypts files with its own key, not identity's
     # notification's own: the HMAC key of check-code lookups and the ring that seals codes and inbox lines
     check_code_path, message_path = directory / "check_code_key", directory / "message_key"
@@ -50,6 +54,11 @@ def dev_keys(directory):
     if not channel_path.exists():
         channel_path.write_text("bank1:" + base64.urlsafe_b64encode(os.urandom(32)).decode())
         os.chmod(channel_path, 0o600)
+    if not otp_private_path.exists():
+        private_spec, public_spec = new_pair("o1")
+        otp_private_path.write_text(private_spec)
+        otp_public_path.write_text(public_spec)
+        os.chmod(otp_private_path, 0o600)
     if not lookup_path.exists():
         lookup_path.write_text(base64.urlsafe_b64encode(os.urandom(32)).decode())
         os.chmod(lookup_path, 0o600)
@@ -62,4 +71,6 @@ def dev_keys(directory):
         "CHECK_CODE_KEY": check_code_path.read_text().strip(),
         "MESSAGE_KEYS": message_path.read_text().strip(),
         "PAYMENT_CHANNEL_SECRETS": channel_path.read_text().strip(),
+        "OTP_PUBLIC_KEY": otp_public_path.read_text().strip(),
+        "OTP_PRIVATE_KEYS": otp_private_path.read_text().strip(),
     }

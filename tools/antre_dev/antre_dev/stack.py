@@ -84,6 +84,8 @@ def wait_for(check, timeout, what):
 TEST_LIMITS = {
     "GATEWAY_TRUSTED_PROXIES": "127.0.0.1/32,::1/128",
     "ACCOUNTS_PER_PHONE": "1000000",
+    "REGISTER_RATE_ADDRESS": "1000000/60",  # identity's own, shared by its replicas; per email stays as set
+    "REGISTER_RATE_PHONE": "1000000/60",
     "GATEWAY_RATE_BOOKING": "1000000/60",
     "GATEWAY_RATE_AVAILABILITY": "1000000/60",
     "GATEWAY_RATE_REGISTER": "1000000/60",
@@ -189,6 +191,7 @@ class Stack:
         self.config = config
         self.procs = {}
         self.ports = {"gateway": config.gateway_port, **config.service_ports}
+        self.internal_ports = {}  # process key -> its internal port (health, readiness, metrics)
         self.logs = config.var / "log"
 
     # -- infrastructure -----------------------------------------------------------------------------------
@@ -322,7 +325,9 @@ class Stack:
         port = c.gateway_port if name == "gateway" else c.service_ports[name]
         if replica is not None:
             port = free_port()
+        internal = free_port()  # /healthz, /readyz, /metrics: never on the public port (antre_common.web)
         extra_env, env = env, dict(self.env(), WEB_SERVER_ADDRESS=f"127.0.0.1:{port}")
+        env["INTERNAL_SERVER_ADDRESS"] = f"127.0.0.1:{internal}"
         if name == "gateway":
             cwd, module = ROOT / "gateway", "gateway.service:GatewayService"
         else:
@@ -331,14 +336,19 @@ class Stack:
         cmd = [str(BIN / "nameko"), "run", "--config", "config.yaml", module]
         self._spawn(key, cmd, cwd=cwd, env={**env, **(extra_env or {})}, port=port)
         self.ports[key] = port
+        self.internal_ports[key] = internal
         if wait:
             self.wait_ready(key)
         return key
 
+    def internal_url(self, key):
+        """Where a running process answers /healthz, /readyz and /metrics (its internal port)."""
+        return f"http://127.0.0.1:{self.internal_ports[key]}"
+
     def wait_ready(self, key, timeout=60):
         """Wait for ``/readyz`` of a process; fail at once if it exits, and with its readiness answer and the
         end of its log if it never becomes ready (the reason is there, not in a bare timeout)."""
-        url = f"http://127.0.0.1:{self.ports[key]}/readyz"
+        url = f"{self.internal_url(key)}/readyz"
         log_file = self.logs / f"{key}.log"
         last = {}
 
@@ -430,7 +440,7 @@ def main():
         print("\nAntre is running:")
         print(f"  gateway        {config.gateway_url}   (API under /api/v1, contract at /api/v1/openapi.json)")
         for name in SERVICES:
-            print(f"  {name:<14} {config.url_of(name)}   (/healthz /readyz /metrics)")
+            print(f"  {name:<14} {config.url_of(name)}   (/healthz /readyz /metrics at {stack.internal_url(name)})")
         print(f"  S3             http://127.0.0.1:{config.s3_port}   (data in {config.var / 's3'})")
         print(f"  SMTP sink      127.0.0.1:{config.smtp_port}   (mail in {config.mail_dir})")
         print(f"  bank           {config.bank_url}   (POST /pay {{billing_code}}: pays and notifies, signed)")

@@ -170,7 +170,7 @@ export function verifyPage() {
       await api("POST", "/api/v1/auth/otp", { body: { email: value } });
       status.replaceChildren(notice(t("verify.resent"), "ok"));
     } catch (err) {
-      // A new code at most once a minute: that is a wait, not "too many attempts".
+      // The answer is the same for any email (issue 17); a 429 is a wait, not "too many attempts".
       const text = err.status === 429 ? t("verify.wait", { seconds: err.retryAfter || 60 }) : explain(err);
       status.replaceChildren(notice(text, err.status === 429 ? "warn" : "error"));
     }

@@ -40,23 +40,23 @@ def test_two_slow_queries_in_one_process_overlap(container_factory, service_conf
     assert elapsed < 0.8, f"two 0.5 s queries took {elapsed:.2f} s: the driver blocks eventlet"
 
 
-def test_readiness_names_the_database_when_it_is_unreachable(container_factory, service_config, http_client):
+def test_readiness_names_the_database_when_it_is_unreachable(container_factory, service_config, internal_client):
     config = dict(service_config, DATABASE_URL="postgresql+psycopg2://postgres@127.0.0.1:1/nowhere")
     container = container_factory(SleepyService, config)
     container.start()
-    response = http_client.get("/readyz")
+    response = internal_client.get("/readyz")
     assert response.status_code == 503
     assert response.json()["failed"] == ["database"]
     assert response.json()["components"]["broker"] == "ok"
 
 
-def test_ready_when_broker_and_database_answer(container_factory, service_config, http_client):
+def test_ready_when_broker_and_database_answer(container_factory, service_config, internal_client):
     container = container_factory(SleepyService, service_config)
     container.start()
-    response = http_client.get("/readyz")
+    response = internal_client.get("/readyz")
     assert response.status_code == 200
     assert response.json()["components"] == {"broker": "ok", "database": "ok"}
-    assert http_client.get("/healthz").status_code == 200
+    assert internal_client.get("/healthz").status_code == 200
 
 
 class LedgerService(ServiceBase):

@@ -98,7 +98,9 @@ def test_each_type_is_stored_sanitised_and_encrypted_and_comes_back_as_stored(cl
     assert answer["complete"] is True
 
 
-def test_uploads_that_break_the_rules_are_refused_and_leave_nothing(client, scheduling, minio, config, db, http_client):
+def test_uploads_that_break_the_rules_are_refused_and_leave_nothing(
+    client, scheduling, minio, config, db, internal_client
+):
     booking = new_booking()
     code = booking["reservation_code"]
     scheduling[code] = booking
@@ -114,7 +116,7 @@ def test_uploads_that_break_the_rules_are_refused_and_leave_nothing(client, sche
             client.upload(code, doc_type, content)
     assert objects(minio, config, booking["booking_id"]) == []
     assert rows(db, "SELECT * FROM document") == []
-    metrics = requests.get(http_client.base_url + "/metrics", timeout=5).text
+    metrics = requests.get(internal_client.base_url + "/metrics", timeout=5).text
     for code in ("PAYLOAD_TOO_LARGE", "UNSUPPORTED_FILE_TYPE", "DOCUMENT_UNREADABLE", "DOC_TYPE_NOT_ON_CHECKLIST"):
         assert f'antre_documents_uploads_total{{outcome="{code}"}}' in metrics
 
@@ -168,7 +170,7 @@ def test_an_upload_whose_commit_fails_leaves_neither_object_nor_row(client, sche
 
 
 def test_while_the_store_is_down_uploads_answer_unavailable_and_nothing_stored_is_lost(
-    client, scheduling, s3_server, http_client, db
+    client, scheduling, s3_server, internal_client, db
 ):
     booking = new_booking()
     code = booking["reservation_code"]
@@ -179,14 +181,14 @@ def test_while_the_store_is_down_uploads_answer_unavailable_and_nothing_stored_i
     try:
         with pytest.raises(ServiceUnavailable):
             client.upload(code, "ktp", samples.png())
-        ready = http_client.get("/readyz")
+        ready = internal_client.get("/readyz")
         assert ready.status_code == 503
         assert ready.json()["failed"] == ["storage"]
     finally:
         s3_server.start()
     assert [r.document_id for r in rows(db, "SELECT document_id::text FROM document")] == [kept["document_id"]]
     assert until_served(lambda: client.content(kept["document_id"])) == stored_form(content)
-    assert http_client.get("/readyz").status_code == 200
+    assert internal_client.get("/readyz").status_code == 200
 
 
 def until_served(read, timeout=30):
@@ -291,11 +293,11 @@ def test_the_retention_timer_runs_by_itself(config, container_factory, schedulin
     assert purged_at is not None
 
 
-def test_readiness_and_ping(documents, http_client):
-    assert http_client.get("/readyz").status_code == 200
+def test_readiness_and_ping(documents, internal_client):
+    assert internal_client.get("/readyz").status_code == 200
     with entrypoint_hook(documents, "ping") as ping:
         assert ping() == {"service": "documents", "status": "up", "failed": []}
-    assert requests.get(http_client.base_url + "/metrics", timeout=5).status_code == 200
+    assert requests.get(internal_client.base_url + "/metrics", timeout=5).status_code == 200
 
 
 def test_bookings_past_their_day_without_an_end_event_are_closed_by_asking_scheduling(client, scheduling, db):

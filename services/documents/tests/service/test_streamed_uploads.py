@@ -115,9 +115,9 @@ def test_a_body_too_large_is_413_announced_or_counted(client, booking, minio, co
     assert objects(minio, config, booking["booking_id"]) == [] and documents_of(db, booking) == []
 
 
-def test_a_stream_cut_half_way_leaves_nothing_stored(client, booking, minio, config, db, http_client):
+def test_a_stream_cut_half_way_leaves_nothing_stored(client, booking, minio, config, db, internal_client):
     def cut_count():
-        metrics = requests.get(http_client.base_url + "/metrics", timeout=5).text
+        metrics = requests.get(internal_client.base_url + "/metrics", timeout=5).text
         line = [x for x in metrics.splitlines() if x.startswith('antre_documents_uploads_total{outcome="VALIDATION')]
         return float(line[0].rsplit(" ", 1)[1]) if line else 0.0
 

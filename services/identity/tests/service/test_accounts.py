@@ -10,6 +10,7 @@ import eventlet
 import jwt
 import pytest
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
+from nameko.dependency_providers import Config
 from nameko.events import event_handler
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 from prometheus_client import REGISTRY
@@ -35,6 +36,8 @@ from identity.exceptions import (
 )
 from identity.service import IdentityService
 
+from ..conftest import opened
+
 IP = "203.0.113.7"
 WRONG = "wrong password number"  # noqa: S105 - test value
 
@@ -45,9 +48,11 @@ class OtpListener:
     name = "otp_listener"
     received = []
 
+    config = Config()
+
     @event_handler("identity", "otp_requested")
     def on_otp(self, envelope):
-        OtpListener.received.append(envelope)
+        OtpListener.received.append(opened(envelope, self.config))
 
 
 @pytest.fixture
@@ -170,6 +175,33 @@ def test_five_wrong_codes_burn_the_code_even_the_right_one_fails_after(identity,
         call(identity, "verify", {"email": citizen["email"], "otp": code})
 
 
+def test_the_code_leaves_sealed_for_notification_and_is_never_written_in_the_clear(identity, citizen, db):
+    """Issue 17: identity's outbox, every other table and the WAL behind them (replicas, backups) never hold
+    the code; the event carries it sealed for notification alone (identity holds only the public key)."""
+    from antre_common.testing import wal_position, wal_since
+
+    with db.connect() as conn:
+        start = wal_position(conn)
+    _, code = register_and_get_code(identity, citizen)
+    wait_until(lambda: outbox_published(db), what="the outbox relay")
+    with db.connect() as conn:
+        payloads = (
+            conn.execute(text("SELECT payload::text FROM outbox WHERE event_type = 'otp_requested'")).scalars().all()
+        )
+        tables = conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).scalars().all()
+        rows = [conn.execute(text(f'SELECT t::text FROM "{t}" t')).scalars().all() for t in tables]  # noqa: S608
+        wal = wal_since(conn, start)
+    assert len(payloads) == 2 and all('"otp_sealed"' in p and '"otp"' not in p for p in payloads)
+    assert not [r for table in rows for r in table if code in r]
+    assert json.loads(payloads[0])["data"]["otp_sealed"].encode() in wal  # the WAL read does see the outbox rows
+    assert code.encode() not in wal
+
+
+def outbox_published(db):
+    with db.connect() as conn:
+        return not conn.execute(text("SELECT count(*) FROM outbox WHERE published_at IS NULL")).scalar()
+
+
 def test_an_expired_code_is_refused(identity, citizen, db):
     _, code = register_and_get_code(identity, citizen)
     with db.begin() as conn:
@@ -178,11 +210,16 @@ def test_an_expired_code_is_refused(identity, citizen, db):
         call(identity, "verify", {"email": citizen["email"], "otp": code})
 
 
-def test_a_new_code_replaces_the_old_one_and_resends_are_rate_limited(identity, citizen, db):
+def codes(db):
+    with db.connect() as conn:
+        return conn.execute(text("SELECT count(*) FROM one_time_code")).scalar()
+
+
+def test_a_new_code_replaces_the_old_one_and_a_resend_too_soon_is_quietly_not_sent(identity, citizen, db):
     _, first = register_and_get_code(identity, citizen)
-    with pytest.raises(RateLimited) as exc:
-        call(identity, "request_otp", citizen["email"])
-    assert 1 <= exc.value.params["retry_after"] <= 61
+    # Too soon: the same quiet answer as for any email (a 429 here told that a pending account exists).
+    assert call(identity, "request_otp", citizen["email"]) is None
+    assert codes(db) == 1
     with db.begin() as conn:  # a minute later
         conn.execute(text("UPDATE one_time_code SET created_at = created_at - interval '61 seconds'"))
     OtpListener.received.clear()
@@ -194,6 +231,18 @@ def test_a_new_code_replaces_the_old_one_and_resends_are_rate_limited(identity, 
             call(identity, "verify", {"email": citizen["email"], "otp": first})
     assert call(identity, "verify", {"email": citizen["email"], "otp": second})["status"] == "active"
     assert call(identity, "request_otp", "nobody@example.co.id") is None  # unknown: the same quiet answer
+
+
+def test_code_requests_are_rate_limited_the_same_for_pending_active_and_unknown_emails(identity, citizen):
+    register_and_get_code(identity, citizen)
+    for n, email in enumerate((citizen["email"], "nobody@example.id")):
+        answers = []
+        for _ in range(6):
+            try:
+                answers.append(call(identity, "request_otp", email, client_ip=f"192.0.2.{n}"))
+            except RateLimited as exc:
+                answers.append(("RATE_LIMITED", exc.params["retry_after"] > 0))
+        assert answers == [None] * 5 + [("RATE_LIMITED", True)], email
 
 
 # -- login, lockout, tokens --------------------------------------------------------------------------------

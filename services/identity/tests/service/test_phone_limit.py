@@ -8,6 +8,7 @@ import pytest
 from nameko.testing.services import entrypoint_hook
 from sqlalchemy import text
 
+from antre_common.errors import ServiceError
 from identity.exceptions import PhoneLimitReached
 from identity.service import IdentityService
 
@@ -19,7 +20,7 @@ IP = "203.0.113.7"
 @pytest.fixture(scope="module", autouse=True)
 def residents(registry):
     """Every person below is a resident of the (real, development) population registry."""
-    for n in range(1, 6):
+    for n in range(1, 10):
         registry.add(person(n))
 
 
@@ -74,3 +75,34 @@ def test_two_registrations_with_one_phone_at_once_make_one_account(identity, con
             outcomes.append("PHONE_LIMIT_REACHED")
     assert sorted(outcomes) == ["PHONE_LIMIT_REACHED", "pending_verification"]
     assert accounts(db) == 1
+
+
+@pytest.fixture
+def limited(container_factory, identity_config):
+    config = dict(identity_config, REGISTER_RATE_ADDRESS="3/3600", REGISTER_RATE_PHONE="2/3600",
+                  REGISTER_RATE_EMAIL="2/3600")  # fmt: skip
+    container = container_factory(IdentityService, config)
+    container.start()
+    return container
+
+
+def outcome(container, data, client_ip):
+    try:
+        with entrypoint_hook(container, "register") as hook:
+            return hook(data, client_ip=client_ip)["status"]
+    except ServiceError as exc:
+        return exc.code
+
+
+def test_registrations_are_rate_limited_per_address_phone_and_email_whatever_their_answer(limited):
+    """Counted in identity's database (every replica sees them), on each attempt past the input checks: a
+    409 too, since each tells whether a NIK or an email is known."""
+    # Per email: the second attempt is a 409, the third a 429.
+    taken = [outcome(limited, person(1, phone=f"0813-0000-{n}000"), f"198.51.100.{n}") for n in range(1, 4)]
+    assert taken == ["pending_verification", "ALREADY_REGISTERED", "RATE_LIMITED"]
+    # Per phone: two accounts may share it (ACCOUNTS_PER_PHONE is 2), a third attempt is limited.
+    shared = [outcome(limited, person(n, phone="0815-7777-8888"), f"198.51.101.{n}") for n in (2, 3, 4)]
+    assert shared == ["pending_verification", "pending_verification", "RATE_LIMITED"]
+    # Per address: three attempts from one, then 429 with new emails and phones.
+    office = [outcome(limited, person(n, phone=f"0817-1111-{n}000"), "198.51.102.9") for n in (6, 7, 8, 9)]
+    assert office == ["pending_verification"] * 3 + ["RATE_LIMITED"]

@@ -6,6 +6,7 @@ import uuid
 from datetime import date
 
 import pytest
+from nameko.dependency_providers import Config
 from nameko.events import event_handler
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 from prometheus_client import REGISTRY
@@ -32,6 +33,8 @@ from identity.exceptions import (
 )
 from identity.service import IdentityService
 
+from ..conftest import opened
+
 IP = "198.51.100.9"
 PASSWORD = "teh manis hangat sore hari"  # noqa: S105 - test value
 
@@ -42,9 +45,11 @@ class Listener:
     name = "identity_listener"
     received = []
 
+    config = Config()
+
     @event_handler("identity", "otp_requested")
     def on_otp(self, envelope):
-        Listener.received.append(envelope)
+        Listener.received.append(opened(envelope, self.config))
 
     @event_handler("identity", "dependent_registered")
     def on_dependent_registered(self, envelope):

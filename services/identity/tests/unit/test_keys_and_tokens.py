@@ -117,3 +117,23 @@ def test_hashing_runs_in_a_real_thread_so_the_hub_keeps_ticking():
     ticker.wait()
     assert took > 0.08  # the hash is expensive enough that blocking would show
     assert max(gaps) < took * 0.6, (max(gaps), took)
+
+
+def test_a_lookup_key_ring_hashes_with_the_first_key_and_matches_every_key():
+    old, new = "kunci-lama-0123456789abcdef", "kunci-baru-0123456789abcdef"
+    before = Sealer(f"k1:{key()}", old)  # a bare secret: the one key of an older release
+    ring = Sealer(f"k1:{key()}", f"l2:{new},l1:{old}", person_ref_key=old)
+    assert ring.lookup_kid == "l2" and before.lookup_kid == ""
+    assert ring.lookups("email", "a@b.id") == [
+        Sealer(f"k1:{key()}", new).lookup("email", "a@b.id"),
+        before.lookup("email", "a@b.id"),
+    ]
+    assert ring.lookup("email", "a@b.id") != before.lookup("email", "a@b.id")
+    assert ring.person_ref("3171015708450001") == before.person_ref("3171015708450001")  # never changes
+    assert ring.otp_matches(before.otp_hash("id-1", "123456"), "id-1", "123456")  # a code sent before the change
+    assert not ring.otp_matches(before.otp_hash("id-1", "123456"), "id-1", "123457")
+    for bad in (f"l2:{new},l2:{old}", "l2:short", f":{new}"):
+        with pytest.raises(KeyConfigError):
+            Sealer(f"k1:{key()}", bad, person_ref_key=old)
+    with pytest.raises(KeyConfigError):  # several keys and no word on which made the person references
+        Sealer(f"k1:{key()}", f"l2:{new},l1:{old}")

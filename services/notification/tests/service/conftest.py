@@ -13,6 +13,7 @@ from sqlalchemy import create_engine, text
 
 from antre_common.envelope import make_envelope
 from antre_common.errors import NotFound
+from antre_common.sealed_box import SealingKey, new_pair, one_time_code_aad
 from notification.service import NotificationService
 
 NIK = "3171234567890001"
@@ -53,6 +54,7 @@ SERVICE = {
 
 CHECK_CODE_KEY = "Y2hlY2stY29kZS1rZXktZm9yLXNlcnZpY2UtdGVzdHMtMDE"
 MESSAGE_KEYS = "m1:bWVzc2FnZS1rZXlzLWZvci1zZXJ2aWNlLXRlc3RzLTE"
+OTP_PRIVATE_KEYS, OTP_PUBLIC_KEY = new_pair("o1")  # as identity would seal codes for this notification
 
 
 class FakeIdentity:
@@ -93,6 +95,7 @@ def config(service_config, smtp_sink, tmp_path):
         "RPC_TIMEOUT_SECONDS": 2,
         "CHECK_CODE_KEY": CHECK_CODE_KEY,
         "MESSAGE_KEYS": MESSAGE_KEYS,
+        "OTP_PRIVATE_KEYS": OTP_PRIVATE_KEYS,
     }
 
 
@@ -197,12 +200,16 @@ def booking_data(user=CITIZEN, **overrides):
     }
 
 
-def otp_data(user=CITIZEN, channel="email", otp="482913"):
+def otp_data(user=CITIZEN, channel="email", otp="482913", purpose="verify"):
+    """``otp_requested`` as identity sends it: the code sealed for notification (identity/events.py)."""
+    sealed = SealingKey(OTP_PUBLIC_KEY, "OTP_PUBLIC_KEY").seal(
+        otp, one_time_code_aad(user["user_id"], channel, purpose)
+    )
     return {
         "user_id": user["user_id"],
         "channel": channel,
-        "purpose": "verify",
-        "otp": otp,
+        "purpose": purpose,
+        "otp_sealed": sealed,
         "expires_at": (datetime.now(UTC) + timedelta(minutes=10)).isoformat(),
     }
 

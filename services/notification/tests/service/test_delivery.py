@@ -229,3 +229,31 @@ def test_a_dependent_with_an_account_of_their_own_is_told_to_the_holder_by_mail(
     assert "akun Antre sendiri" in mail["Subject"]
     rows = wait_until(lambda: delivery_log.rows(event_id=envelope["event_id"], status="sent"))
     assert [r["channel"] for r in rows] == ["email"]
+
+
+def test_a_one_time_code_is_opened_only_to_send_it_and_never_written_in_the_clear(bus, smtp_sink, delivery_log, world):
+    """The code arrives sealed for notification (identity cannot open it again); it is opened in memory to
+    render the message, and neither the delivery row nor the WAL behind it ever holds it (issue 17)."""
+    from antre_common.sealed_box import SealingKey, new_pair
+    from antre_common.testing import wal_position, wal_since
+
+    with delivery_log.engine.connect() as conn:
+        start = wal_position(conn)
+    envelope = bus.publish("identity", "otp_requested", world.otp_data(otp="739104"), handler="on_otp_requested")
+    [row] = wait_until(lambda: delivery_log.rows(event_id=envelope["event_id"], status="sent"))
+    [mail] = smtp_sink.wait_for(lambda m: m["X-Antre-Event-Id"] == envelope["event_id"])
+    assert "739104" in body(mail)
+    assert "otp" not in (row["data"] or {})  # sealed while pending, dropped once sent
+    assert "739104" not in str(delivery_log.rows())
+    with delivery_log.engine.connect() as conn:
+        assert b"739104" not in wal_since(conn, start)
+
+    # A box sealed with another key (or for another account) does not open: failed at once, nothing sent.
+    _, stranger = new_pair("o1")
+    forged = world.otp_data(otp="555123")
+    other = world.otp_data(world.VISITOR, otp="555124")  # sealed for another account
+    forged["otp_sealed"] = SealingKey(stranger, "OTP_PUBLIC_KEY").seal("555123", "otp:whatever")
+    for data in (forged, dict(world.otp_data(), otp_sealed=other["otp_sealed"])):
+        sent = bus.publish("identity", "otp_requested", data, handler="on_otp_requested")
+        [failed] = wait_until(lambda e=sent: delivery_log.rows(event_id=e["event_id"], status="failed"))
+        assert failed["last_error"] == "otp box does not open"

@@ -37,12 +37,12 @@ def test_migrations_and_models_do_not_drift(config):
     assert diff == []
 
 
-def test_probes_answer(notification, http_client):
-    ready = http_client.get("/readyz")
+def test_probes_answer(notification, internal_client):
+    ready = internal_client.get("/readyz")
     assert ready.status_code == 200
     assert ready.json()["components"] == {"broker": "ok", "database": "ok"}
-    assert http_client.get("/healthz").status_code == 200
-    assert "antre_notification_entrypoint_calls_total" in http_client.get("/metrics").text
+    assert internal_client.get("/healthz").status_code == 200
+    assert "antre_notification_entrypoint_calls_total" in internal_client.get("/metrics").text
 
 
 class SmsGateway:
@@ -119,7 +119,7 @@ def test_logs_of_a_full_run_hold_no_code_no_contact_data_and_no_message_body(
     wait_until(lambda: delivery_log.rows(event_id=outage["event_id"])[0]["attempts"] >= 2)
     smtp_sink.start()
     wait_until(lambda: delivery_log.rows(event_id=outage["event_id"], status="sent"))
-    bus.publish("identity", "otp_requested", {"otp": "123987", "channel": "x"}, handler="on_otp_requested")
+    bus.publish("identity", "otp_requested", {"otp_sealed": "123987", "channel": "x"}, handler="on_otp_requested")
     [mail] = smtp_sink.wait_for(lambda m: m["X-Antre-Event-Id"] == otp_mail["event_id"])
 
     formatter = JsonFormatter()
@@ -142,13 +142,13 @@ def metric_value(text_, name):
     raise AssertionError(f"{name} not exported")
 
 
-def test_the_backlog_is_exported_while_smtp_is_down(bus, smtp_sink, http_client, delivery_log, world):
+def test_the_backlog_is_exported_while_smtp_is_down(bus, smtp_sink, internal_client, delivery_log, world):
     smtp_sink.stop()
     envelope = bus.publish("identity", "otp_requested", world.otp_data(), handler="on_otp_requested")
     wait_until(lambda: delivery_log.rows(event_id=envelope["event_id"])[0]["attempts"] >= 2)
 
     def exported_backlog():
-        metrics = http_client.get("/metrics").text
+        metrics = internal_client.get("/metrics").text
         return metric_value(metrics, "antre_notification_pending_deliveries") and metrics
 
     metrics = wait_until(exported_backlog)  # the next timer tick exports it
@@ -156,7 +156,7 @@ def test_the_backlog_is_exported_while_smtp_is_down(bus, smtp_sink, http_client,
     assert metric_value(metrics, "antre_notification_oldest_pending_seconds") > 0
     smtp_sink.start()
     wait_until(lambda: delivery_log.rows(event_id=envelope["event_id"], status="sent"))
-    wait_until(lambda: metric_value(http_client.get("/metrics").text, "antre_notification_pending_deliveries") == 0)
+    wait_until(lambda: metric_value(internal_client.get("/metrics").text, "antre_notification_pending_deliveries") == 0)
 
 
 def test_housekeeping_forgets_old_final_deliveries_only(bus, smtp_sink, delivery_log, world):

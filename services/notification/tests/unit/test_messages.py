@@ -79,7 +79,7 @@ def envelope(event_type, data):
 
 
 def test_a_valid_event_has_no_errors_and_may_carry_more_fields():
-    data = {"user_id": USER, "channel": "email", "purpose": "verify", "otp": "123456",
+    data = {"user_id": USER, "channel": "email", "purpose": "verify", "otp_sealed": "o1:" + "A" * 88,
             "expires_at": "2026-11-27T03:10:00+00:00", "added_later": True}  # fmt: skip
     assert event_errors(envelope("otp_requested", data)) == {}
 
@@ -87,8 +87,8 @@ def test_a_valid_event_has_no_errors_and_may_carry_more_fields():
 @pytest.mark.parametrize(
     ("event_type", "data", "field"),
     [
-        ("otp_requested", {"user_id": USER, "channel": "pigeon", "otp": "123456"}, "channel"),
-        ("otp_requested", {"user_id": "nope", "channel": "sms", "otp": "123456"}, "user_id"),
+        ("otp_requested", {"user_id": USER, "channel": "pigeon", "otp_sealed": "o1:" + "A" * 88}, "channel"),
+        ("otp_requested", {"user_id": "nope", "channel": "sms", "otp_sealed": "o1:" + "A" * 88}, "user_id"),
         ("booking_created", {"booking_id": BOOKING, "user_id": USER}, "reservation_code"),
         ("document_reviewed", {"document_id": str(uuid.uuid4()), "decision": "rejected"}, "booking_id"),
     ],
