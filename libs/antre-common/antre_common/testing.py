@@ -287,3 +287,50 @@ class RelayLessRole:
             db.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = :r"), {"r": role})
             db.execute(text(f"DROP OWNED BY {role}"))
             db.execute(text(f"DROP ROLE {role}"))
+
+
+class TestTokens:
+    """A signing key of the test's own and access tokens made as identity makes them (antre_common.auth):
+    ``config`` holds ``JWT_PUBLIC_KEY`` for the service under test; ``context(principal)`` is the RPC context
+    data the gateway would send for that person (``principal``: ``user_id``, ``role``, ``office_code``)."""
+
+    __test__ = False  # not a test class, whatever its name says
+
+    def __init__(self):
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+        self.private_key = Ed25519PrivateKey.generate()
+        public = self.private_key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        self.config = {"JWT_PUBLIC_KEY": public.decode()}
+
+    def token(self, principal, ttl=300, key=None, **claims):
+        import time
+        import uuid
+
+        import jwt
+
+        from antre_common.auth import AUDIENCE, ISSUER
+
+        now = int(time.time())
+        payload = {"typ": "access", "iss": ISSUER, "aud": AUDIENCE, "iat": now, "exp": now + ttl,
+                   "jti": uuid.uuid4().hex, "sub": principal["user_id"], "role": principal["role"]}  # fmt: skip
+        if principal.get("office_code"):
+            payload["office"] = principal["office_code"]
+        payload.update(claims)
+        return jwt.encode(payload, key or self.private_key, algorithm="EdDSA")
+
+    def context(self, principal, caller="gateway", **token_claims):
+        from antre_common.auth import ACCESS_TOKEN_KEY, CALLER_KEY
+
+        data = {CALLER_KEY: caller} if caller else {}
+        if principal is not None:
+            data[ACCESS_TOKEN_KEY] = self.token(principal, **token_claims)
+        return data
+
+
+@pytest.fixture(scope="session")
+def test_tokens():
+    return TestTokens()

@@ -2,9 +2,11 @@
 family, accounts, person, policy, throttle, registry); they open their own transactions (docs/layout.md).
 
 Every state-changing RPC takes the caller's ``client_ip`` (the gateway passes the client's address) for
-throttling and the audit trail.
+throttling and the audit trail. Contact and profile data go only to the services that need them, as the
+broker proves the calling service (``self.caller.require_service``, docs/security.md).
 """
 
+from antre_common.auth import Caller
 from antre_common.db import Database
 from antre_common.envelope import utcnow
 from antre_common.errors import load
@@ -22,6 +24,8 @@ from identity.sessions import Sessions
 from identity.settings import Settings
 from identity.staff import Staff
 
+SUITE = ("gateway", "scheduling", "documents", "notification", "payment", "integration")
+
 
 class IdentityService(ServiceBase):
     name = "identity"
@@ -30,6 +34,7 @@ class IdentityService(ServiceBase):
     keys = IdentityKeys()
     registry = PopulationRegistry()
     first_admin = FirstAdmin()
+    caller = Caller()
 
     @property
     def accounts(self):
@@ -130,7 +135,8 @@ class IdentityService(ServiceBase):
 
     @rpc
     def people(self, person_ids):
-        """``{person_id: {full_name, nik_masked, birth_date}}``; unknown ids are left out."""
+        """``{person_id: {full_name, nik_masked, birth_date}}``; unknown ids are left out. Scheduling's office day."""
+        self.caller.require_service("scheduling")
         return self.family_cards.people(load(schemas.PersonIds(), {"person_ids": person_ids})["person_ids"])
 
     @rpc
@@ -142,17 +148,20 @@ class IdentityService(ServiceBase):
 
     @rpc
     def get_user(self, user_id):
-        """``{user_id, role, office_code, status, person_ref}``."""
+        """``{user_id, role, office_code, status, person_ref}``: for the suite's services only."""
+        self.caller.require_service(*SUITE)
         return self.accounts.get_user(load(schemas.UserId(), {"user_id": user_id})["user_id"])
 
     @rpc
     def get_contact(self, user_id):
         """``{user_id, full_name, email, phone, nik_masked, language}``: for notification, at send time."""
+        self.caller.require_service("notification")
         return self.accounts.get_contact(load(schemas.UserId(), {"user_id": user_id})["user_id"])
 
     @rpc
     def get_profile(self, user_id):
         """What ``GET /me`` shows."""
+        self.caller.require_service("gateway")
         return self.accounts.get_profile(load(schemas.UserId(), {"user_id": user_id})["user_id"])
 
     @rpc

@@ -11,6 +11,7 @@ from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 from prometheus_client import REGISTRY
 from sqlalchemy import text
 
+from antre_common.auth import CALLER_KEY
 from antre_common.testing import wait_until
 from identity.exceptions import (
     AccountDisabled,
@@ -69,8 +70,9 @@ def identity(start_identity):
     return start_identity()
 
 
-def call(container, method, *args, **kwargs):
-    with entrypoint_hook(container, method) as hook:
+def call(container, method, *args, caller=None, **kwargs):
+    """The entrypoint; ``caller``: the calling service as the broker would prove it (antre_common.auth)."""
+    with entrypoint_hook(container, method, context_data={CALLER_KEY: caller} if caller else None) as hook:
         return hook(*args, **kwargs)
 
 
@@ -261,7 +263,7 @@ def test_the_family_card_comes_from_the_registry_and_a_member_without_account_be
     with pytest.raises(PersonNotFound):
         call(identity, "person_for_booking", family["ids"]["spouse"], added["person_id"])
 
-    people = call(identity, "people", [head_id, added["person_id"], str(uuid.uuid4())])
+    people = call(identity, "people", [head_id, added["person_id"], str(uuid.uuid4())], caller="scheduling")
     assert set(people) == {head_id, added["person_id"]}
     assert people[added["person_id"]] == {
         "full_name": "Putri Saputra", "nik_masked": added["nik_masked"], "birth_date": "2015-09-30",
