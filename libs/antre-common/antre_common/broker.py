@@ -119,4 +119,3 @@ if __name__ == "__main__":  # python -m antre_common.broker > deploy/k8s/compone
 
     sys.stdout.write(HEADER)
     sys.stdout.write(yaml.safe_dump_all(k8s_objects(), sort_keys=False, width=200))
-
