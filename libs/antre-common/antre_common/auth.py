@@ -42,6 +42,12 @@ class TokenExpired(ServiceError):
     code = "TOKEN_EXPIRED"
 
 
+class NotThePerson(ServiceError):
+    """The verified person is not the one the call names (or lacks the role it needs)."""
+
+    code = "FORBIDDEN"
+
+
 class CallerNotAllowed(ServiceError):
     """A service (or a login that is no service of ours) asked for what only named services may read."""
 
@@ -74,6 +80,10 @@ def load_public_keys(config):
     if not pem.strip() and path:
         with open(path) as f:
             pem = f.read()
+    private = config.get("JWT_PRIVATE_KEY") or ""
+    if not pem.strip() and private.strip():  # identity: the public half of its own signing key
+        key = serialization.load_pem_private_key(private.encode(), password=None)
+        return [key.public_key()]
     return [
         serialization.load_pem_public_key(block.encode())
         for block in re.findall(r"-----BEGIN PUBLIC KEY-----.+?-----END PUBLIC KEY-----", pem, re.S)
@@ -136,6 +146,21 @@ class CallerView:
     def person(self):
         """The verified end user on whose behalf this call runs (``Principal``)."""
         return verify_token(self._data.get(ACCESS_TOKEN_KEY), self._keys)
+
+    def person_is(self, user_id):
+        """The verified person, who must be ``user_id``: an argument may say whom a call is about, never who
+        asks (``NotThePerson`` otherwise)."""
+        person = self.person()
+        if str(user_id) != person.user_id:
+            raise NotThePerson("the call names someone else than the signed-in person")
+        return person
+
+    def staff_member(self, *roles, user_id=None):
+        """The verified person, who must hold one of ``roles`` (and be ``user_id`` when given)."""
+        person = self.person() if user_id is None else self.person_is(user_id)
+        if person.role not in roles:
+            raise NotThePerson("the signed-in person's role does not allow this", role=person.role)
+        return person
 
     def person_as_dict(self):
         p = self.person()

@@ -17,7 +17,14 @@ from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 from prometheus_client import REGISTRY
 from sqlalchemy import text
 
-from antre_common.auth import CALLER_KEY, CallerNotAllowed
+from antre_common.auth import (
+    ACCESS_TOKEN_KEY,
+    CALLER_KEY,
+    CallerNotAllowed,
+    NotThePerson,
+    TokenExpired,
+    Unauthenticated,
+)
 from antre_common.logs import JsonFormatter
 from antre_common.testing import wait_until
 from identity.exceptions import (
@@ -37,6 +44,8 @@ from identity.exceptions import (
     ValidationError,
 )
 from identity.service import IdentityService
+
+from .gateway_calls import call, token
 
 IP = "203.0.113.7"
 WRONG = "wrong password number"  # noqa: S105 - test value
@@ -62,12 +71,6 @@ def identity(container_factory, identity_config):
     container.start()
     container.listener = listener
     return container
-
-
-def call(container, method, *args, caller=None, **kwargs):
-    """The entrypoint; ``caller``: the calling service as the broker would prove it (antre_common.auth)."""
-    with entrypoint_hook(container, method, context_data={CALLER_KEY: caller} if caller else None) as hook:
-        return hook(*args, **kwargs)
 
 
 def register_and_get_code(container, data, **kwargs):
@@ -394,13 +397,14 @@ def test_contact_and_profile_answer_only_the_services_that_need_them(identity, i
     """Finding 1 of issue 17: the contact lookup answered anyone on the bus. A caller is known only from the
     broker-validated ``user_id`` of its request (antre_common.auth), never from what its headers say."""
     user_id = active_citizen(identity, citizen)
+    me = token(identity, user_id)
     for method, allowed in (("get_contact", "notification"), ("people", "scheduling"), ("get_profile", "gateway")):
         arg = [user_id] if method == "people" else user_id
-        assert call(identity, method, arg, caller=allowed)
+        assert call(identity, method, arg, context={CALLER_KEY: allowed, ACCESS_TOKEN_KEY: me})
         for stranger in (None, "guest", "documents", "payment"):
             if stranger != allowed:
                 with pytest.raises(CallerNotAllowed):
-                    call(identity, method, arg, caller=stranger)
+                    call(identity, method, arg, context={CALLER_KEY: stranger, ACCESS_TOKEN_KEY: me})
     # On the bus itself: a header that claims to be notification is dropped; the test's broker login is
     # "guest", no service of the suite.
     with ClusterRpcProxy(identity_config, context_data={CALLER_KEY: "notification"}) as cluster:
@@ -408,6 +412,29 @@ def test_contact_and_profile_answer_only_the_services_that_need_them(identity, i
             cluster.identity.get_contact(user_id)
     assert refused.value.exc_type == "CallerNotAllowed"
     assert '"code": "FORBIDDEN"' in refused.value.value and "siti" not in refused.value.value.lower()
+
+
+def test_a_user_id_argument_is_no_authority_the_token_is(identity, citizen):
+    """``user_id``/``actor_id`` arguments must be the person of the verified access token the gateway forwards."""
+    user_id = active_citizen(identity, citizen)
+    other = str(uuid.uuid4())
+    for method in ("get_profile", "family", "dependents"):
+        with pytest.raises(NotThePerson):  # another citizen's valid token
+            call(identity, method, user_id, context={CALLER_KEY: "gateway", ACCESS_TOKEN_KEY: token(identity, other)})
+        with pytest.raises(Unauthenticated):  # no token: the caller's word alone
+            call(identity, method, user_id, caller="gateway")
+        with pytest.raises(TokenExpired):
+            expired = token(identity, user_id, ttl=-60)
+            call(identity, method, user_id, context={CALLER_KEY: "gateway", ACCESS_TOKEN_KEY: expired})
+    staff = {"email": "eko@imigrasi.go.id", "full_name": "Eko Prasetyo", "password": "antrean sore surabaya",
+             "role": "officer", "office_code": "SBY01"}  # fmt: skip
+    # a citizen naming themself as the actor; an admin's token naming someone else as the actor
+    for actor_token in (token(identity, user_id), token(identity, other, role="admin")):
+        context = {CALLER_KEY: "gateway", ACCESS_TOKEN_KEY: actor_token}
+        with pytest.raises(NotThePerson):
+            call(identity, "create_staff", staff, user_id, context=context)
+    with pytest.raises(NotThePerson):  # the audit log is the admins'
+        call(identity, "audit_log", {}, context={CALLER_KEY: "gateway", ACCESS_TOKEN_KEY: token(identity, user_id)})
 
 
 def test_the_audit_log_records_security_events_without_secrets(identity, citizen):

@@ -11,7 +11,6 @@ from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 from prometheus_client import REGISTRY
 from sqlalchemy import text
 
-from antre_common.auth import CALLER_KEY
 from antre_common.testing import wait_until
 from identity.exceptions import (
     AccountDisabled,
@@ -32,6 +31,8 @@ from identity.exceptions import (
     ValidationError,
 )
 from identity.service import IdentityService
+
+from .gateway_calls import call
 
 IP = "198.51.100.9"
 PASSWORD = "teh manis hangat sore hari"  # noqa: S105 - test value
@@ -68,12 +69,6 @@ def start_identity(container_factory, identity_config):
 @pytest.fixture
 def identity(start_identity):
     return start_identity()
-
-
-def call(container, method, *args, caller=None, **kwargs):
-    """The entrypoint; ``caller``: the calling service as the broker would prove it (antre_common.auth)."""
-    with entrypoint_hook(container, method, context_data={CALLER_KEY: caller} if caller else None) as hook:
-        return hook(*args, **kwargs)
 
 
 def codes(purpose, email_user_id=None):
