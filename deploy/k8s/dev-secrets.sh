@@ -32,16 +32,19 @@ apply_secret antre-identity --from-literal=AMQP_URI="${amqp[identity]}" --from-f
   --from-literal=ANTRE_ADMIN_EMAIL=admin@antre.dev.example.invalid \
   --from-literal=ANTRE_ADMIN_PASSWORD="$(rand 48 24)" \
   --from-literal=REGISTRY_USER=antre --from-literal=REGISTRY_PASSWORD="$(rand 48 24)"
-apply_secret antre-scheduling --from-literal=AMQP_URI="${amqp[scheduling]}" --from-literal=AMQP_TLS=enable
+apply_secret antre-scheduling --from-literal=AMQP_URI="${amqp[scheduling]}" --from-literal=AMQP_TLS=enable \
+  --from-file=JWT_PUBLIC_KEY="$tmp/jwt.pub"
 apply_secret antre-documents --from-literal=AMQP_URI="${amqp[documents]}" --from-literal=AMQP_TLS=enable \
   --from-file=JWT_PUBLIC_KEY="$tmp/jwt.pub" \
   --from-literal=S3_ACCESS_KEY="$s3_key" --from-literal=S3_SECRET_KEY="$s3_secret" \
   --from-literal=DOCUMENTS_KEYS="k1:$(key32)"
 apply_secret antre-notification --from-literal=AMQP_URI="${amqp[notification]}" --from-literal=AMQP_TLS=enable \
+  --from-file=JWT_PUBLIC_KEY="$tmp/jwt.pub" \
   --from-literal=SMTP_PASSWORD="$(rand 32 20)" \
   --from-literal=CHECK_CODE_KEY="$(key32)" --from-literal=MESSAGE_KEYS="m1:$(key32)"
-apply_secret antre-integration --from-literal=AMQP_URI="${amqp[integration]}"
-apply_secret antre-payment --from-literal=AMQP_URI="${amqp[payment]}" --from-literal=PAYMENT_CHANNEL_SECRETS="k1:$(key32)"
+apply_secret antre-integration --from-literal=AMQP_URI="${amqp[integration]}" --from-file=JWT_PUBLIC_KEY="$tmp/jwt.pub"
+apply_secret antre-payment --from-literal=AMQP_URI="${amqp[payment]}" --from-literal=PAYMENT_CHANNEL_SECRETS="k1:$(key32)" \
+  --from-file=JWT_PUBLIC_KEY="$tmp/jwt.pub"
 printf 'export MINIO_ROOT_USER=%s\nexport MINIO_ROOT_PASSWORD=%s\n' root "$(rand 48 40)" > "$tmp/config.env"
 apply_secret antre-minio-env --from-file=config.env="$tmp/config.env"
 apply_secret antre-minio-documents --from-literal=CONSOLE_ACCESS_KEY="$s3_key" \
