@@ -5,16 +5,19 @@ subscription without its right would fail only on a broker with per-process user
 import importlib
 import inspect
 import re
+from pathlib import Path
 
 import pytest
 from nameko.events import EventHandler
 from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
+from nameko.messaging import Consumer
 from nameko.rpc import RpcProxy
 
 from antre_common import broker
 from antre_common.auth import service_of
 
 pytestmark = pytest.mark.unit
+REPO = Path(__file__).resolve().parents[2]
 CLASSES = {"gateway": "gateway.service:GatewayService"} | {
     s: f"{s}.service:{s.capitalize()}Service" for s in broker.PROCESSES if s != "gateway"
 }
@@ -27,21 +30,34 @@ def service_class(process):
 
 def uses(process):
     cls = service_class(process)
-    calls, handles = set(), set()
+    calls, handles, queues, reads = set(), set(), set(), set()
     for _, value in inspect.getmembers(cls):
         if isinstance(value, RpcProxy):
             calls.add(value.target_service)
         for ext in getattr(value, ENTRYPOINT_EXTENSIONS_ATTR, ()):
             if isinstance(ext, EventHandler):
                 handles.add(ext.source_service)
-    return calls, handles
+            elif isinstance(ext, Consumer):  # a queue of its own, bound to an exchange
+                queues.add(ext.queue.name)
+                reads.add(ext.queue.exchange.name)
+    return calls, handles, queues, reads
 
 
 @pytest.mark.parametrize("process", broker.PROCESSES)
-def test_the_table_says_what_the_code_calls_and_handles(process):
-    calls, handles = uses(process)
+def test_the_table_says_what_the_code_calls_handles_and_consumes(process):
+    calls, handles, queues, reads = uses(process)
     assert set(broker.CALLS[process]) == calls
     assert set(broker.HANDLES[process]) == handles
+    assert set(broker.OWN_QUEUES.get(process, ())) == queues
+    assert set(broker.READS.get(process, ())) == reads
+
+
+@pytest.mark.parametrize("process", [p for p in broker.PROCESSES if p != "gateway"])
+def test_the_table_says_who_writes_to_the_integration_exchange(process):
+    """A service whose events.py writes CloudEvents to its outbox publishes to antre.integration."""
+    events = (REPO / "services" / process / process / "events.py").read_text()
+    writes = "exchange=INTEGRATION_EXCHANGE" in events
+    assert writes == (broker.INTEGRATION_EXCHANGE in broker.PUBLISHES.get(process, ()))
 
 
 def matches(pattern, name):

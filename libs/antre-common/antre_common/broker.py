@@ -39,7 +39,13 @@ HANDLES = {
     "payment": ("scheduling",),
     "integration": ("scheduling",),
 }
-PUBLISHES = {"integration": (INTEGRATION_EXCHANGE,)}  # besides its own <service>.events (the outbox)
+# Besides its own <service>.events: the CloudEvents other ministries read (each service's events.py writes them
+# to its outbox with exchange=antre.integration).
+PUBLISHES = {s: (INTEGRATION_EXCHANGE,) for s in ("scheduling", "payment", "integration")}
+# Queues of a process's own beyond nameko's names, and the exchanges they are bound to (integration's replay
+# store reads antre.integration: integration.replay.QUEUE).
+OWN_QUEUES = {"integration": ("integration.replay",)}
+READS = {"integration": (INTEGRATION_EXCHANGE,)}
 UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 
 
@@ -55,17 +61,17 @@ def _any(names):
 
 def permissions(process):
     """``{"configure", "write", "read", "topic": [{"exchange", "write", "read"}]}`` for one process."""
-    own_queues = [f"rpc-{process}", f"rpc\\.reply-{process}-{UUID}", f"evt-.+--{process}\\..+"]
-    sources = [f"{s}.events" for s in HANDLES[process]]
     own_exchanges = [] if process == "gateway" else [f"{process}.events", *PUBLISHES.get(process, ())]
-    declared = _any([RPC_EXCHANGE, *own_exchanges, *sources])  # nameko and kombu declare what they use
-    queues = "|".join(own_queues)
+    bound_from = [f"{s}.events" for s in HANDLES[process]] + list(READS.get(process, ()))  # its queues' sources
+    own_queues = [f"rpc-{process}", f"rpc\\.reply-{process}-{UUID}", f"evt-.+--{process}\\..+"]
+    queues = "|".join(own_queues + [_lit(q) for q in OWN_QUEUES.get(process, ())])
+    declared = _any(dict.fromkeys([RPC_EXCHANGE, *own_exchanges, *bound_from]))  # nameko and kombu declare them
     calls = _any(CALLS[process])
     rpc_write = f"^(({calls})\\.[a-z_]+|{UUID})$" if calls else f"^{UUID}$"
     return {
         "configure": f"^({declared}|{queues})$",
         "write": f"^({_any([RPC_EXCHANGE, *own_exchanges])}|{queues})$",  # publish; bind own queues
-        "read": f"^({_any([RPC_EXCHANGE, *sources])}|{queues})$",  # consume own queues; bind from exchanges
+        "read": f"^({_any(dict.fromkeys([RPC_EXCHANGE, *bound_from]))}|{queues})$",  # consume own; bind from
         "topic": [{"exchange": RPC_EXCHANGE, "write": rpc_write, "read": f"^({process}\\.\\*|{UUID})$"}],
     }
 
