@@ -24,13 +24,14 @@ from opentelemetry.trace import SpanKind
 from prometheus_client import Counter, Histogram
 from werkzeug.wrappers import Response
 
+from antre_common.auth import ACCESS_TOKEN_KEY
 from antre_common.context import REQUEST_ID_KEY, accept_request_id
 from antre_common.errors import ServiceError, parse_remote
 from antre_common.metrics import metric, service_metric_name
 from antre_common.schemas import unusable, unusable_fields
 from antre_common.tracing import TRACEPARENT_KEY, enabled, fresh, http_status, parse, span
 from antre_common.web import HttpEntrypoint, use_problems
-from gateway.auth import TokenVerifier
+from gateway.auth import TokenVerifier, bearer_token
 from gateway.errors import GatewayError, describe, problem
 
 LANGUAGES = ("id", "en")
@@ -194,12 +195,11 @@ class ApiEndpoint(HttpEntrypoint):
             args, kwargs = self.get_entrypoint_parameters(request)
             self.check_signature(args, kwargs)
             event = Event()
+            context = {REQUEST_ID_KEY: request_id, "language": language(request), TRACEPARENT_KEY: traceparent}
+            if "user" in kwargs:  # verified above; services check it again themselves (antre_common.auth)
+                context[ACCESS_TOKEN_KEY] = bearer_token(request.headers.get("Authorization"))
             self.container.spawn_worker(
-                self,
-                args,
-                kwargs,
-                context_data={REQUEST_ID_KEY: request_id, "language": language(request), TRACEPARENT_KEY: traceparent},
-                handle_result=partial(self.handle_result, event),
+                self, args, kwargs, context_data=context, handle_result=partial(self.handle_result, event)
             )
             result = event.wait()
             return self.response(result, request_id)

@@ -10,9 +10,10 @@ import pytest
 from kombu import Connection, Exchange, Queue
 from nameko.standalone.rpc import ClusterRpcProxy
 
+from antre_common.auth import ACCESS_TOKEN_KEY
 from antre_common.testing import wait_until
 
-from .tokens import bearer, citizen, staff
+from .tokens import bearer, citizen, mint, staff
 
 
 def first_slot(gateway, office="JKB", service="paspor_hilang", min_hours=30, skip=0):
@@ -223,10 +224,12 @@ def test_the_gateway_shows_a_change_made_elsewhere_before_its_cache_would_expire
         return next(s["remaining"] for s in answer if s["slot_id"] == slot["slot_id"])
 
     before = seats()  # now cached by the gateway
-    with ClusterRpcProxy({"AMQP_URI": stack.config.service_amqp_uri}) as cluster:
+    user_id = str(uuid.uuid4())  # a booking the gateway did not see: straight to scheduling, with the token
+    context = {ACCESS_TOKEN_KEY: mint(stack, {"sub": user_id, "role": "citizen"})}
+    with ClusterRpcProxy({"AMQP_URI": stack.config.service_amqp_uri}, context_data=context) as cluster:
         cluster.scheduling.create_booking(
             {
-                "user_id": str(uuid.uuid4()),
+                "user_id": user_id,
                 "person_ref": uuid.uuid4().hex,
                 "slot_id": slot["slot_id"],
                 "service_code": "paspor_rusak",

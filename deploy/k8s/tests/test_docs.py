@@ -71,6 +71,15 @@ def referenced_secret_keys(objects):
         elif obj["kind"] == "Ingress":
             for tls in obj["spec"]["tls"]:
                 refs |= {(tls["secretName"], "tls.crt"), (tls["secretName"], "tls.key")}
+        elif obj["kind"] == "TriggerAuthentication":
+            refs |= {(ref["name"], ref["key"]) for ref in obj["spec"]["secretTargetRef"]}
+        elif obj["kind"] == "User" and "importCredentialsSecret" in obj["spec"]:
+            name = obj["spec"]["importCredentialsSecret"]["name"]
+            refs |= {(name, "username"), (name, "password")}
+        if obj["kind"] == "Deployment":  # keys of Secrets mounted as files
+            for volume in pod_spec(obj).get("volumes", []):
+                if "secret" in volume:
+                    refs |= {(volume["secret"]["secretName"], item["key"]) for item in volume["secret"]["items"]}
     return refs
 
 
@@ -78,6 +87,8 @@ def documented_secret_keys():
     documented = set()
     for name, key, *_ in markdown_table(README.read_text(), "| Secret | key |"):
         names = [f"{s}-db-app" for s in DB_SERVICES] if name == "<service>-db-app" else [name]
+        if name == "antre-<process>-broker":
+            names = [f"antre-{p}-broker" for p in PROCESSES]
         documented |= {(n, key) for n in names}
     return documented
 
@@ -91,11 +102,11 @@ def test_the_dev_script_makes_every_secret_that_is_not_made_for_us():
     script = (K8S / "dev-secrets.sh").read_text().replace("\\\n", " ")
     made = {}
     for command in script.split("apply_secret ")[1:]:  # [0]: everything before the first use
-        name = command.split()[0]
+        name = command.split()[0].strip('"').replace("${process}", "<process>")  # the per-process loop
         made.setdefault(name, set()).update(re.findall(r"--from-(?:literal|file)=([\w.]+)=", command.split("\n")[0]))
     for name, key, _, what in markdown_table(README.read_text(), "| Secret | key |"):
-        if name.endswith("-db-app") or name == "antre-tls" or "optional" in what:
-            continue  # CloudNativePG writes the first; dev runs without TLS at the ingress
+        if name.endswith("-db-app") or name == "antre-tls" or "optional" in what or "cert-manager" in what:
+            continue  # CloudNativePG and cert-manager write theirs; dev runs without TLS at the ingress
         assert key in made.get(name, set()), (name, key)
 
 

@@ -89,8 +89,12 @@ def test_queue_triggers_watch_real_queues_with_the_readmes_targets(rendered, ove
             assert queue in consumed.get(process, set()), f"{process} does not consume {queue}"
             found.setdefault(process, {})[queue] = trigger["metadata"]["value"]
             auth = auths[trigger["authenticationRef"]["name"]]
-            (ref,) = auth["spec"]["secretTargetRef"]
-            assert (ref["name"], ref["key"]) == (f"antre-{process}", "AMQP_URI"), "the process's own broker URI"
+            refs = {r["parameter"]: (r["name"], r["key"]) for r in auth["spec"]["secretTargetRef"]}
+            assert refs == {
+                "host": (f"antre-{process}", "AMQP_URI"),  # the process's own broker URI
+                "tls": (f"antre-{process}", "AMQP_TLS"),  # over TLS, as the process
+                "ca": ("antre-rabbitmq-tls", "ca.crt"),  # trusting the broker's CA alone
+            }, refs
     assert found == expected
     for auth in auths.values():
         for ref in auth["spec"]["secretTargetRef"]:
@@ -103,4 +107,4 @@ def test_keda_may_ask_the_broker_and_nothing_else_opens(rendered, overlay):
     assert policy["podSelector"]["matchLabels"] == {"app.kubernetes.io/name": "antre-rabbitmq"}
     (rule,) = policy["ingress"]
     assert [p["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"] for p in rule["from"]] == ["keda"]
-    assert [p["port"] for p in rule["ports"]] == [5672]
+    assert [p["port"] for p in rule["ports"]] == [5671]  # AMQP over TLS: the plain listener is off

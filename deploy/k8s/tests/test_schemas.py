@@ -9,6 +9,8 @@ import pytest
 from k8s_manifests import K8S, OVERLAYS, named, of_kind, render
 from packaging.version import Version
 
+from antre_common import broker
+
 # The oldest Kubernetes Antre supports (README.md) and the newest whose schemas kubernetes-validate ships:
 # a field too new for the oldest fails at one end, an API that a newer release removed at the other.
 MIN_KUBERNETES = "1.30"
@@ -132,8 +134,31 @@ def ministry_of(obj):
     return required(obj, "metadata.labels")["antre.imigrasi.go.id/ministry"]
 
 
+def process_of(obj):
+    """The Antre process whose broker user this object is about (antre_common.broker), or None."""
+    return obj["metadata"].get("labels", {}).get(broker.PROCESS_LABEL)
+
+
+def check_process_user(obj, process):
+    # The process's own login, named by its Secret antre-<process>-broker (username, password); no tags.
+    assert obj["metadata"]["name"] == f"antre-{process}"
+    assert not obj["spec"].get("tags"), "a process's user has no management tags"
+    assert obj["spec"]["importCredentialsSecret"] == {"name": f"antre-{process}-broker"}
+
+
+def check_process_permission(obj, process):
+    assert obj["spec"]["userReference"] == {"name": f"antre-{process}"}
+    rights = broker.permissions(process)
+    if obj["kind"] == "Permission":
+        assert obj["spec"]["permissions"] == {k: rights[k] for k in ("configure", "write", "read")}
+    else:
+        assert obj["spec"]["permissions"] in rights["topic"]
+
+
 def check_topology_user(obj):
     cluster_reference(obj)
+    if process_of(obj):
+        return check_process_user(obj, process_of(obj))
     assert obj["metadata"]["name"] == f"ministry-{ministry_of(obj)}"
     assert not obj["spec"].get("tags"), "a ministry's user has no management tags"
 
@@ -143,6 +168,8 @@ def check_topology_permission(obj):
     cluster_reference(obj)
     required(obj, "spec.vhost")
     assert bool(obj["spec"].get("user")) != bool(obj["spec"].get("userReference")), "user or userReference"
+    if process_of(obj):
+        return check_process_permission(obj, process_of(obj))
     name = ministry_of(obj)
     own = rf"^ministry\.{name}\..*"
     permissions = required(obj, "spec.permissions")
@@ -155,6 +182,9 @@ def check_topology_topic_permission(obj):
     cluster_reference(obj)
     required(obj, "spec.vhost")
     assert bool(obj["spec"].get("user")) != bool(obj["spec"].get("userReference")), "user or userReference"
+    required(obj, "spec.permissions.exchange")
+    if process_of(obj):
+        return check_process_permission(obj, process_of(obj))
     permissions = required(obj, "spec.permissions")
     assert permissions["exchange"] == "antre.integration" and permissions["write"] == "^$", permissions
     assert permissions["read"].startswith(r"^id\.go\.imigrasi\.antre"), permissions
@@ -183,7 +213,24 @@ def check_topology_binding(obj):
     assert source in ("antre.integration", f"ministry.{ministry_of(obj)}.dlx"), source
 
 
+# cert-manager (cert-manager.io/v1): an Issuer needs exactly one of its kinds (selfSigned, ca, acme, vault,
+# venafi); a Certificate requires secretName and issuerRef.name, and Antre's must name what it serves.
+def check_cert_manager_issuer(obj):
+    kinds = [k for k in ("selfSigned", "ca", "acme", "vault", "venafi") if k in obj["spec"]]
+    assert len(kinds) == 1, kinds
+    if kinds == ["ca"]:
+        required(obj, "spec.ca.secretName")
+
+
+def check_cert_manager_certificate(obj):
+    required(obj, "spec.secretName")
+    required(obj, "spec.issuerRef.name")
+    assert obj["spec"].get("isCA") or required(obj, "spec.dnsNames"), "a server certificate names its hosts"
+
+
 OPERATOR_KINDS = {
+    ("cert-manager.io/v1", "Issuer"): check_cert_manager_issuer,
+    ("cert-manager.io/v1", "Certificate"): check_cert_manager_certificate,
     ("rabbitmq.com/v1beta1", "RabbitmqCluster"): check_rabbitmq_cluster,
     ("postgresql.cnpg.io/v1", "Cluster"): check_cnpg_cluster,
     ("postgresql.cnpg.io/v1", "Pooler"): check_cnpg_pooler,

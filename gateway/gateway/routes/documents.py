@@ -57,11 +57,6 @@ UPLOAD_ERRORS = (
 )
 
 
-def principal(user):
-    """The caller as documents needs it to decide access (it has more callers than the gateway)."""
-    return {"user_id": user.user_id, "role": user.role, "office_code": user.office_code}
-
-
 def document_id_or_404(document_id):
     try:
         return str(uuid.UUID(document_id))
@@ -150,7 +145,7 @@ class DocumentRoutes:
         if request.content_length is not None and request.content_length > limit:
             raise GatewayError("PAYLOAD_TOO_LARGE", max_bytes=max_bytes)  # before reading the body or asking
         started = time.perf_counter()
-        grant = self.documents.upload_grant(code, principal(user))
+        grant = self.documents.upload_grant(code)
         granted = time.perf_counter()
         UPLOAD_STAGES.labels("grant").observe(granted - started)
         try:
@@ -161,14 +156,14 @@ class DocumentRoutes:
     @api("GET", "/api/v1/bookings/<code>/documents", response=Checklist(), auth=True, tags=["documents"])
     def document_checklist(self, request, code, user):
         """The booking's required documents and where each stands (owner, or staff of its office)."""
-        return self.documents.checklist(code, principal(user))
+        return self.documents.checklist(code)
 
     @api("GET", "/api/v1/documents/<document_id>/content", auth=True, tags=["documents"],
          media=("application/pdf", "image/jpeg", "image/png"))  # fmt: skip
     def document_content(self, request, document_id, user):
         """The file itself (owner, or staff of the booking's office), never cached by a shared cache."""
         _, timeout = self._upload_limits()
-        doc = self.documents.get_content(document_id_or_404(document_id), principal(user), timeout=timeout)
+        doc = self.documents.get_content(document_id_or_404(document_id), timeout=timeout)
         response = Response(base64.b64decode(doc["content_b64"]), status=200, content_type=doc["content_type"])
         response.headers["Content-Disposition"] = f'attachment; filename="{doc["filename"]}"'
         response.headers["Cache-Control"] = "private, no-store"
@@ -182,9 +177,7 @@ class DocumentRoutes:
          tags=["documents"])  # fmt: skip
     def review_document(self, request, document_id, body, user):
         """Staff of the booking's office approve or reject (with a reason the citizen can act on)."""
-        return self.documents.review(
-            document_id_or_404(document_id), body["decision"], principal(user), reason=body.get("reason")
-        )
+        return self.documents.review(document_id_or_404(document_id), body["decision"], reason=body.get("reason"))
 
     @api("GET", "/api/v1/offices/<code>/documents", query=OfficeDocumentsQuery(), response=WaitingDocument(many=True),
          auth=STAFF_ROLES, tags=["documents"])  # fmt: skip
@@ -192,8 +185,7 @@ class DocumentRoutes:
         """Staff: documents of coming visits waiting for review (``status``, default uploaded), oldest first."""
         if not user.works_at(code):
             raise GatewayError("FORBIDDEN")
-        return self.documents.office_documents({"office_code": code, "status": query["status"],
-                                                "principal": principal(user)})  # fmt: skip
+        return self.documents.office_documents({"office_code": code, "status": query["status"]})
 
     @api("GET", "/api/v1/offices/<code>/visits", query=Range(), response=Visit(many=True), auth=STAFF_ROLES,
          tags=["documents"])  # fmt: skip
@@ -202,4 +194,4 @@ class DocumentRoutes:
         if not user.works_at(code):
             raise GatewayError("FORBIDDEN")
         period = {k: v.isoformat() if v else None for k, v in (("date_from", query["from_"]), ("date_to", query["to"]))}
-        return self.documents.office_visits({"office_code": code, "principal": principal(user), **period})
+        return self.documents.office_visits({"office_code": code, **period})

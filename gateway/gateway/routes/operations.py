@@ -12,7 +12,6 @@ from gateway.auth import STAFF_ROLES
 from gateway.board_stream import BoardHub, cause_of
 from gateway.errors import GatewayError
 from gateway.http import api
-from gateway.routes.documents import principal
 from gateway.schemas.operations import Board, CheckIn, DayQuery, OfficeBooking, Quotas, Ticket, Transfer, WalkIn
 
 
@@ -68,9 +67,7 @@ class OperationsRoutes:
             return {}
         day = bookings[0]["date"]  # and later ones: documents may still hold an earlier date of a moved booking
         try:
-            visits = self.documents.office_visits(
-                {"office_code": code, "principal": principal(user), "date_from": day}, timeout=2
-            )
+            visits = self.documents.office_visits({"office_code": code, "date_from": day}, timeout=2)
         except Exception:  # noqa: BLE001 - any failure there leaves the column empty, never the list
             log.warning("documents did not answer for the day's bookings", extra={"office_code": code})
             return None

@@ -9,7 +9,7 @@ import json
 
 import eventlet
 from kombu import Connection
-from nameko.constants import AMQP_URI_CONFIG_KEY
+from nameko.constants import AMQP_SSL_CONFIG_KEY, AMQP_URI_CONFIG_KEY
 from nameko.extensions import DependencyProvider
 from nameko.rpc import rpc
 from werkzeug.wrappers import Response
@@ -27,7 +27,9 @@ class Readiness(DependencyProvider):
         return self
 
     def broker_ready(self):
-        with Connection(self.container.config[AMQP_URI_CONFIG_KEY], connect_timeout=CHECK_TIMEOUT) as conn:
+        config = self.container.config
+        ssl = config.get(AMQP_SSL_CONFIG_KEY)  # over TLS where the processes speak TLS (Kubernetes)
+        with Connection(config[AMQP_URI_CONFIG_KEY], ssl=ssl, connect_timeout=CHECK_TIMEOUT) as conn:
             conn.ensure_connection(max_retries=1)
 
     def checks(self):

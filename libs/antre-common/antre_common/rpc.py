@@ -3,6 +3,10 @@
 nameko's ``RpcProxy`` waits for a reply forever; a caller here waits at most ``timeout`` seconds (per proxy,
 or per call with ``timeout=``) and gets ``ServiceUnavailable`` instead. The request itself expires in the
 queue after the same time, so a service that comes back does not work through requests nobody waits for.
+
+Every request carries the AMQP ``user_id`` property: the caller's broker login, which RabbitMQ validates
+against the connection (a different value closes the channel). ``CallerRpc`` hands it to the worker as the
+calling service (``antre_common.auth``), never a header of the same name.
 """
 
 import copy
@@ -10,13 +14,14 @@ import time
 
 import eventlet
 from cachetools import TTLCache
+from kombu import Connection
 from kombu.exceptions import OperationalError
-from nameko.constants import HEADER_PREFIX
+from nameko.constants import AMQP_URI_CONFIG_KEY, HEADER_PREFIX
 from nameko.exceptions import UnknownService
-from nameko.rpc import MethodProxy, RpcProxy
-from nameko.rpc import rpc as nameko_rpc
+from nameko.rpc import MethodProxy, Rpc, RpcProxy
 from opentelemetry.trace import SpanKind
 
+from antre_common.auth import CALLER_KEY
 from antre_common.context import DEADLINE_KEY
 from antre_common.errors import ServiceError, ServiceUnavailable
 from antre_common.tracing import TRACEPARENT_KEY, span
@@ -28,11 +33,29 @@ REFERENCE_SECONDS = 60
 _MISSING = object()
 
 
+class CallerRpc(Rpc):
+    """nameko's RPC entrypoint, with the calling service taken from the broker-validated ``user_id`` property
+    of the request (RabbitMQ's validated user-id) instead of anything its headers say."""
+
+    def unpack_message_headers(self, message):
+        data = super().unpack_message_headers(message)
+        data.pop(CALLER_KEY, None)
+        user_id = message.properties.get("user_id")
+        if user_id:
+            data[CALLER_KEY] = user_id
+        return data
+
+
 def rpc(fn=None, **kwargs):
-    """nameko's ``@rpc`` for which a ``ServiceError`` is an answer, not a failure: it is logged as a warning
-    instead of an ERROR traceback (a flash crowd answers thousands of SLOT_FULL)."""
+    """nameko's ``@rpc`` (as ``CallerRpc``) for which a ``ServiceError`` is an answer, not a failure: it is
+    logged as a warning instead of an ERROR traceback (a flash crowd answers thousands of SLOT_FULL)."""
     kwargs.setdefault("expected_exceptions", ServiceError)
-    return nameko_rpc(**kwargs)(fn) if fn is not None else nameko_rpc(**kwargs)
+    return CallerRpc.decorator(**kwargs)(fn) if fn is not None else CallerRpc.decorator(**kwargs)
+
+
+def broker_user(config):
+    """The login of this process's broker connection: what RabbitMQ accepts as the ``user_id`` it sends."""
+    return Connection(config[AMQP_URI_CONFIG_KEY]).userid
 
 
 class ServiceRpc(RpcProxy):
@@ -51,6 +74,7 @@ class ServiceRpc(RpcProxy):
         super().setup()
         if self.timeout is None:
             self.timeout = float(self.container.config.get("RPC_TIMEOUT_SECONDS", DEFAULT_TIMEOUT))
+        self.options.setdefault("user_id", broker_user(self.container.config))
 
     def get_dependency(self, worker_ctx):
         return DeadlineProxy(super().get_dependency(worker_ctx), self.target_service, self.timeout, self.caches)
@@ -108,6 +132,7 @@ class DeadlineMethodProxy(MethodProxy):
 
     def get_message_headers(self, worker_ctx):
         headers = super().get_message_headers(worker_ctx)
+        headers.pop(f"{HEADER_PREFIX}.{CALLER_KEY}", None)  # the callee learns who calls from the broker alone
         headers[f"{HEADER_PREFIX}.{DEADLINE_KEY}"] = self.deadline
         if self.traceparent:
             headers[f"{HEADER_PREFIX}.{TRACEPARENT_KEY}"] = self.traceparent

@@ -334,3 +334,99 @@ def wal_since(conn, start):
         position = conn.exec_driver_sql(
             "SELECT (%(lsn)s::pg_lsn + %(n)s)::text", {"lsn": position, "n": size - offset}
         ).scalar()
+
+
+class TestTokens:
+    """A signing key of the test's own and access tokens made as identity makes them (antre_common.auth):
+    ``config`` holds ``JWT_PUBLIC_KEY`` for the service under test; ``context(principal)`` is the RPC context
+    data the gateway would send for that person (``principal``: ``user_id``, ``role``, ``office_code``)."""
+
+    __test__ = False  # not a test class, whatever its name says
+
+    def __init__(self):
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+        self.private_key = Ed25519PrivateKey.generate()
+        public = self.private_key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        self.config = {"JWT_PUBLIC_KEY": public.decode()}
+
+    def token(self, principal, ttl=300, key=None, **claims):
+        import time
+        import uuid
+
+        import jwt
+
+        from antre_common.auth import AUDIENCE, ISSUER
+
+        now = int(time.time())
+        payload = {"typ": "access", "iss": ISSUER, "aud": AUDIENCE, "iat": now, "exp": now + ttl,
+                   "jti": uuid.uuid4().hex, "sub": principal["user_id"], "role": principal["role"]}  # fmt: skip
+        if principal.get("office_code"):
+            payload["office"] = principal["office_code"]
+        payload.update(claims)
+        return jwt.encode(payload, key or self.private_key, algorithm="EdDSA")
+
+    def context(self, principal, caller="gateway", **token_claims):
+        from antre_common.auth import ACCESS_TOKEN_KEY, CALLER_KEY
+
+        data = {CALLER_KEY: caller} if caller else {}
+        if principal is not None:
+            data[ACCESS_TOKEN_KEY] = self.token(principal, **token_claims)
+        return data
+
+
+@pytest.fixture(scope="session")
+def test_tokens():
+    return TestTokens()
+
+
+# Scheduling's citizen's calls and where they name the citizen: ``user_id`` of their dict, or their first
+# argument (docs/security.md).
+SCHEDULING_USER_IN_DICT = ("create_booking", "cancel_booking", "reschedule_booking", "queue_place",
+                           "join_waitlist", "waitlist_action")  # fmt: skip
+SCHEDULING_USER_ARG = ("list_bookings", "my_waitlist")
+
+
+class SchedulingAsGateway:
+    """A standalone proxy of scheduling whose citizen's calls carry, as the gateway's do, the access token of
+    the citizen they name (an office action without one: an admin's) in the RPC context."""
+
+    def __init__(self, proxy, tokens):
+        self._proxy, self._tokens = proxy, tokens
+
+    def __getattr__(self, name):
+        method = getattr(self._proxy, name)
+        if name not in SCHEDULING_USER_IN_DICT + SCHEDULING_USER_ARG:
+            return method
+        return CitizenCall(self._proxy, method, name, self._tokens)
+
+
+class CitizenCall:
+    """A method of the proxy, called (or ``call_async``) with the token of the citizen its arguments name."""
+
+    def __init__(self, proxy, method, name, tokens):
+        self._proxy, self._method, self._name, self._tokens = proxy, method, name, tokens
+
+    def _sign(self, args):
+        from antre_common.auth import ACCESS_TOKEN_KEY
+
+        first = args[0] if args else None
+        user_id = first if self._name in SCHEDULING_USER_ARG else None
+        if isinstance(first, dict):
+            user_id = first.get("user_id")
+        who = {"user_id": str(user_id), "role": "citizen"}
+        if not user_id:  # an office action (or a malformed call): an admin's token
+            who = {"user_id": str(uuid.uuid4()), "role": "admin"}
+        # Read when the request is published, before this green thread can yield to another caller.
+        self._proxy.worker_ctx.data[ACCESS_TOKEN_KEY] = self._tokens.token(who)
+
+    def __call__(self, *args, **kwargs):
+        self._sign(args)
+        return self._method(*args, **kwargs)
+
+    def call_async(self, *args, **kwargs):
+        self._sign(args)
+        return self._method.call_async(*args, **kwargs)

@@ -4,22 +4,12 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 
 from antre_common.schemas import Lenient, Strict
 
-ROLES = ("citizen", "officer", "supervisor", "admin")
 DOC_TYPE = validate.Regexp(r"^[a-z][a-z0-9_]{0,63}$")
 RESERVATION_CODE = validate.Length(min=4, max=32)
 
 
-class PrincipalSchema(Strict):
-    """The caller as the gateway verified it from the access token."""
-
-    user_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    role = fields.String(required=True, validate=validate.OneOf(ROLES))
-    office_code = fields.String(allow_none=True, load_default=None)
-
-
 class ChecklistArgs(Strict):
     reservation_code = fields.String(required=True, validate=RESERVATION_CODE)
-    principal = fields.Nested(PrincipalSchema, required=True)
 
 
 class UploadForm(Strict):
@@ -30,14 +20,12 @@ class UploadForm(Strict):
 
 class DocumentArgs(Strict):
     document_id = fields.UUID(required=True)
-    principal = fields.Nested(PrincipalSchema, required=True)
 
 
 class ReviewArgs(Strict):
     document_id = fields.UUID(required=True)
     decision = fields.String(required=True, validate=validate.OneOf(("approved", "rejected")))
     reason = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=1000))
-    principal = fields.Nested(PrincipalSchema, required=True)
 
     @validates_schema
     def reason_for_rejection(self, data, **kwargs):
@@ -49,14 +37,12 @@ class OfficeDocumentsArgs(Strict):
     office_code = fields.String(required=True, validate=validate.Length(min=1, max=32))
     status = fields.String(load_default="uploaded", validate=validate.OneOf(("uploaded", "approved", "rejected")))
     date_from = fields.Date(load_default=None, allow_none=True)
-    principal = fields.Nested(PrincipalSchema, required=True)
 
 
 class OfficeVisitsArgs(Strict):
     office_code = fields.String(required=True, validate=validate.Length(min=1, max=32))
     date_from = fields.Date(load_default=None, allow_none=True)
     date_to = fields.Date(load_default=None, allow_none=True)
-    principal = fields.Nested(PrincipalSchema, required=True)
 
 
 class BookingCreatedData(Lenient):

@@ -1,8 +1,13 @@
 """Documents service entrypoints. Domain rules live beside this file (bookings, uploads, retention, access,
-files, checklist, crypto); they open their own transactions (docs/layout.md)."""
+files, checklist, crypto); they open their own transactions (docs/layout.md).
+
+Who asks is never an argument: the person is the access token in the RPC context, verified here
+(``self.caller.person``), and a document's content goes only to the gateway (``require_service``), the one
+process that serves it to people (docs/security.md)."""
 
 from nameko.events import event_handler
 
+from antre_common.auth import Caller
 from antre_common.db import Database
 from antre_common.envelope import utcnow
 from antre_common.errors import load
@@ -29,6 +34,7 @@ class DocumentsService(ServiceBase):
     storage = Storage()
     keys = DocumentsKeys()
     sandbox = Sandboxes()
+    caller = Caller()
     scheduling = ServiceRpc("scheduling", cached={"get_service": REFERENCE_SECONDS})
 
     @property
@@ -49,15 +55,15 @@ class DocumentsService(ServiceBase):
     # -- RPC and the internal upload endpoint (the gateway's documents routes) -------------------------------
 
     @rpc
-    def checklist(self, reservation_code, principal):
-        args = load(ChecklistArgs(), {"reservation_code": reservation_code, "principal": principal})
-        return self.uploads.checklist(args["principal"], args["reservation_code"])
+    def checklist(self, reservation_code):
+        args = load(ChecklistArgs(), {"reservation_code": reservation_code})
+        return self.uploads.checklist(self.caller.person_as_dict(), args["reservation_code"])
 
     @rpc
-    def upload_grant(self, reservation_code, principal):
+    def upload_grant(self, reservation_code):
         """Step 1 of an upload: a short-lived, single-use grant to stream the file to ``receive_upload``."""
-        args = load(ChecklistArgs(), {"reservation_code": reservation_code, "principal": principal})
-        return self.uploads.grant(args["principal"], args["reservation_code"])
+        args = load(ChecklistArgs(), {"reservation_code": reservation_code})
+        return self.uploads.grant(self.caller.person_as_dict(), args["reservation_code"])
 
     @http("POST", "/internal/v1/bookings/<booking_id>/documents")
     def receive_upload(self, request, booking_id):
@@ -69,29 +75,27 @@ class DocumentsService(ServiceBase):
     def office_documents(self, query):
         """Staff of the office: documents of coming visits waiting for review (``status``), oldest first."""
         args = load(OfficeDocumentsArgs(), query)
-        return review.waiting(self.db.session, args["principal"], args["office_code"], args["status"],
+        return review.waiting(self.db.session, self.caller.person_as_dict(), args["office_code"], args["status"],
                               args["date_from"])  # fmt: skip
 
     @rpc
     def office_visits(self, query):
         """Staff of the office: coming visits with where each checklist stands."""
         args = load(OfficeVisitsArgs(), query)
-        return review.visits(self.db.session, args["principal"], args["office_code"], args["date_from"],
+        return review.visits(self.db.session, self.caller.person_as_dict(), args["office_code"], args["date_from"],
                              args["date_to"])  # fmt: skip
 
     @rpc
-    def get_content(self, document_id, principal):
-        args = load(DocumentArgs(), {"document_id": document_id, "principal": principal})
-        return self.uploads.content(args["principal"], args["document_id"])
+    def get_content(self, document_id):
+        self.caller.require_service("gateway")
+        args = load(DocumentArgs(), {"document_id": document_id})
+        return self.uploads.content(self.caller.person_as_dict(), args["document_id"])
 
     @rpc
-    def review(self, document_id, decision, principal, reason=None):
+    def review(self, document_id, decision, reason=None):
         """Idempotent: the same decision and reason again changes nothing and sends no second event."""
-        args = load(
-            ReviewArgs(),
-            {"document_id": document_id, "decision": decision, "reason": reason, "principal": principal},
-        )
-        return self.uploads.review(args["principal"], args["document_id"], args["decision"], args["reason"])
+        args = load(ReviewArgs(), {"document_id": document_id, "decision": decision, "reason": reason})
+        return self.uploads.review(self.caller.person_as_dict(), args["document_id"], args["decision"], args["reason"])
 
     # -- events from scheduling -------------------------------------------------------------------------------
 

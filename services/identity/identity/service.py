@@ -2,9 +2,12 @@
 family, accounts, person, policy, throttle, registry); they open their own transactions (docs/layout.md).
 
 Every state-changing RPC takes the caller's ``client_ip`` (the gateway passes the client's address) for
-throttling and the audit trail.
+throttling and the audit trail. Contact and profile data go only to the services that need them, as the
+broker proves the calling service (``self.caller.require_service``); a ``user_id`` or ``actor_id`` argument
+must be the person of the access token in the RPC context (``self.caller.person_is``, docs/security.md).
 """
 
+from antre_common.auth import Caller
 from antre_common.db import Database
 from antre_common.envelope import utcnow
 from antre_common.errors import load
@@ -22,6 +25,8 @@ from identity.sessions import Sessions
 from identity.settings import Settings
 from identity.staff import Staff
 
+SUITE = ("gateway", "scheduling", "documents", "notification", "payment", "integration")
+
 
 class IdentityService(ServiceBase):
     name = "identity"
@@ -30,6 +35,7 @@ class IdentityService(ServiceBase):
     keys = IdentityKeys()
     registry = PopulationRegistry()
     first_admin = FirstAdmin()
+    caller = Caller()
 
     @property
     def accounts(self):
@@ -104,60 +110,72 @@ class IdentityService(ServiceBase):
     @rpc
     def disable_staff(self, user_id, actor_id, client_ip=None):
         """An admin (``actor_id``) disables a staff account; its sessions end."""
+        self.caller.staff_member("admin", user_id=actor_id)
         ids = load(schemas.PersonChoice(), {"user_id": actor_id, "person_id": user_id})
         return self.staff.disable(ids["person_id"], ids["user_id"], self._ip(client_ip))
 
     @rpc
     def family(self, user_id):
         """The members of the holder's family card, from the population registry."""
+        self.caller.person_is(user_id)
         return self.family_cards.family(load(schemas.UserId(), {"user_id": user_id})["user_id"])
 
     @rpc
     def add_dependent(self, user_id, nik, client_ip=None):
         """A member of the holder's card without an account becomes their dependent."""
+        self.caller.person_is(user_id)
         user = load(schemas.UserId(), {"user_id": user_id})["user_id"]
         return self.family_cards.add_dependent(user, load(schemas.Nik(), {"nik": nik})["nik"], self._ip(client_ip))
 
     @rpc
     def dependents(self, user_id):
+        self.caller.person_is(user_id)
         return self.family_cards.dependents(load(schemas.UserId(), {"user_id": user_id})["user_id"])
 
     @rpc
     def person_for_booking(self, user_id, person_id):
         """``{person_id, person_ref}`` of the holder or one of their dependents; anyone else PERSON_NOT_FOUND."""
+        self.caller.person_is(user_id)
         choice = load(schemas.PersonChoice(), {"user_id": user_id, "person_id": person_id})
         return self.family_cards.person_for_booking(choice["user_id"], choice["person_id"])
 
     @rpc
     def people(self, person_ids):
-        """``{person_id: {full_name, nik_masked, birth_date}}``; unknown ids are left out."""
+        """``{person_id: {full_name, nik_masked, birth_date}}``; unknown ids are left out. Scheduling's office day."""
+        self.caller.require_service("scheduling")
         return self.family_cards.people(load(schemas.PersonIds(), {"person_ids": person_ids})["person_ids"])
 
     @rpc
     def create_staff(self, data, actor_id, client_ip=None, idempotency_key=None):
         """An admin (``actor_id``) makes an officer, supervisor or admin account."""
+        self.caller.staff_member("admin", user_id=actor_id)
         actor = load(schemas.UserId(), {"user_id": actor_id})["user_id"]
         data = load(schemas.StaffAccount(), data)
         return self.staff.create_staff(data, actor, self._ip(client_ip), self._key(idempotency_key))
 
     @rpc
     def get_user(self, user_id):
-        """``{user_id, role, office_code, status, person_ref}``."""
+        """``{user_id, role, office_code, status, person_ref}``: for the suite's services only."""
+        self.caller.require_service(*SUITE)
         return self.accounts.get_user(load(schemas.UserId(), {"user_id": user_id})["user_id"])
 
     @rpc
     def get_contact(self, user_id):
         """``{user_id, full_name, email, phone, nik_masked, language}``: for notification, at send time."""
+        self.caller.require_service("notification")
         return self.accounts.get_contact(load(schemas.UserId(), {"user_id": user_id})["user_id"])
 
     @rpc
     def get_profile(self, user_id):
         """What ``GET /me`` shows."""
+        self.caller.require_service("gateway")
+        self.caller.person_is(user_id)
         return self.accounts.get_profile(load(schemas.UserId(), {"user_id": user_id})["user_id"])
 
     @rpc
     def audit_log(self, query=None):
         """Security events, newest first: ``{event?, user_id?, before?, limit?}``."""
+        self.caller.staff_member("admin")
         return self.accounts.audit_log(**load(schemas.AuditQuery(), query or {}))
 
     @every(Settings, "housekeeping_seconds")

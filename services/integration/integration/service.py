@@ -1,11 +1,13 @@
 """Integration service entrypoints: the replay store of antre.integration, the integration clients of other
-ministries and their tokens, and the daily aggregates. Domain rules live beside this file, not here."""
+ministries and their tokens, and the daily aggregates. Domain rules live beside this file, not here. The
+client administration needs an admin's access token in the RPC context, verified here (docs/security.md)."""
 
 import logging
 
 from nameko.events import event_handler
 from nameko.messaging import consume
 
+from antre_common.auth import Caller
 from antre_common.db import Database
 from antre_common.envelope import utcnow
 from antre_common.errors import load
@@ -29,6 +31,7 @@ class IntegrationService(ServiceBase):
     db = Database(OutboxEvent, ProcessedEvent)
     runtime = Runtime()
     scheduling = ServiceRpc("scheduling", cached={"get_office": REFERENCE_SECONDS})
+    caller = Caller()
 
     # -- the replay store ---------------------------------------------------------------------------------
 
@@ -62,20 +65,24 @@ class IntegrationService(ServiceBase):
     @rpc
     def create_client(self, name, actor_id=None):
         args = load(schemas.CreateClientArgs(), {"name": name, "actor_id": actor_id})
+        self.caller.staff_member("admin", user_id=args["actor_id"])
         return self._clients().create(args["name"], _str(args["actor_id"]))
 
     @rpc
     def list_clients(self):
+        self.caller.staff_member("admin")
         return self._clients().list()
 
     @rpc
     def rotate_client(self, client_id, actor_id=None):
         args = load(schemas.ClientArgs(), {"client_id": client_id, "actor_id": actor_id})
+        self.caller.staff_member("admin", user_id=args["actor_id"])
         return self._clients().rotate(args["client_id"], _str(args["actor_id"]))
 
     @rpc
     def revoke_client(self, client_id, actor_id=None):
         args = load(schemas.ClientArgs(), {"client_id": client_id, "actor_id": actor_id})
+        self.caller.staff_member("admin", user_id=args["actor_id"])
         return self._clients().revoke(args["client_id"], _str(args["actor_id"]))
 
     @rpc

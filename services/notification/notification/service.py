@@ -8,6 +8,7 @@ from types import SimpleNamespace
 
 from nameko.events import event_handler
 
+from antre_common.auth import Caller
 from antre_common.db import Database
 from antre_common.errors import load
 from antre_common.health import ServiceBase
@@ -29,6 +30,7 @@ class NotificationService(ServiceBase):
     identity = ServiceRpc("identity")
     scheduling = ServiceRpc("scheduling", cached={"get_office": REFERENCE_SECONDS, "get_service": REFERENCE_SECONDS})
     channels = Channels()
+    caller = Caller()
 
     # -- messages a citizen can verify (the gateway's /api/v1/messages/verify and /api/v1/me/messages) -----
 
@@ -41,6 +43,7 @@ class NotificationService(ServiceBase):
     @rpc
     def list_messages(self, user_id):
         """The messages sent to ``user_id``, newest first, with subject, summary and check code."""
+        self.caller.person_is(user_id)  # the signed-in person's own inbox only (docs/security.md)
         return self._inbox().messages(str(load(schemas.UserArgs(), {"user_id": user_id})["user_id"]))
 
     @rpc

@@ -1,12 +1,14 @@
 """Payment service entrypoints: argument checks, then one call to ``bills.Bills``, which opens the
 transactions. The fee table, billing codes, the channel's signatures and the reconciliation live beside this
-file (fees, codes, channel, reconcile); the decisions are in README.md."""
+file (fees, codes, channel, reconcile); the decisions are in README.md. The admin calls need an admin's
+access token in the RPC context, verified here (``self.caller.staff_member``, docs/security.md)."""
 
 import base64
 from datetime import date
 
 from nameko.events import event_handler
 
+from antre_common.auth import Caller
 from antre_common.db import Database
 from antre_common.envelope import utcnow
 from antre_common.errors import load
@@ -27,6 +29,7 @@ class PaymentService(ServiceBase):
     db = Database(OutboxEvent, ProcessedEvent)
     runtime = PaymentRuntime()
     settlements = Settlements()
+    caller = Caller()
 
     @property
     def bills(self):
@@ -63,19 +66,25 @@ class PaymentService(ServiceBase):
 
     @rpc
     def refund(self, args):
-        return self.bills.refund(load(schemas.RefundArgs(), args))
+        args = load(schemas.RefundArgs(), args)
+        self.caller.staff_member("admin", user_id=args.get("staff_id"))
+        return self.bills.refund(args)
 
     @rpc
     def set_channel_state(self, args):
-        return self.bills.channel_state(load(schemas.OutageArgs(), args))
+        args = load(schemas.OutageArgs(), args)
+        self.caller.staff_member("admin", user_id=args.get("staff_id"))
+        return self.bills.channel_state(args)
 
     @rpc
     def channel_status(self):
+        self.caller.staff_member("admin")
         return self.bills.channel_status()
 
     @rpc
     def reconciliation(self, day):
         """The stored report of ``day`` (YYYY-MM-DD); made now from the channel's settlements when missing."""
+        self.caller.staff_member("admin")
         day = _day(day)
         report = self.bills.reconciliation(day)
         if report is None:

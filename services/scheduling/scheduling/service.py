@@ -1,8 +1,12 @@
 """Scheduling service entrypoints: argument checks, then one call to ``actions.Scheduling``, which opens the
-transactions and keeps the read cache coherent. Domain rules live beside this file, not here."""
+transactions and keeps the read cache coherent. Domain rules live beside this file, not here.
+
+A citizen's call names its ``user_id``; it must be the person of the access token in the RPC context, which
+scheduling verifies itself (``self.caller.person_is``, docs/security.md)."""
 
 from nameko.events import BROADCAST, event_handler
 
+from antre_common.auth import STAFF_ROLES, Caller
 from antre_common.db import Database
 from antre_common.errors import load
 from antre_common.health import ServiceBase
@@ -28,10 +32,20 @@ class SchedulingService(FloorEntrypoints, ServiceBase):
     identity = ServiceRpc("identity")  # holders of the day's bookings (people)
 
     payment = ServiceRpc("payment")  # only for services with a fee (payments.py)
+    caller = Caller()
 
     @property
     def scheduling(self):
         return FairRelease(self.db, self.runtime.settings, self.cache, payment=self.payment)  # + releases, waitlist
+
+    def _own(self, args):
+        """``args`` of a citizen's call, once its ``user_id`` is the verified person's; without one (staff
+        acting for the office, ``BookingAction``) the verified person must be staff."""
+        if args.get("user_id") is None:
+            self.caller.staff_member(*STAFF_ROLES)
+        else:
+            self.caller.person_is(args["user_id"])
+        return args
 
     # -- catalogue ------------------------------------------------------------------------------------------
 
@@ -63,7 +77,7 @@ class SchedulingService(FloorEntrypoints, ServiceBase):
 
     @rpc
     def create_booking(self, booking):
-        return self.scheduling.create_booking(load(schemas.NewBooking(), booking))
+        return self.scheduling.create_booking(self._own(load(schemas.NewBooking(), booking)))
 
     @rpc
     def get_booking(self, reservation_code):
@@ -71,15 +85,16 @@ class SchedulingService(FloorEntrypoints, ServiceBase):
 
     @rpc
     def list_bookings(self, user_id):
+        self.caller.person_is(user_id)
         return self.scheduling.list_bookings(user_id)
 
     @rpc
     def cancel_booking(self, action):
-        return self.scheduling.cancel_booking(load(schemas.Cancel(), action))
+        return self.scheduling.cancel_booking(self._own(load(schemas.Cancel(), action)))
 
     @rpc
     def reschedule_booking(self, action):
-        return self.scheduling.reschedule_booking(load(schemas.Reschedule(), action))
+        return self.scheduling.reschedule_booking(self._own(load(schemas.Reschedule(), action)))
 
     @rpc
     def render_qr(self, reservation_code, image_format="png"):
@@ -98,20 +113,21 @@ class SchedulingService(FloorEntrypoints, ServiceBase):
 
     @rpc
     def queue_place(self, request, join=False):
-        q = load(schemas.QueueRequest(), request)
+        q = self._own(load(schemas.QueueRequest(), request))
         return self.scheduling.join_queue(q) if join else self.scheduling.queue_place(q)
 
     @rpc
     def join_waitlist(self, entry):
-        return self.scheduling.join_waitlist(load(schemas.WaitlistJoin(), entry))
+        return self.scheduling.join_waitlist(self._own(load(schemas.WaitlistJoin(), entry)))
 
     @rpc
     def my_waitlist(self, user_id):
+        self.caller.person_is(user_id)
         return self.scheduling.my_waitlist(user_id)
 
     @rpc
     def waitlist_action(self, action, accept=False):
-        a = load(schemas.WaitlistAction(), action)
+        a = self._own(load(schemas.WaitlistAction(), action))
         return self.scheduling.accept_offer(a) if accept else self.scheduling.leave_waitlist(a)
 
     # -- timers ---------------------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from sqlalchemy.engine import make_url
 
 from antre_common.migrations import drop_database, ensure_database, upgrade
 from antre_dev import registry
+from antre_dev.broker import BrokerUsers
 from antre_dev.keys import dev_keys
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -193,6 +194,7 @@ class Stack:
         self.ports = {"gateway": config.gateway_port, **config.service_ports}
         self.internal_ports = {}  # process key -> its internal port (health, readiness, metrics)
         self.logs = config.var / "log"
+        self.broker_users = None  # each process's own broker login (antre_dev.broker), made at start
 
     # -- infrastructure -----------------------------------------------------------------------------------
 
@@ -276,6 +278,8 @@ class Stack:
         self.stop_process("registry")
 
     def prepare_vhost(self):
+        """The stack's vhost (tests, benchmarks), where the stack's own login keeps every right for the tests'
+        direct look at the bus; then a broker user per process with only what it needs (docs/security.md)."""
         c = self.config
         if c.vhost:
             requests.put(f"{c.rabbit_api}/vhosts/{c.vhost}", timeout=10).raise_for_status()
@@ -285,6 +289,8 @@ class Stack:
                 json={"configure": ".*", "write": ".*", "read": ".*"},
                 timeout=10,
             ).raise_for_status()
+        vhost = c.vhost or (c.amqp_uri.rsplit("/", 1)[1] or "/")
+        self.broker_users = BrokerUsers(c.rabbit_api, vhost, prefix=c.vhost or "antre-dev").create()
 
     def prepare_databases(self):
         for service in SERVICES:
@@ -328,6 +334,8 @@ class Stack:
         internal = free_port()  # /healthz, /readyz, /metrics: never on the public port (antre_common.web)
         extra_env, env = env, dict(self.env(), WEB_SERVER_ADDRESS=f"127.0.0.1:{port}")
         env["INTERNAL_SERVER_ADDRESS"] = f"127.0.0.1:{internal}"
+        if self.broker_users is not None:
+            env["AMQP_URI"] = self.broker_users.amqp_uri(name, c.service_amqp_uri)
         if name == "gateway":
             cwd, module = ROOT / "gateway", "gateway.service:GatewayService"
         else:
@@ -412,6 +420,8 @@ class Stack:
                 drop_database(c.database_url(service))
         if c.vhost:
             requests.delete(f"{c.rabbit_api}/vhosts/{c.vhost}", timeout=10)
+        if self.broker_users is not None:
+            self.broker_users.delete()
 
     def __enter__(self):
         try:

@@ -71,13 +71,14 @@ def new_booking(office_code="JKT1", user_id=OWNER["user_id"], service_code="pasp
 
 
 @pytest.fixture
-def config(service_config, s3_server):
+def config(service_config, s3_server, test_tokens):
     key = "t1:" + base64.urlsafe_b64encode(os.urandom(32)).decode()
     return {
         **service_config,
         # One bucket for the session: SeaweedFS gives each bucket its own volumes and runs out after a few.
         # Object keys start with the booking id, so each test looks only under its own bookings.
         **s3_server.config("antre-documents-test"),
+        **test_tokens.config,
         "DOCUMENTS_KEYS": key,
         "DOCUMENTS_MAX_BYTES": 1024 * 1024,
         "DOCUMENTS_RETENTION_DAYS": 30,
@@ -131,17 +132,20 @@ ERROR_CLASSES = [
 class Client:
     """Calls the documents container's entrypoints as the gateway would."""
 
-    def __init__(self, container, config):
+    def __init__(self, container, config, tokens):
         self.container = container
         self.config = config
+        self.tokens = tokens
         self.base_url = f"http://127.0.0.1:{config['WEB_SERVER_ADDRESS'].rsplit(':', 1)[1]}"
 
-    def call(self, name, *args, **kwargs):
-        with entrypoint_hook(self.container, name) as hook:
+    def call(self, name, *args, as_=OWNER, caller="gateway", **kwargs):
+        """The entrypoint, called with the context data the gateway sends: ``as_``'s signed access token
+        (None: no token) and ``caller`` as the broker-proven calling service."""
+        with entrypoint_hook(self.container, name, context_data=self.tokens.context(as_, caller)) as hook:
             return hook(*args, **kwargs)
 
     def grant(self, code, principal=OWNER):
-        return self.call("upload_grant", code, principal)
+        return self.call("upload_grant", code, as_=principal)
 
     def send(self, grant, body, headers=None, booking_id=None, **kwargs):
         """Posts a body to the internal upload endpoint with ``grant`` (the ``upload_grant`` answer)."""
@@ -156,11 +160,11 @@ class Client:
         return raise_answer(self.send(grant, body, {"Content-Type": content_type, **(headers or {})}))
 
     def content(self, document_id, principal=OWNER):
-        answer = self.call("get_content", document_id, principal)
+        answer = self.call("get_content", document_id, as_=principal)
         return base64.b64decode(answer["content_b64"])
 
     def checklist(self, code, principal=OWNER):
-        return self.call("checklist", code, principal)
+        return self.call("checklist", code, as_=principal)
 
     def event(self, event_type, data, handler, envelope=None):
         envelope = envelope or make_envelope(event_type, data)
@@ -181,5 +185,5 @@ def multipart(doc_type, content, filename="scan.pdf"):
 
 
 @pytest.fixture
-def client(documents, config):
-    return Client(documents, config)
+def client(documents, config, test_tokens):
+    return Client(documents, config, test_tokens)

@@ -209,12 +209,12 @@ def test_review_by_office_staff_is_recorded_once_and_announced(client, schedulin
     scheduling[code] = booking
     doc = client.upload(code, "ktp", samples.pdf())
     with pytest.raises(Forbidden):
-        client.call("review", doc["document_id"], "approved", OWNER)
+        client.call("review", doc["document_id"], "approved", as_=OWNER)
     with pytest.raises(NotFound):
-        client.call("review", doc["document_id"], "approved", {**STAFF, "office_code": "SBY1"})
+        client.call("review", doc["document_id"], "approved", as_={**STAFF, "office_code": "SBY1"})
 
     for _ in range(2):  # the same review twice: one event
-        reviewed = client.call("review", doc["document_id"], "rejected", STAFF, reason="Foto buram")
+        reviewed = client.call("review", doc["document_id"], "rejected", as_=STAFF, reason="Foto buram")
     assert (reviewed["status"], reviewed["reason"]) == ("rejected", "Foto buram")
     entry = client.checklist(code)["checklist"][0]
     assert (entry["status"], entry["reason"]) == ("rejected", "Foto buram")
@@ -278,11 +278,11 @@ def test_retention_deletes_files_and_rows_once_the_clock_passes(client, scheduli
     assert client.call("purge_expired") == 0  # done once
 
 
-def test_the_retention_timer_runs_by_itself(config, container_factory, scheduling, minio, db):
+def test_the_retention_timer_runs_by_itself(config, container_factory, scheduling, minio, db, test_tokens):
     fast = {**config, "DOCUMENTS_RETENTION_DAYS": 0.00001, "DOCUMENTS_RETENTION_SWEEP_SECONDS": 0.5}
     container = container_factory(DocumentsService, fast)
     container.start()
-    client = Client(container, fast)
+    client = Client(container, fast, test_tokens)
     booking = _ended_booking_with_documents(
         client, scheduling, "booking_cancelled", "on_booking_cancelled", ("booking_id", "reservation_code", "user_id")
     )

@@ -27,18 +27,18 @@ def test_documents_waiting_for_review_oldest_first_and_the_coming_visits(client,
     client.upload(elsewhere, "ktp", samples.pdf())
     client.upload(gone, "ktp", samples.pdf())
 
-    waiting = client.call("office_documents", {"office_code": "JKT1", "principal": STAFF})
+    waiting = client.call("office_documents", {"office_code": "JKT1"}, as_=STAFF)
     assert [d["document_id"] for d in waiting] == [first["document_id"], second["document_id"], third["document_id"]]
     assert [(d["name"], d["reservation_code"]) for d in waiting] == [
         ("KTP", later), ("Kartu Keluarga", later), ("KTP", sooner)]  # fmt: skip
 
-    client.call("review", second["document_id"], "rejected", STAFF, reason="Foto terpotong; unggah halaman penuh.")
-    left = client.call("office_documents", {"office_code": "JKT1", "status": "uploaded", "principal": STAFF})
+    client.call("review", second["document_id"], "rejected", as_=STAFF, reason="Foto terpotong; unggah halaman penuh.")
+    left = client.call("office_documents", {"office_code": "JKT1", "status": "uploaded"}, as_=STAFF)
     assert [d["document_id"] for d in left] == [first["document_id"], third["document_id"]]
-    rejected = client.call("office_documents", {"office_code": "JKT1", "status": "rejected", "principal": STAFF})
+    rejected = client.call("office_documents", {"office_code": "JKT1", "status": "rejected"}, as_=STAFF)
     assert [d["document_id"] for d in rejected] == [second["document_id"]]
 
-    visits = client.call("office_visits", {"office_code": "JKT1", "principal": STAFF})
+    visits = client.call("office_visits", {"office_code": "JKT1"}, as_=STAFF)
     assert [v["reservation_code"] for v in visits] == [sooner, later]  # by visit date
     by_code = {v["reservation_code"]: v for v in visits}
     assert by_code[later] == {
@@ -50,6 +50,6 @@ def test_documents_waiting_for_review_oldest_first_and_the_coming_visits(client,
 
     for stranger in (OWNER, {**STAFF, "office_code": "SBY1"}):
         with pytest.raises(Forbidden):
-            client.call("office_documents", {"office_code": "JKT1", "principal": stranger})
+            client.call("office_documents", {"office_code": "JKT1"}, as_=stranger)
         with pytest.raises(Forbidden):
-            client.call("office_visits", {"office_code": "JKT1", "principal": stranger})
+            client.call("office_visits", {"office_code": "JKT1"}, as_=stranger)

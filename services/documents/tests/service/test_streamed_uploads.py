@@ -148,11 +148,13 @@ def test_a_chunked_body_is_read_to_its_last_chunk(client, booking):
     assert client.content(doc["document_id"]) == stored
 
 
-def test_memory_per_upload_is_bounded_by_buffers_not_the_file(config, container_factory, scheduling, minio, db):
+def test_memory_per_upload_is_bounded_by_buffers_not_the_file(
+    config, container_factory, scheduling, minio, db, test_tokens
+):
     big = {**config, "DOCUMENTS_MAX_BYTES": 32 * MB}
     container = container_factory(DocumentsService, big)
     container.start()
-    client = Client(container, big)
+    client = Client(container, big, test_tokens)
     booking = new_booking()
     scheduling[booking["reservation_code"]] = booking
     content = samples.pdf_of_size(20 * MB)

@@ -77,7 +77,7 @@ def test_checklist_states_and_completeness():
 
 def test_rpc_arguments_are_validated_and_unknown_fields_refused():
     # The upload: the grant's arguments (RPC), then the streamed form's field (intake.py).
-    good = {"reservation_code": "AB12CD", "principal": OWNER}
+    good = {"reservation_code": "AB12CD"}
     assert load(ChecklistArgs(), good)["reservation_code"] == "AB12CD"
     assert load(UploadForm(), {"doc_type": "ktp"})["doc_type"] == "ktp"
     with pytest.raises(ValidationError) as exc:
@@ -85,12 +85,12 @@ def test_rpc_arguments_are_validated_and_unknown_fields_refused():
     assert "doc_type" in exc.value.errors
     with pytest.raises(ValidationError):
         load(UploadForm(), {"doc_type": "ktp", "filename": "x.pdf"})
-    with pytest.raises(ValidationError):
-        load(ChecklistArgs(), {**good, "principal": {**OWNER, "role": "root"}})
+    with pytest.raises(ValidationError):  # the person comes from the verified token, never an argument
+        load(ChecklistArgs(), {**good, "principal": {**OWNER, "role": "admin"}})
 
 
 def test_a_rejection_needs_a_reason():
-    base = {"document_id": "5b0f6a1e-8d0e-4a53-9a49-3f7f6c0f1b11", "principal": STAFF}
+    base = {"document_id": "5b0f6a1e-8d0e-4a53-9a49-3f7f6c0f1b11"}
     assert load(ReviewArgs(), {**base, "decision": "approved"})["reason"] is None
     with pytest.raises(ValidationError) as exc:
         load(ReviewArgs(), {**base, "decision": "rejected", "reason": "  "})

@@ -12,10 +12,20 @@ import pytest
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from nameko.dependency_providers import Config
 from nameko.events import event_handler
+from nameko.exceptions import RemoteError
+from nameko.standalone.rpc import ClusterRpcProxy
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 from prometheus_client import REGISTRY
 from sqlalchemy import text
 
+from antre_common.auth import (
+    ACCESS_TOKEN_KEY,
+    CALLER_KEY,
+    CallerNotAllowed,
+    NotThePerson,
+    TokenExpired,
+    Unauthenticated,
+)
 from antre_common.logs import JsonFormatter
 from antre_common.testing import wait_until
 from identity.exceptions import (
@@ -37,6 +47,7 @@ from identity.exceptions import (
 from identity.service import IdentityService
 
 from ..conftest import opened
+from .gateway_calls import call, token
 
 IP = "203.0.113.7"
 WRONG = "wrong password number"  # noqa: S105 - test value
@@ -64,11 +75,6 @@ def identity(container_factory, identity_config):
     container.start()
     container.listener = listener
     return container
-
-
-def call(container, method, *args, **kwargs):
-    with entrypoint_hook(container, method) as hook:
-        return hook(*args, **kwargs)
 
 
 def register_and_get_code(container, data, **kwargs):
@@ -256,7 +262,8 @@ def test_login_gives_a_token_the_gateway_can_verify_with_the_public_key(identity
     public = load_pem_public_key(identity_keys["JWT_PUBLIC_KEY"].encode())
     claims = jwt.decode(tokens["access_token"], public, algorithms=["EdDSA"], audience="antre", issuer="antre-identity")
     assert claims["sub"] == user_id and claims["role"] == "citizen" and claims["typ"] == "access"
-    assert claims["pref"] == call(identity, "get_user", user_id)["person_ref"] and len(claims["pref"]) == 32
+    person_ref = call(identity, "get_user", user_id, caller="notification")["person_ref"]
+    assert claims["pref"] == person_ref and len(claims["pref"]) == 32
     assert "office" not in claims
 
 
@@ -413,7 +420,7 @@ def test_a_restart_does_not_make_a_second_admin(container_factory, identity_conf
 
 def test_get_contact_and_get_user_for_other_services(identity, citizen):
     user_id = active_citizen(identity, {**citizen, "language": "en"})
-    contact = call(identity, "get_contact", user_id)
+    contact = call(identity, "get_contact", user_id, caller="notification")
     assert contact == {
         "user_id": user_id,
         "full_name": "Siti Rahmawati",
@@ -422,16 +429,60 @@ def test_get_contact_and_get_user_for_other_services(identity, citizen):
         "nik_masked": citizen["nik"][:4] + "**" + citizen["nik"][6:8] + "****" + citizen["nik"][-4:],
         "language": "en",
     }
-    user = call(identity, "get_user", user_id)
+    user = call(identity, "get_user", user_id, caller="notification")
     assert {k: user[k] for k in ("role", "office_code", "status")} == {
         "role": "citizen",
         "office_code": None,
         "status": "active",
     }
     with pytest.raises(NotFound):
-        call(identity, "get_user", str(uuid.uuid4()))
+        call(identity, "get_user", str(uuid.uuid4()), caller="notification")
     with pytest.raises(ValidationError):
-        call(identity, "get_contact", "not-a-uuid")
+        call(identity, "get_contact", "not-a-uuid", caller="notification")
+
+
+def test_contact_and_profile_answer_only_the_services_that_need_them(identity, identity_config, citizen):
+    """Finding 1 of issue 17: the contact lookup answered anyone on the bus. A caller is known only from the
+    broker-validated ``user_id`` of its request (antre_common.auth), never from what its headers say."""
+    user_id = active_citizen(identity, citizen)
+    me = token(identity, user_id)
+    for method, allowed in (("get_contact", "notification"), ("people", "scheduling"), ("get_profile", "gateway")):
+        arg = [user_id] if method == "people" else user_id
+        assert call(identity, method, arg, context={CALLER_KEY: allowed, ACCESS_TOKEN_KEY: me})
+        for stranger in (None, "guest", "documents", "payment"):
+            if stranger != allowed:
+                with pytest.raises(CallerNotAllowed):
+                    call(identity, method, arg, context={CALLER_KEY: stranger, ACCESS_TOKEN_KEY: me})
+    # On the bus itself: a header that claims to be notification is dropped; the test's broker login is
+    # "guest", no service of the suite.
+    with ClusterRpcProxy(identity_config, context_data={CALLER_KEY: "notification"}) as cluster:
+        with pytest.raises(RemoteError) as refused:
+            cluster.identity.get_contact(user_id)
+    assert refused.value.exc_type == "CallerNotAllowed"
+    assert '"code": "FORBIDDEN"' in refused.value.value and "siti" not in refused.value.value.lower()
+
+
+def test_a_user_id_argument_is_no_authority_the_token_is(identity, citizen):
+    """``user_id``/``actor_id`` arguments must be the person of the verified access token the gateway forwards."""
+    user_id = active_citizen(identity, citizen)
+    other = str(uuid.uuid4())
+    for method in ("get_profile", "family", "dependents"):
+        with pytest.raises(NotThePerson):  # another citizen's valid token
+            call(identity, method, user_id, context={CALLER_KEY: "gateway", ACCESS_TOKEN_KEY: token(identity, other)})
+        with pytest.raises(Unauthenticated):  # no token: the caller's word alone
+            call(identity, method, user_id, caller="gateway")
+        with pytest.raises(TokenExpired):
+            expired = token(identity, user_id, ttl=-60)
+            call(identity, method, user_id, context={CALLER_KEY: "gateway", ACCESS_TOKEN_KEY: expired})
+    staff = {"email": "eko@imigrasi.go.id", "full_name": "Eko Prasetyo", "password": "antrean sore surabaya",
+             "role": "officer", "office_code": "SBY01"}  # fmt: skip
+    # a citizen naming themself as the actor; an admin's token naming someone else as the actor
+    for actor_token in (token(identity, user_id), token(identity, other, role="admin")):
+        context = {CALLER_KEY: "gateway", ACCESS_TOKEN_KEY: actor_token}
+        with pytest.raises(NotThePerson):
+            call(identity, "create_staff", staff, user_id, context=context)
+    with pytest.raises(NotThePerson):  # the audit log is the admins'
+        call(identity, "audit_log", {}, context={CALLER_KEY: "gateway", ACCESS_TOKEN_KEY: token(identity, user_id)})
 
 
 def test_the_audit_log_records_security_events_without_secrets(identity, citizen):
@@ -520,7 +571,7 @@ def test_after_a_key_rotation_housekeeping_reseals_and_the_old_key_can_go(
     container_factory, identity, identity_config, citizen, db
 ):
     user_id = active_citizen(identity, citizen)
-    before = call(identity, "get_contact", user_id)
+    before = call(identity, "get_contact", user_id, caller="notification")
     identity.stop()
     new_key = "k9:" + base64.urlsafe_b64encode(os.urandom(32)).decode()
     rotated = container_factory(
@@ -539,4 +590,4 @@ def test_after_a_key_rotation_housekeeping_reseals_and_the_old_key_can_go(
     rotated.stop()
     only_new = container_factory(IdentityService, {**identity_config, "DATA_KEYS": new_key})
     only_new.start()
-    assert call(only_new, "get_contact", user_id) == before
+    assert call(only_new, "get_contact", user_id, caller="notification") == before

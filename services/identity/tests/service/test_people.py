@@ -12,7 +12,7 @@ from .test_accounts import active_citizen, call, identity  # noqa: F401 - the fi
 def test_people_answers_name_masked_nik_and_birth_date_of_known_holders_only(identity, citizen):  # noqa: F811
     user_id = active_citizen(identity, citizen)
     unknown = str(uuid.uuid4())
-    found = call(identity, "people", [user_id, unknown])
+    found = call(identity, "people", [user_id, unknown], caller="scheduling")
     nik = citizen["nik"]
     assert found == {
         user_id: {
@@ -21,8 +21,8 @@ def test_people_answers_name_masked_nik_and_birth_date_of_known_holders_only(ide
             "birth_date": "1990-03-14",
         }
     }
-    assert call(identity, "people", []) == {}
+    assert call(identity, "people", [], caller="scheduling") == {}
     with pytest.raises(ValidationError):
-        call(identity, "people", ["not-a-uuid"])
+        call(identity, "people", ["not-a-uuid"], caller="scheduling")
     with pytest.raises(ValidationError):
-        call(identity, "people", [unknown] * 501)
+        call(identity, "people", [unknown] * 501, caller="scheduling")

@@ -34,6 +34,7 @@ from identity.exceptions import (
 from identity.service import IdentityService
 
 from ..conftest import opened
+from .gateway_calls import call
 
 IP = "198.51.100.9"
 PASSWORD = "teh manis hangat sore hari"  # noqa: S105 - test value
@@ -72,11 +73,6 @@ def start_identity(container_factory, identity_config):
 @pytest.fixture
 def identity(start_identity):
     return start_identity()
-
-
-def call(container, method, *args, **kwargs):
-    with entrypoint_hook(container, method) as hook:
-        return hook(*args, **kwargs)
 
 
 def codes(purpose, email_user_id=None):
@@ -270,7 +266,7 @@ def test_the_family_card_comes_from_the_registry_and_a_member_without_account_be
     with pytest.raises(PersonNotFound):
         call(identity, "person_for_booking", family["ids"]["spouse"], added["person_id"])
 
-    people = call(identity, "people", [head_id, added["person_id"], str(uuid.uuid4())])
+    people = call(identity, "people", [head_id, added["person_id"], str(uuid.uuid4())], caller="scheduling")
     assert set(people) == {head_id, added["person_id"]}
     assert people[added["person_id"]] == {
         "full_name": "Putri Saputra", "nik_masked": added["nik_masked"], "birth_date": "2015-09-30",

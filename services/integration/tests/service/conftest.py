@@ -39,8 +39,8 @@ class FakeScheduling:
 
 
 @pytest.fixture
-def config(service_config):
-    return dict(service_config, **CLOUDEVENTS)
+def config(service_config, test_tokens):
+    return dict(service_config, **CLOUDEVENTS, **test_tokens.config)
 
 
 @pytest.fixture
@@ -59,9 +59,13 @@ def engine(config):
     engine.dispose()
 
 
+ADMIN = {"user_id": "0a0a0a0a-0000-4000-8000-00000000ad01", "role": "admin", "office_code": None}
+
+
 @pytest.fixture
-def rpc_proxy(config, container):
-    with ClusterRpcProxy(config, timeout=30) as proxy:
+def rpc_proxy(config, container, test_tokens):
+    """Integration over the bus with an admin's access token in the context, as the gateway's admin routes."""
+    with ClusterRpcProxy(config, timeout=30, context_data=test_tokens.context(ADMIN, caller=None)) as proxy:
         yield proxy.integration
 
 

@@ -4,11 +4,16 @@ kept for the retention period; clients, tokens and every documented error."""
 import json
 from datetime import timedelta
 
+import pytest
+from nameko.exceptions import RemoteError
+from nameko.standalone.rpc import ClusterRpcProxy
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 from sqlalchemy import text
 
 from antre_common.envelope import utcnow
 from antre_common.testing import wait_until
+
+from .conftest import ADMIN
 
 
 def client_token(rpc_proxy, name="kemenkes"):
@@ -132,3 +137,23 @@ def test_what_is_not_a_cloud_event_is_dropped_not_requeued(container, relay, rpc
     with entrypoint_waiter(container, "on_integration_event"):
         relay.publish(good)
     wait_until(lambda: stored(engine) == 1, 10, what="the good event stored")
+
+
+def test_client_administration_needs_an_admins_token(config, container, test_tokens):
+    """Issue 17: an ``actor_id`` argument is no authority; the admin's token in the RPC context is."""
+    citizen = {"user_id": "0b0b0b0b-0000-4000-8000-0000000000c1", "role": "citizen"}
+    contexts = {
+        "no token": ({}, "Unauthenticated"),
+        "a citizen": (test_tokens.context(citizen, caller=None), "NotThePerson"),
+        "an expired admin": (test_tokens.context(ADMIN, caller=None, ttl=-60), "TokenExpired"),
+    }
+    for name, (context, refused) in contexts.items():
+        with ClusterRpcProxy(config, context_data=context, timeout=30) as cluster:
+            with pytest.raises(RemoteError) as error:
+                cluster.integration.create_client("kemenkes")
+            assert error.value.exc_type == refused, name
+    with ClusterRpcProxy(config, context_data=test_tokens.context(ADMIN, caller=None), timeout=30) as cluster:
+        with pytest.raises(RemoteError) as error:  # the admin's token, naming another actor
+            cluster.integration.create_client("kemenkes", citizen["user_id"])
+        assert error.value.exc_type == "NotThePerson"
+        assert cluster.integration.create_client("kemenkes", ADMIN["user_id"])["name"] == "kemenkes"

@@ -80,9 +80,10 @@ class FakeScheduling:
 
 
 @pytest.fixture
-def config(service_config, smtp_sink, tmp_path):
+def config(service_config, smtp_sink, tmp_path, test_tokens):
     return {
         **service_config,
+        **test_tokens.config,
         "SMTP_HOST": smtp_sink.host,
         "SMTP_PORT": smtp_sink.port,
         "SMTP_TIMEOUT_SECONDS": 5,

@@ -71,7 +71,7 @@ EXPECTED = {
 
 
 def test_every_message_in_both_languages_carries_a_distinct_code_that_verifies_and_shows_in_the_inbox(
-    bus, notification, smtp_sink, world
+    bus, notification, smtp_sink, world, test_tokens
 ):
     sent = {}
     for user in (world.CITIZEN, world.VISITOR):  # Bahasa Indonesia, English
@@ -96,9 +96,9 @@ def test_every_message_in_both_languages_carries_a_distinct_code_that_verifies_a
             with pytest.raises(MessageNotFound):
                 verify(made_up, client_ip="10.0.0.99")
 
-    with entrypoint_hook(notification, "list_messages") as list_messages:
-        for user in (world.CITIZEN, world.VISITOR):
-            inbox = list_messages(user["user_id"])
+    for user in (world.CITIZEN, world.VISITOR):
+        with entrypoint_hook(notification, "list_messages", context_data=as_person(test_tokens, user)) as read:
+            inbox = read(user["user_id"])
             assert {(m["type"], m["channel"], m["check_code"]) for m in inbox} == set(sent[user["user_id"]].values())
             assert [m["sent_at"] for m in inbox] == sorted((m["sent_at"] for m in inbox), reverse=True)
             for message in inbox:
@@ -120,7 +120,7 @@ def test_the_confirmation_mail_carries_the_qr_of_the_reservation_code(bus, smtp_
     assert "terlampir" in text_of(mail)
 
 
-def test_a_deleted_account_takes_its_messages_and_codes_with_it(bus, notification, smtp_sink, world):
+def test_a_deleted_account_takes_its_messages_and_codes_with_it(bus, notification, smtp_sink, world, test_tokens):
     user = world.CITIZEN
     bus.publish("identity", "user_registered", {"user_id": user["user_id"]}, handler="on_user_registered")
     [mail] = smtp_sink.wait_for(lambda m: m["X-Antre-Message-Type"] == "welcome")
@@ -135,8 +135,8 @@ def test_a_deleted_account_takes_its_messages_and_codes_with_it(bus, notificatio
         with pytest.raises(MessageNotFound) as unknown:
             verify("7K3QD-M2XPA", client_ip="10.1.0.1")
     assert str(deleted.value) == str(unknown.value)  # the same answer, word for word
-    with entrypoint_hook(notification, "list_messages") as list_messages:
-        assert list_messages(user["user_id"]) == []
+    with entrypoint_hook(notification, "list_messages", context_data=as_person(test_tokens, user)) as read:
+        assert read(user["user_id"]) == []
 
 
 def test_an_account_identity_purged_takes_its_verification_code_message_with_it(bus, notification, smtp_sink, world):
@@ -191,7 +191,9 @@ def test_a_message_queued_before_check_codes_existed_gets_a_code_that_verifies(n
         assert verify(code, client_ip="10.3.0.1")["type"] == "welcome"
 
 
-def test_a_row_sealed_with_a_retired_key_does_not_hide_the_rest_of_the_inbox(bus, notification, smtp_sink, world, db):
+def test_a_row_sealed_with_a_retired_key_does_not_hide_the_rest_of_the_inbox(
+    bus, notification, smtp_sink, world, db, test_tokens
+):
     from sqlalchemy import text
 
     user = world.CITIZEN
@@ -203,7 +205,12 @@ def test_a_row_sealed_with_a_retired_key_does_not_hide_the_rest_of_the_inbox(bus
     with db.begin() as conn:  # one row as if its key had left MESSAGE_KEYS since
         conn.execute(text("UPDATE delivery SET check_sealed = 'retired:AAAA', inbox_sealed = 'retired:AAAA' "
                           "WHERE id = (SELECT id FROM delivery WHERE status = 'sent' LIMIT 1)"))  # fmt: skip
-    with entrypoint_hook(notification, "list_messages") as list_messages:
-        inbox = list_messages(user["user_id"])
+    with entrypoint_hook(notification, "list_messages", context_data=as_person(test_tokens, user)) as read:
+        inbox = read(user["user_id"])
     assert len(inbox) == sent
     assert sum(m["check_code"] is None and m["subject"] is None for m in inbox) == 1
+
+
+def as_person(tokens, user):
+    """The context data of the gateway's ``GET /me/messages``: the signed-in citizen's access token."""
+    return tokens.context({"user_id": user["user_id"], "role": "citizen"})

@@ -16,7 +16,7 @@ from nameko.standalone.rpc import ClusterRpcProxy
 from nameko.testing.utils import find_free_port, get_extension
 from sqlalchemy import create_engine, text
 
-from antre_common.testing import error_code, wait_until  # noqa: F401 - error_code: for the tests
+from antre_common.testing import SchedulingAsGateway, error_code, wait_until  # noqa: F401 - error_code: for the tests
 from payment.channel import sign
 from payment.service import PaymentService
 
@@ -27,9 +27,10 @@ PAYMENT_DIR = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def config(service_config):
+def config(service_config, test_tokens):
     return dict(
         service_config,
+        **test_tokens.config,
         PAYMENT_CHANNEL_SECRETS=f"k1:{SECRET},k2:{NEXT_SECRET}",
         PAYMENT_HOLD_SECONDS=4,
         PAYMENT_EXPIRY_SWEEP_SECONDS=0.2,
@@ -52,9 +53,13 @@ def payment(container_factory, config):
     return container
 
 
+ADMIN = {"user_id": "0a0a0a0a-0000-4000-8000-00000000ad01", "role": "admin", "office_code": None}
+
+
 @pytest.fixture
-def rpc(config, payment):
-    with ClusterRpcProxy(config, timeout=30) as proxy:
+def rpc(config, payment, test_tokens):
+    """Payment over the bus with an admin's access token in the context, as the gateway's admin routes call."""
+    with ClusterRpcProxy(config, timeout=30, context_data=test_tokens.context(ADMIN, caller=None)) as proxy:
         yield proxy.payment
 
 
@@ -107,7 +112,7 @@ def scheduling_config(config, database_factory):
 
 
 @pytest.fixture
-def scheduling(container_factory, scheduling_config):
+def scheduling(container_factory, scheduling_config, test_tokens):
     from scheduling.service import SchedulingRuntime, SchedulingService
 
     container = container_factory(SchedulingService, scheduling_config)
@@ -115,7 +120,7 @@ def scheduling(container_factory, scheduling_config):
     runtime = get_extension(container, SchedulingRuntime)
     wait_until(lambda: runtime.released, 20, what="the first release")
     with ClusterRpcProxy(scheduling_config, timeout=30) as proxy:
-        yield proxy.scheduling
+        yield SchedulingAsGateway(proxy.scheduling, test_tokens)  # citizen's calls with their token
 
 
 @pytest.fixture

@@ -2,19 +2,20 @@
 
 import json
 import uuid
+from contextlib import contextmanager
 
 import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
 from nameko.testing.utils import get_extension
 from sqlalchemy import create_engine, text
 
-from antre_common.testing import error_code, wait_until  # noqa: F401 - error_code: for the tests
+from antre_common.testing import SchedulingAsGateway, error_code, wait_until  # noqa: F401 - error_code: for the tests
 from scheduling.service import SchedulingRuntime, SchedulingService
 
 
 @pytest.fixture
-def config(service_config):
-    return dict(service_config, max_workers=50, DB_POOL_SIZE=20)
+def config(service_config, test_tokens):
+    return dict(service_config, **test_tokens.config, max_workers=50, DB_POOL_SIZE=20)
 
 
 @pytest.fixture
@@ -38,9 +39,16 @@ def wait_until_released(container, timeout=20):
 
 
 @pytest.fixture
-def rpc(config, container):
-    with ClusterRpcProxy(config, timeout=60) as proxy:
-        yield proxy.scheduling
+def rpc(config, container, test_tokens):
+    with as_gateway(config, test_tokens) as scheduling:
+        yield scheduling
+
+
+@contextmanager
+def as_gateway(config, tokens, timeout=60):
+    """Scheduling's RPCs over the bus as the gateway makes them (``antre_common.testing.SchedulingAsGateway``)."""
+    with ClusterRpcProxy(config, timeout=timeout) as cluster:
+        yield SchedulingAsGateway(cluster.scheduling, tokens)
 
 
 def citizen():

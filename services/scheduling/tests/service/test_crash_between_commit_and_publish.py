@@ -11,7 +11,6 @@ import time
 
 import pytest
 from kombu import Connection, Exchange, Queue
-from nameko.standalone.rpc import ClusterRpcProxy
 from nameko.testing.utils import get_extension
 from sqlalchemy import text
 from sqlalchemy.exc import ProgrammingError
@@ -20,7 +19,7 @@ from antre_common.outbox import OutboxRelay
 from antre_common.testing import RelayLessRole
 from scheduling.service import SchedulingService
 
-from .conftest import bookable_slot, citizen, wait_until_released
+from .conftest import as_gateway, bookable_slot, citizen, wait_until_released
 
 
 def drain(queue, timeout):
@@ -41,7 +40,7 @@ def relay_less_url(config, engine):
         yield url
 
 
-def test_event_committed_before_a_crash_arrives_once(container_factory, config, relay_less_url, engine):
+def test_event_committed_before_a_crash_arrives_once(container_factory, config, relay_less_url, engine, test_tokens):
     with Connection(config["AMQP_URI"]) as conn:
         ministry = Queue("ministry", Exchange("antre.integration", type="topic", durable=True),
                          routing_key="id.go.imigrasi.antre.booking.#")(conn.channel())  # fmt: skip
@@ -53,9 +52,9 @@ def test_event_committed_before_a_crash_arrives_once(container_factory, config, 
         doomed = container_factory(SchedulingService, dict(config, DATABASE_URL=relay_less_url))
         doomed.start()
         wait_until_released(doomed)
-        with ClusterRpcProxy(config, timeout=30) as proxy:
-            slot = bookable_slot(proxy.scheduling)
-            booking = proxy.scheduling.create_booking(
+        with as_gateway(config, test_tokens, timeout=30) as scheduling:
+            slot = bookable_slot(scheduling)
+            booking = scheduling.create_booking(
                 {**citizen(), "slot_id": slot["slot_id"], "service_code": "paspor_hilang"}
             )
         with pytest.raises(ProgrammingError):  # a relay pass, run now: it cannot mark the rows published

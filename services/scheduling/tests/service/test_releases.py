@@ -8,21 +8,21 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from nameko.exceptions import RemoteError
-from nameko.standalone.rpc import ClusterRpcProxy
 from sqlalchemy import text
 
 from antre_common.errors import parse_remote
 from antre_common.testing import wait_until
 
-from .conftest import citizen, error_code, outbox, set_seats
+from .conftest import as_gateway, citizen, error_code, outbox, set_seats
 
 SERVICE = "paspor_hilang"  # 30 minutes
 
 
 @pytest.fixture
-def config(service_config):
+def config(service_config, test_tokens):
     return dict(
         service_config,
+        **test_tokens.config,
         max_workers=50,
         DB_POOL_SIZE=20,
         RELEASE_SWEEP_SECONDS=0.3,
@@ -33,9 +33,9 @@ def config(service_config):
 
 
 @pytest.fixture
-def rpc(config, container):
-    with ClusterRpcProxy(config, timeout=60) as proxy:
-        yield proxy.scheduling
+def rpc(config, container, test_tokens):
+    with as_gateway(config, test_tokens) as scheduling:
+        yield scheduling
 
 
 def extra_release(rpc, office="JKS", opens_in=timedelta(seconds=3)):

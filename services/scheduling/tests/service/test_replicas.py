@@ -9,7 +9,7 @@ from scheduling.service import SchedulingService
 from .conftest import citizen, wait_until_released
 
 
-def test_a_booking_on_one_replica_refreshes_the_others_cache(container_factory, config):
+def test_a_booking_on_one_replica_refreshes_the_others_cache(container_factory, config, test_tokens):
     one = container_factory(SchedulingService, dict(config, AVAILABILITY_CACHE_SECONDS=3600))
     two = container_factory(SchedulingService, dict(config, AVAILABILITY_CACHE_SECONDS=3600))
     one.start()
@@ -30,7 +30,9 @@ def test_a_booking_on_one_replica_refreshes_the_others_cache(container_factory, 
             return next(s["remaining"] for s in availability_on_two(day) if s["slot_id"] == slot["slot_id"])
 
         assert remaining_on_two() == slot["remaining"]  # now cached on two, for an hour
-        with entrypoint_hook(one, "create_booking") as create_booking:
-            create_booking({**citizen(), "slot_id": slot["slot_id"], "service_code": "paspor_hilang"})
+        person = citizen()
+        context = test_tokens.context({"user_id": person["user_id"], "role": "citizen"})  # as the gateway calls
+        with entrypoint_hook(one, "create_booking", context_data=context) as create_booking:
+            create_booking({**person, "slot_id": slot["slot_id"], "service_code": "paspor_hilang"})
         wait_until(lambda: remaining_on_two() == slot["remaining"] - 1, 5, what="the other replica's fresh answer")
         assert remaining_on_two() == slot["remaining"] - 1
