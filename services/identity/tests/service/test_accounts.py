@@ -314,12 +314,13 @@ def test_logout_revokes_the_session(identity, citizen):
 # -- staff, reads, audit ----------------------------------------------------------------------------------
 
 
-def test_the_first_admin_is_made_at_start_and_makes_staff(identity, identity_config):
+def test_the_first_admin_is_made_at_start_and_makes_staff(identity, identity_config, sign_in_staff):
     wait_first_admin(identity)
-    tokens = call(
+    tokens, _ = sign_in_staff(
         identity,
-        "login",
-        {"email": identity_config["ANTRE_ADMIN_EMAIL"], "password": identity_config["ANTRE_ADMIN_PASSWORD"]},
+        identity_config["ANTRE_ADMIN_EMAIL"],
+        identity_config["ANTRE_ADMIN_PASSWORD"],
+        identity_config["ANTRE_ADMIN_TOTP_SECRET"],  # enrolled from the start (ANTRE_ADMIN_TOTP_SECRET)
     )
     admin = jwt.decode(tokens["access_token"], options={"verify_signature": False})
     assert admin["role"] == "admin" and "office" not in admin
@@ -332,7 +333,8 @@ def test_the_first_admin_is_made_at_start_and_makes_staff(identity, identity_con
     }
     made = call(identity, "create_staff", staff, admin["sub"], client_ip=IP)
     assert (made["role"], made["office_code"], made["status"]) == ("officer", "JKT01", "active")
-    officer = jwt.decode(login(identity, staff)["access_token"], options={"verify_signature": False})
+    officer_tokens, _ = sign_in_staff(identity, staff["email"], staff["password"])
+    officer = jwt.decode(officer_tokens["access_token"], options={"verify_signature": False})
     assert (officer["role"], officer["office"]) == ("officer", "JKT01")
     with pytest.raises(Forbidden):  # an officer is no admin, whatever the caller claims
         call(identity, "create_staff", {**staff, "email": "x@imigrasi.go.id"}, officer["sub"])
