@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives import serialization
 from nameko.extensions import SharedExtension
 
 from gateway.errors import GatewayError
+from gateway.revocations import RevokedSessions
 
 ISSUER = "antre-identity"
 AUDIENCE = "antre"
@@ -36,6 +37,8 @@ class Principal:
 
 
 class TokenVerifier(SharedExtension):
+    revoked = RevokedSessions()  # staff sessions that ended: their tokens stop at once (gateway/revocations.py)
+
     def setup(self):
         config = self.container.config
         pem = config.get("JWT_PUBLIC_KEY") or ""
@@ -78,6 +81,7 @@ class TokenVerifier(SharedExtension):
             raise GatewayError("UNAUTHENTICATED")
         if claims.get("typ", "access") != "access":
             raise GatewayError("UNAUTHENTICATED")
+        self.revoked.check(claims)
         return Principal(claims["sub"], claims.get("role", "citizen"), claims.get("office"), claims.get("pref"))
 
     def authorize(self, authorization, roles):

@@ -414,10 +414,13 @@ def test_the_audit_log_records_security_events_without_secrets(identity, citizen
 # -- personal data at rest and in logs --------------------------------------------------------------------
 
 
-def test_no_personal_data_in_plain_text_in_any_table(identity, identity_config, citizen, db):
+def test_no_personal_data_in_plain_text_in_any_table(identity, identity_config, citizen, db, sign_in_staff):
     wait_first_admin(identity)
-    admin = login(
-        identity, {"email": identity_config["ANTRE_ADMIN_EMAIL"], "password": identity_config["ANTRE_ADMIN_PASSWORD"]}
+    admin, admin_secret = sign_in_staff(
+        identity,
+        identity_config["ANTRE_ADMIN_EMAIL"],
+        identity_config["ANTRE_ADMIN_PASSWORD"],
+        identity_config["ANTRE_ADMIN_TOTP_SECRET"],
     )
     admin_id = jwt.decode(admin["access_token"], options={"verify_signature": False})["sub"]
     staff = {
@@ -428,6 +431,8 @@ def test_no_personal_data_in_plain_text_in_any_table(identity, identity_config, 
         "office_code": "JKS",
     }
     call(identity, "create_staff", staff, admin_id, idempotency_key="staff-1")
+    _, staff_secret = sign_in_staff(identity, staff["email"], staff["password"])  # enrols an authenticator
+    challenge = login(identity, staff)["challenge_token"]
     _, code = register_and_get_code(identity, citizen, idempotency_key="register-1")
     call(identity, "verify", {"email": citizen["email"], "otp": code})
     tokens = login(identity, citizen)
@@ -444,6 +449,9 @@ def test_no_personal_data_in_plain_text_in_any_table(identity, identity_config, 
         "refresh token": tokens["refresh_token"],
         "staff email": "rudi.hartono",
         "staff name": "Hartono",
+        "admin's authenticator secret": admin_secret,
+        "staff's authenticator secret": staff_secret,
+        "login challenge": challenge,
     }
     with db.connect() as conn:
         tables = conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).scalars().all()
