@@ -79,9 +79,6 @@ class RevokedSessions(SharedExtension):
         until = self.until.get(sid)
         return until is not None and until > time.time()
 
-    def __len__(self):
-        return len(self.until)
-
 
 class Revocations(DependencyProvider):
     """``self.revocations`` in the routes: the process's ``RevokedSessions``."""
