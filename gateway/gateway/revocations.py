@@ -9,10 +9,13 @@ person who asked sees the token refused on their very next request.
 
 A replica that starts (or missed events: the broadcast queue is not durable) loads the set from identity
 (``revoked_sessions``) at start and then every ``REVOCATIONS_RELOAD_SECONDS``. Until the first load succeeded
-it cannot know which staff sessions ended, so staff tokens answer 503 there (fail closed); citizens' tokens,
-which carry no ``sid`` and are not revoked this way, are not affected.
+it cannot know which sessions ended before it started, so a staff token issued before then answers 503 there
+(fail closed). A token issued after the replica started listening (``iat`` past its start plus a margin for
+the queue's binding) is accepted meanwhile: a session that ends from then on is told by the event. Citizens'
+tokens carry no ``sid`` and are not revoked this way.
 """
 
+import math
 import time
 from datetime import datetime
 
@@ -22,7 +25,8 @@ from nameko.timer import Timer
 from gateway.errors import GatewayError
 
 DEFAULT_RELOAD_SECONDS = 60.0
-TICK_SECONDS = 5.0  # how soon a replica that could not load yet (identity starting) tries again
+TICK_SECONDS = 1.0  # how soon a replica that could not load yet (identity starting) tries again
+LISTENING_MARGIN_SECONDS = 2.0  # from this extension's start to the broadcast queue consuming, generously
 
 
 def _epoch(value):
@@ -36,8 +40,12 @@ class RevokedSessions(SharedExtension):
         self.until = {}
         self.loaded = False
         self.loaded_at = 0.0
+        self.listening_since = math.inf
         value = self.container.config.get("REVOCATIONS_RELOAD_SECONDS")
         self.reload_seconds = DEFAULT_RELOAD_SECONDS if value in (None, "") else float(value)
+
+    def start(self):
+        self.listening_since = time.time() + LISTENING_MARGIN_SECONDS
 
     def due(self):
         """Time to load from identity: never loaded yet, or the last load is ``reload_seconds`` old."""
@@ -48,7 +56,7 @@ class RevokedSessions(SharedExtension):
         sid = claims.get("sid")
         if not sid:
             return  # citizens' tokens (and tokens minted without a session) are not revoked this way
-        if not self.loaded:
+        if not self.loaded and claims.get("iat", 0) < math.ceil(self.listening_since):
             raise GatewayError("SERVICE_UNAVAILABLE", service="identity")
         if self.is_revoked(sid):
             raise GatewayError("SESSION_REVOKED")

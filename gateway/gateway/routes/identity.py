@@ -3,16 +3,20 @@
 Every route passes the client's address to identity, which keeps the throttling state (the gateway is
 stateless and has replicas)."""
 
+import logging
+
 from nameko.events import BROADCAST, event_handler
 from nameko.exceptions import RemoteError
 from werkzeug.wrappers import Response
 
-from antre_common.errors import parse_remote
+from antre_common.errors import ServiceError, parse_remote
 from antre_common.rpc import ServiceRpc
 from gateway.errors import GatewayError
 from gateway.http import api, client_ip, retry_after
 from gateway.revocations import Revocations, revocation_tick
 from gateway.schemas import identity as s
+
+log = logging.getLogger(__name__)
 
 
 def idempotency_key(request):
@@ -155,8 +159,14 @@ class IdentityRoutes:
     @revocation_tick
     def load_revocations(self):
         """At start (until it succeeds) and every REVOCATIONS_RELOAD_SECONDS: events missed while away."""
-        if self.revocations.due():
-            self.revocations.load(self.identity.revoked_sessions())
+        if not self.revocations.due():
+            return
+        try:
+            entries = self.identity.revoked_sessions()
+        except (RemoteError, ServiceError) as exc:  # identity starting or down: the next tick tries again
+            log.warning("revoked sessions not loaded", extra={"error": type(exc).__name__})
+            return
+        self.revocations.load(entries)
 
     def _check_office(self, code):
         """Staff are bound to an office that exists (scheduling owns the offices)."""
