@@ -9,8 +9,8 @@ person who asked sees the token refused on their very next request.
 
 A replica that starts (or missed events: the broadcast queue is not durable) loads the set from identity
 (``revoked_sessions``) at start and then every ``REVOCATIONS_RELOAD_SECONDS``. Until the first load succeeded
-it cannot know which sessions ended before it started, so a staff token issued before then answers 503 there
-(fail closed). A token issued after the replica started listening (``iat`` past its start plus a margin for
+it cannot know which sessions ended before it started, so a staff token issued before then waits for that
+load a moment (``LOAD_WAIT_SECONDS``, the next tick) and answers 503 if it still has not come (fail closed). A token issued after the replica started listening (``iat`` past its start plus a margin for
 the queue's binding) is accepted meanwhile: a session that ends from then on is told by the event. Citizens'
 tokens carry no ``sid`` and are not revoked this way.
 """
@@ -18,6 +18,9 @@ tokens carry no ``sid`` and are not revoked this way.
 import math
 import time
 from datetime import datetime
+
+import eventlet
+from eventlet.event import Event
 
 from nameko.extensions import DependencyProvider, SharedExtension
 from nameko.timer import Timer
@@ -27,6 +30,7 @@ from gateway.errors import GatewayError
 DEFAULT_RELOAD_SECONDS = 60.0
 TICK_SECONDS = 1.0  # how soon a replica that could not load yet (identity starting) tries again
 LISTENING_MARGIN_SECONDS = 2.0  # from this extension's start to the broadcast queue consuming, generously
+LOAD_WAIT_SECONDS = 2.0  # a request that needs the first load waits this long for it before its 503
 
 
 def _epoch(value):
@@ -41,6 +45,7 @@ class RevokedSessions(SharedExtension):
         self.loaded = False
         self.loaded_at = 0.0
         self.listening_since = math.inf
+        self.first_load = Event()
         value = self.container.config.get("REVOCATIONS_RELOAD_SECONDS")
         self.reload_seconds = DEFAULT_RELOAD_SECONDS if value in (None, "") else float(value)
 
@@ -57,7 +62,10 @@ class RevokedSessions(SharedExtension):
         if not sid:
             return  # citizens' tokens (and tokens minted without a session) are not revoked this way
         if not self.loaded and claims.get("iat", 0) < math.ceil(self.listening_since):
-            raise GatewayError("SERVICE_UNAVAILABLE", service="identity")
+            with eventlet.Timeout(LOAD_WAIT_SECONDS, False):
+                self.first_load.wait()
+            if not self.loaded:
+                raise GatewayError("SERVICE_UNAVAILABLE", service="identity")
         if self.is_revoked(sid):
             raise GatewayError("SESSION_REVOKED")
 
@@ -76,6 +84,8 @@ class RevokedSessions(SharedExtension):
         for entry in entries:
             self.add([entry["session_id"]], entry["expires_at"])
         self.loaded, self.loaded_at = True, time.monotonic()
+        if not self.first_load.ready():
+            self.first_load.send(True)
         self._prune()
 
     def _prune(self):
