@@ -10,9 +10,10 @@ person who asked sees the token refused on their very next request.
 A replica that starts (or missed events: the broadcast queue is not durable) loads the set from identity
 (``revoked_sessions``) at start and then every ``REVOCATIONS_RELOAD_SECONDS``. Until the first load succeeded
 it cannot know which sessions ended before it started, so a staff token issued before then waits for that
-load a moment (``LOAD_WAIT_SECONDS``, the next tick) and answers 503 if it still has not come (fail closed). A token issued after the replica started listening (``iat`` past its start plus a margin for
-the queue's binding) is accepted meanwhile: a session that ends from then on is told by the event. Citizens'
-tokens carry no ``sid`` and are not revoked this way.
+load a moment (``LOAD_WAIT_SECONDS``, the next tick) and answers 503 if it still has not come (fail closed).
+A token issued after the replica started listening (``iat`` past its start plus a margin for the queue's
+binding) is accepted meanwhile: a session that ends from then on is told by the event. Citizens' tokens carry
+no ``sid`` and are not revoked this way.
 """
 
 import math
@@ -21,7 +22,6 @@ from datetime import datetime
 
 import eventlet
 from eventlet.event import Event
-
 from nameko.extensions import DependencyProvider, SharedExtension
 from nameko.timer import Timer
 
