@@ -151,3 +151,14 @@ def test_every_document_view_is_in_the_audit_log_with_who_what_and_when_and_noth
         assert detail == {"role": "officer", "office_code": OFFICE, "document_id": doc["document_id"],
                           "doc_type": "ktp", "reservation_code": code}  # fmt: skip
         assert officer["email"] not in json.dumps(entry) and "Wulan" not in json.dumps(entry)
+
+
+def test_the_new_staff_routes_are_in_the_openapi_contract(gateway):
+    paths = gateway.get("/api/v1/openapi.json").json()["paths"]
+    for path in ("/api/v1/auth/login/code", "/api/v1/auth/totp/enrolment", "/api/v1/me/sessions/end"):
+        assert "post" in paths[path], path
+    assert "get" in paths["/api/v1/admin/staff"] and "post" in paths["/api/v1/admin/staff"]
+    for action in ("disable", "enable", "sessions/end", "second-factor/reset"):
+        assert "bearer" in str(paths[f"/api/v1/admin/staff/{{user_id}}/{action}"]["post"]["security"]), action
+    login = paths["/api/v1/auth/login"]["post"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert login["$ref"].endswith("/LoginAnswer")
