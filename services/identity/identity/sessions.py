@@ -85,8 +85,8 @@ class Sessions(Accounts):
 
     @staticmethod
     def _count_login(result):
-        if isinstance(result, dict):
-            LOGINS.labels("ok").inc()
+        if isinstance(result, dict):  # a staff password step is "challenged"; its code step counts the "ok"
+            LOGINS.labels("challenged" if "challenge_token" in result else "ok").inc()
         else:
             LOGINS.labels({"LOGIN_LOCKED": "locked", "INVALID_CREDENTIALS": "failed"}.get(result.code, "refused")).inc()
 
