@@ -1,6 +1,7 @@
 """Staff accounts in a real browser: an officer's first sign-in sets up an authenticator (QR and key) and signs
-in with its code; an admin disables the officer in the console's accounts page, and the officer's open
-console loses its session at once; enabled again, the officer signs in with the same authenticator."""
+in with its code, then ends all their sessions; an admin disables the officer in the accounts page, and the open
+console loses its session at once; enabled again, the officer signs in with the same authenticator, until the
+admin resets it (a lost phone) and the next sign-in sets up a new one."""
 
 from playwright.sync_api import expect
 
@@ -44,6 +45,11 @@ def test_first_sign_in_sets_up_the_authenticator_then_signs_in_with_its_code(new
     expect(page.get_by_role("heading", name="Konsol kantor")).to_be_visible()
     shots(page, "staff-home-signed-in-with-code")
 
+    # "End all my sessions" (a lost phone, a shared PC): signed out here too, and told why.
+    page.get_by_role("button", name="Akhiri semua sesi saya").click()
+    expect(page.get_by_role("heading", name="Masuk ke konsol kantor")).to_be_visible()
+    expect(page.get_by_text("Semua sesi Anda telah diakhiri.")).to_be_visible()
+
 
 def test_an_admin_disables_an_officer_whose_open_console_loses_its_session_at_once(
     stack, new_page, make_staff, shots, axe
@@ -76,3 +82,12 @@ def test_an_admin_disables_an_officer_whose_open_console_loses_its_session_at_on
     expect(page.get_by_text("Akun Rudi Hartono aktif lagi.")).to_be_visible()
     sign_in(desk, officer, "/staff/queue")
     expect(desk.get_by_role("heading", name="Antrean")).to_be_visible()
+
+    # A lost phone: the admin resets the authenticator; the officer sets up a new one at the next sign-in.
+    card.get_by_role("button", name="Reset autentikator").click()
+    expect(page.get_by_text("Autentikator Rudi Hartono direset")).to_be_visible()
+    expect(page.locator(f'[data-user="{officer["user_id"]}"]')).to_contain_text("Autentikator belum dipasang")
+    desk.reload()
+    expect(desk.get_by_role("heading", name="Masuk ke konsol kantor")).to_be_visible()
+    sign_in(desk, {**officer, "totp_secret": None}, "/staff/queue")
+    expect(desk.get_by_role("heading", name="Pasang autentikator")).to_be_visible()
