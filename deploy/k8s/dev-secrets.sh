@@ -36,6 +36,7 @@ apply_secret antre-identity --from-literal=AMQP_URI="${amqp[identity]}" --from-f
   --from-literal=LOOKUP_KEY="$(key32)" --from-literal=OTP_PUBLIC_KEY="$otp_public" \
   --from-literal=ANTRE_ADMIN_EMAIL=admin@antre.dev.example.invalid \
   --from-literal=ANTRE_ADMIN_PASSWORD="$(rand 48 24)" \
+  --from-literal=ANTRE_ADMIN_TOTP_SECRET="$(head -c 20 /dev/urandom | base32)" \
   --from-literal=REGISTRY_USER=antre --from-literal=REGISTRY_PASSWORD="$(rand 48 24)"
 apply_secret antre-scheduling --from-literal=AMQP_URI="${amqp[scheduling]}" --from-literal=AMQP_TLS=enable \
   --from-file=JWT_PUBLIC_KEY="$tmp/jwt.pub"
@@ -55,4 +56,5 @@ printf 'export MINIO_ROOT_USER=%s\nexport MINIO_ROOT_PASSWORD=%s\n' root "$(rand
 apply_secret antre-minio-env --from-file=config.env="$tmp/config.env"
 apply_secret antre-minio-documents --from-literal=CONSOLE_ACCESS_KEY="$s3_key" \
   --from-literal=CONSOLE_SECRET_KEY="$s3_secret"
-echo "secrets made in $ns; the admin password is in Secret antre-identity (ANTRE_ADMIN_PASSWORD)"
+echo "secrets made in $ns; the admin password and authenticator secret are in Secret antre-identity" \
+  "(ANTRE_ADMIN_PASSWORD, ANTRE_ADMIN_TOTP_SECRET)"

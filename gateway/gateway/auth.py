@@ -18,6 +18,7 @@ from antre_common.auth import (
     verify_token,
 )
 from gateway.errors import GatewayError
+from gateway.revocations import RevokedSessions
 
 __all__ = ["AUDIENCE", "ISSUER", "STAFF_ROLES", "Principal", "TokenVerifier", "bearer_token"]
 
@@ -29,6 +30,8 @@ def bearer_token(authorization):
 
 
 class TokenVerifier(SharedExtension):
+    revoked = RevokedSessions()  # staff sessions that ended: their tokens stop at once (gateway/revocations.py)
+
     def setup(self):
         self.public_keys = load_public_keys(self.container.config)
 
@@ -39,11 +42,13 @@ class TokenVerifier(SharedExtension):
         if not self.public_keys:
             raise GatewayError("SERVICE_UNAVAILABLE", reason="token key not configured")
         try:
-            return verify_token(token, self.public_keys)
+            principal = verify_token(token, self.public_keys)
         except TokenExpired:
             raise GatewayError("TOKEN_EXPIRED") from None
         except Unauthenticated:
             raise GatewayError("UNAUTHENTICATED") from None
+        self.revoked.check({"sid": principal.session_id, "iat": principal.issued_at})
+        return principal
 
     def authorize(self, authorization, roles):
         """The caller, if their token is valid and (when ``roles`` is given) their role is one of them."""

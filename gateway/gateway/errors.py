@@ -77,6 +77,26 @@ ERRORS = {
         "Sesi ini diakhiri demi keamanan. Silakan masuk kembali.",
         "This session was ended for your security. Please sign in again.",
     ),
+    "SESSION_REVOKED": (
+        401,
+        "Sesi ini telah diakhiri. Silakan masuk kembali.",
+        "This session has been ended. Please sign in again.",
+    ),
+    "CHALLENGE_INVALID": (
+        401,
+        "Langkah masuk ini sudah tidak berlaku. Silakan masuk kembali dengan kata sandi.",
+        "This sign-in step is no longer valid. Please sign in again with your password.",
+    ),
+    "TOTP_INVALID": (
+        401,
+        "Kode autentikator salah atau sudah dipakai. Tunggu kode berikutnya.",
+        "The authenticator code is wrong or already used. Wait for the next code.",
+    ),
+    "TOTP_ALREADY_ENROLLED": (
+        409,
+        "Autentikator sudah terdaftar. Minta admin meresetnya bila ponsel Anda hilang.",
+        "An authenticator is enrolled already. Ask an admin to reset it if you lost your phone.",
+    ),
     "OTP_USED": (
         400,
         "Kode ini sudah dipakai. Silakan minta kode baru.",

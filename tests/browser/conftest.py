@@ -24,10 +24,11 @@ import pytest
 import requests
 from playwright.sync_api import expect, sync_playwright
 
+from antre_dev import totp
 from antre_dev.mailbox import Mailbox
 from antre_dev.stack import Stack, StackConfig
 
-from ..system.people import admin_access_token
+from ..system.people import admin_access_token, staff_sign_in
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "var" / "test-artifacts" / "web"
@@ -86,9 +87,11 @@ def admin_token(stack, gateway):
 
 @pytest.fixture
 def make_staff(gateway, admin_token):
-    """``make_staff("officer", "AMQ")``: a staff account made by the admin through the API (email, password...)."""
+    """``make_staff("officer", "AMQ")``: a staff account made by the admin through the API (email, password...),
+    with an authenticator enrolled through the API too (``totp_secret``), so ``sign_in`` types its codes;
+    ``make_staff(..., enrolled=False)`` leaves enrolment to the console."""
 
-    def make(role, office):
+    def make(role, office, enrolled=True):
         account = {
             "email": f"{role}.{uuid.uuid4().hex[:8]}@imigrasi.go.id",
             "full_name": "Rudi Hartono",
@@ -98,18 +101,26 @@ def make_staff(gateway, admin_token):
         }
         made = gateway.post("/api/v1/admin/staff", json=account, headers={"Authorization": f"Bearer {admin_token}"})
         assert made.status_code == 201, made.text
+        account["user_id"] = made.json()["user_id"]
+        if enrolled:
+            _, account["totp_secret"] = staff_sign_in(gateway, account["email"], account["password"])
         return account
 
     return make
 
 
 def sign_in(page, account, path):
-    """Sign in at the office console's form, shown at any console address when nobody is signed in."""
+    """Sign in at the office console's form, shown at any console address when nobody is signed in; staff with
+    an authenticator (``totp_secret``) then type its code, as they would from their phone."""
     page.goto(path)
     expect(page.get_by_role("heading", name="Masuk ke konsol kantor")).to_be_visible()
     page.get_by_label("Alamat email dinas").fill(account["email"])
     page.get_by_label("Kata sandi").fill(account["password"])
     page.get_by_role("button", name="Masuk", exact=True).click()
+    if account.get("totp_secret"):
+        expect(page.get_by_role("heading", name="Kode autentikator")).to_be_visible()
+        page.get_by_label("Kode 6 angka").fill(totp.code(account["totp_secret"]))
+        page.get_by_role("button", name="Masuk", exact=True).click()
 
 
 @pytest.fixture(scope="session")

@@ -1,10 +1,12 @@
 """People for system and browser tests: a citizen with a valid NIK who is a resident of the stack's population
-registry, the one-time code from the mail they were sent, and the development admin's token."""
+registry, the one-time code from the mail they were sent, the development admin's token, and a staff
+member's two-step sign-in (password, then the code their authenticator app shows: ``antre_dev.totp``)."""
 
 import re
 import uuid
 from datetime import date
 
+from antre_dev import totp
 from antre_dev.mailbox import text_of
 from antre_dev.registry import add_resident
 
@@ -50,11 +52,27 @@ def code_from_mail(mailbox, email):
     return re.search(r"\b(\d{6})\b", text_of(mails[-1])).group(1)
 
 
+def staff_sign_in(gateway, email, password, secret=None, headers=None):
+    """``(tokens, secret)``: a staff member's sign-in through the gateway. The password answers a challenge;
+    without ``secret`` an authenticator is enrolled first (its secret is returned for the next sign-in); then
+    the code, as an authenticator app computes it (never one already used)."""
+    login = gateway.post("/api/v1/auth/login", json={"email": email, "password": password}, headers=headers)
+    assert login.status_code == 200 and "challenge_token" in login.json(), login.text
+    challenge = {"challenge_token": login.json()["challenge_token"]}
+    if secret is None:
+        assert login.json()["second_factor"] == "totp_enrolment", login.text
+        enrolment = gateway.post("/api/v1/auth/totp/enrolment", json=challenge, headers=headers)
+        assert enrolment.status_code == 201, enrolment.text
+        secret = enrolment.json()["secret"]
+    tokens = gateway.post("/api/v1/auth/login/code", json={**challenge, "code": totp.code(secret)}, headers=headers)
+    assert tokens.status_code == 200, tokens.text
+    return tokens.json(), secret
+
+
 def admin_access_token(stack, gateway):
-    """The development admin's access token (the stack's ANTRE_ADMIN_* credentials)."""
+    """The development admin's access token (the stack's ANTRE_ADMIN_* credentials and authenticator secret)."""
     env = stack.env()
-    login = gateway.post(
-        "/api/v1/auth/login", json={"email": env["ANTRE_ADMIN_EMAIL"], "password": env["ANTRE_ADMIN_PASSWORD"]}
+    tokens, _ = staff_sign_in(
+        gateway, env["ANTRE_ADMIN_EMAIL"], env["ANTRE_ADMIN_PASSWORD"], env["ANTRE_ADMIN_TOTP_SECRET"]
     )
-    assert login.status_code == 200, login.text
-    return login.json()["access_token"]
+    return tokens["access_token"]

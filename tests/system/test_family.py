@@ -193,24 +193,23 @@ def test_a_dependent_who_registers_takes_over_their_upcoming_booking_and_the_hol
 
 
 def test_an_admin_disables_a_staff_account_and_its_sessions_end(stack, gateway, mailbox):
-    from .people import admin_access_token
+    from .people import admin_access_token, staff_sign_in
 
     admin = bearer(admin_access_token(stack, gateway))
     officer = {"email": f"petugas.{uuid.uuid4().hex[:8]}@imigrasi.go.id", "full_name": "Hadi Susilo",
                "password": "antrean sore makassar", "role": "officer", "office_code": OFFICE}  # fmt: skip
     made = gateway.post("/api/v1/admin/staff", json=officer, headers=admin)
     assert made.status_code == 201, made.text
-    session = gateway.post("/api/v1/auth/login", json={"email": officer["email"], "password": officer["password"]})
-    assert session.status_code == 200
+    session, _ = staff_sign_in(gateway, officer["email"], officer["password"])
     by_officer = gateway.post(
-        f"/api/v1/admin/staff/{made.json()['user_id']}/disable", headers=bearer(session.json()["access_token"])
+        f"/api/v1/admin/staff/{made.json()['user_id']}/disable", headers=bearer(session["access_token"])
     )
     assert by_officer.status_code == 403
     unknown = gateway.post(f"/api/v1/admin/staff/{uuid.uuid4()}/disable", headers=admin)
     assert (unknown.status_code, unknown.json()["code"]) == (404, "NOT_FOUND")
     disabled = gateway.post(f"/api/v1/admin/staff/{made.json()['user_id']}/disable", headers=admin)
     assert (disabled.status_code, disabled.json()["status"]) == (200, "disabled"), disabled.text
-    refreshed = gateway.post("/api/v1/auth/refresh", json={"refresh_token": session.json()["refresh_token"]})
+    refreshed = gateway.post("/api/v1/auth/refresh", json={"refresh_token": session["refresh_token"]})
     assert refreshed.status_code == 401
     login = gateway.post("/api/v1/auth/login", json={"email": officer["email"], "password": officer["password"]})
     assert (login.status_code, login.json()["code"]) == (403, "ACCOUNT_DISABLED")

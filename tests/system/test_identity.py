@@ -9,7 +9,7 @@ import jwt
 import pytest
 import yaml
 
-from .people import PASSWORD, admin_access_token, code_from_mail, new_person
+from .people import PASSWORD, admin_access_token, code_from_mail, new_person, staff_sign_in
 
 ROOT = Path(__file__).resolve().parents[2]
 OFFICE = yaml.safe_load((ROOT / "services/scheduling/scheduling/data/catalogue.yaml").read_text())["offices"][0]["code"]
@@ -154,10 +154,8 @@ def test_every_staff_route_checks_the_role(gateway, mailbox, admin_token):
     made = gateway.post("/api/v1/admin/staff", json=officer_account, headers=bearer(admin_token))
     assert made.status_code == 201, made.text
     assert (made.json()["role"], made.json()["office_code"]) == ("officer", OFFICE)
-    login = gateway.post(
-        "/api/v1/auth/login", json={"email": officer_account["email"], "password": officer_account["password"]}
-    )
-    officer = login.json()["access_token"]
+    tokens, _ = staff_sign_in(gateway, officer_account["email"], officer_account["password"])
+    officer = tokens["access_token"]
     assert jwt.decode(officer, options={"verify_signature": False})["office"] == OFFICE
     for method, path, kwargs in routes:
         refused = gateway.request(method, path, headers=bearer(officer), **kwargs)

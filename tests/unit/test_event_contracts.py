@@ -19,6 +19,7 @@ from documents.schemas import BookingCreatedData, ReviewArgs
 from documents.service import DocumentsService
 from gateway.service import GatewayService
 from identity import events as identity_events
+from identity.service import IdentityService
 from integration.schemas import BookingNoShow
 from integration.service import IntegrationService
 from notification.schemas import EVENT_DATA
@@ -152,6 +153,7 @@ SENT = {
         USER, "sms", "verify", "482913", NOW, SealingKey(new_pair("o1")[1], "OTP_PUBLIC_KEY")
     ),
     ("identity", "dependent_registered"): identity_events.dependent_registered(_id(7), USER.id),
+    ("identity", "sessions_revoked"): identity_events.sessions_revoked(USER.id, [_id(8)], NOW),
     # A booking of a service with a fee: every field a free one has, and its payment.
     ("scheduling", "booking_created"): scheduling_events.booking_created(bookings.booking_dto(PAID_BOOKING, TZ)),
     ("scheduling", "booking_cancelled"): scheduling_events.booking_cancelled(BOOKING, VIEW["date"], "citizen"),
@@ -180,6 +182,9 @@ SENT = {
     ("scheduling", "waitlist_offer"): scheduling_events.waitlist_offer(WAITLIST_ENTRY, "2026-12-04T09:00:00+07:00"),
     ("documents", "document_uploaded"): documents_events.document_uploaded(DOCUMENT),
     ("documents", "document_reviewed"): documents_events.document_reviewed(DOCUMENT, DOCUMENTS_BOOKING),
+    ("documents", "document_viewed"): documents_events.document_viewed(
+        DOCUMENT, DOCUMENTS_BOOKING, {"user_id": _id(9), "role": "officer", "office_code": "JKS"}
+    ),
 }
 BY_TYPE = {event_type: as_json(data) for (_, event_type), data in SENT.items()}
 
@@ -195,10 +200,31 @@ def subscriptions(service_cls):
 
 @pytest.mark.parametrize(
     "receiver",
-    [NotificationService, DocumentsService, SchedulingService, PaymentService, IntegrationService, GatewayService],
+    [
+        NotificationService,
+        DocumentsService,
+        SchedulingService,
+        PaymentService,
+        IntegrationService,
+        GatewayService,
+        IdentityService,
+    ],
 )
 def test_receivers_subscribe_only_to_events_a_sender_builds(receiver):
     assert subscriptions(receiver) - set(SENT) == set()
+
+
+def test_identity_audits_document_views_as_documents_sends_them_without_personal_data():
+    from identity.schemas import DocumentViewed
+
+    schema = DocumentViewed()
+    assert schema.validate(BY_TYPE["document_viewed"]) == {}
+    assert set(schema.fields) == set(BY_TYPE["document_viewed"])  # ids, role and office: nothing personal
+
+
+def test_the_gateway_reads_sessions_revoked_as_identity_sends_it():
+    data = BY_TYPE["sessions_revoked"]
+    assert data["session_ids"] == [_id(8)] and datetime.fromisoformat(data["expires_at"]) == NOW
 
 
 @pytest.mark.parametrize("event_type", sorted(EVENT_DATA))

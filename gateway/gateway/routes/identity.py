@@ -3,14 +3,20 @@
 Every route passes the client's address to identity, which keeps the throttling state (the gateway is
 stateless and has replicas)."""
 
+import logging
+
+from nameko.events import BROADCAST, event_handler
 from nameko.exceptions import RemoteError
 from werkzeug.wrappers import Response
 
-from antre_common.errors import parse_remote
+from antre_common.errors import ServiceError, parse_remote
 from antre_common.rpc import ServiceRpc
 from gateway.errors import GatewayError
 from gateway.http import api, client_ip, retry_after
+from gateway.revocations import Revocations, revocation_tick
 from gateway.schemas import identity as s
+
+log = logging.getLogger(__name__)
 
 
 def idempotency_key(request):
@@ -20,6 +26,7 @@ def idempotency_key(request):
 class IdentityRoutes:
     identity = ServiceRpc("identity")
     scheduling = ServiceRpc("scheduling")
+    revocations = Revocations()
 
     @api("POST", "/api/v1/auth/register", body=s.RegisterRequest(), response=s.RegisterResponse(), status=201,
          tags=["identity"])  # fmt: skip
@@ -47,11 +54,26 @@ class IdentityRoutes:
         retry_after(self.identity.request_otp, body["email"], client_ip=client_ip(request))
         return {"status": "accepted"}
 
-    @api("POST", "/api/v1/auth/login", body=s.LoginRequest(), response=s.TokenPair(), answers=(401,),
+    @api("POST", "/api/v1/auth/login", body=s.LoginRequest(), response=s.LoginAnswer(), answers=(401,),
          tags=["identity"])  # fmt: skip
     def login(self, request, body):
-        """Tokens for email and password; repeated failures lock the account and the address for a while."""
+        """Tokens for email and password; for staff a challenge for the authenticator code instead (enrolment
+        first when they have none). Repeated failures lock the account and the address for a while."""
         return retry_after(self.identity.login, body, client_ip=client_ip(request))
+
+    @api("POST", "/api/v1/auth/login/code", body=s.CodeRequest(), response=s.TokenPair(), answers=(401,),
+         tags=["identity"])  # fmt: skip
+    def login_code(self, request, body):
+        """Staff, second step: the challenge and the authenticator's 6-digit code → tokens. A used code never
+        works again; five wrong codes lock the code step for a while (429)."""
+        return retry_after(self.identity.login_code, body, client_ip=client_ip(request))
+
+    @api("POST", "/api/v1/auth/totp/enrolment", body=s.ChallengeRequest(), response=s.Enrolment(), status=201,
+         answers=(401,), tags=["identity"])  # fmt: skip
+    def enrol_totp(self, request, body):
+        """Staff without an authenticator, after their password: a new secret and its QR; the first right code
+        at /auth/login/code confirms it."""
+        return self.identity.enrol_second_factor(body, client_ip=client_ip(request))
 
     @api("POST", "/api/v1/auth/refresh", body=s.RefreshRequest(), response=s.TokenPair(), answers=(401,),
          tags=["identity"])  # fmt: skip
@@ -62,8 +84,15 @@ class IdentityRoutes:
     @api("POST", "/api/v1/auth/logout", body=s.RefreshRequest(), status=204, answers=(401,),
          tags=["identity"])  # fmt: skip
     def logout(self, request, body):
-        """Ends the session of this refresh token (access tokens run out within 15 minutes)."""
-        self.identity.logout(body["refresh_token"], client_ip=client_ip(request))
+        """Ends the session of this refresh token; a staff session's access tokens stop at once (citizens' run
+        out within 15 minutes)."""
+        self.revocations.add_revocation(self.identity.logout(body["refresh_token"], client_ip=client_ip(request)))
+        return Response(status=204)
+
+    @api("POST", "/api/v1/me/sessions/end", status=204, auth=True, tags=["identity"])
+    def end_my_sessions(self, request, user):
+        """Ends every session of the signed-in person, this one included (a lost phone, a shared PC)."""
+        self.revocations.add_revocation(self.identity.end_my_sessions(user.user_id, client_ip=client_ip(request)))
         return Response(status=204)
 
     @api("POST", "/api/v1/auth/password-reset", body=s.PasswordResetRequest(), response=s.Accepted(), status=202,
@@ -97,8 +126,55 @@ class IdentityRoutes:
     @api("POST", "/api/v1/admin/staff/<user_id>/disable", response=s.StaffStatus(), auth=("admin",),
          tags=["identity"])  # fmt: skip
     def disable_staff(self, request, user_id, user):
-        """Admin only: the staff account cannot log in any more and its sessions end."""
-        return self.identity.disable_staff(user_id, user.user_id, client_ip=client_ip(request))
+        """Admin only: the staff account cannot log in any more and its sessions end (its tokens at once)."""
+        return self._staff_action(self.identity.disable_staff, request, user_id, user)
+
+    @api("POST", "/api/v1/admin/staff/<user_id>/enable", response=s.StaffStatus(), auth=("admin",),
+         tags=["identity"])  # fmt: skip
+    def enable_staff(self, request, user_id, user):
+        """Admin only: a disabled staff account can sign in again."""
+        return self._staff_action(self.identity.enable_staff, request, user_id, user)
+
+    @api("POST", "/api/v1/admin/staff/<user_id>/sessions/end", response=s.StaffStatus(), auth=("admin",),
+         tags=["identity"])  # fmt: skip
+    def end_staff_sessions(self, request, user_id, user):
+        """Admin only: every session of the staff account ends (its tokens at once)."""
+        return self._staff_action(self.identity.end_staff_sessions, request, user_id, user)
+
+    @api("POST", "/api/v1/admin/staff/<user_id>/second-factor/reset", response=s.StaffStatus(), auth=("admin",),
+         tags=["identity"])  # fmt: skip
+    def reset_second_factor(self, request, user_id, user):
+        """Admin only: removes a staff member's authenticator (a lost phone); their sessions end and they enrol
+        a new one at their next sign-in. Audited."""
+        return self._staff_action(self.identity.reset_second_factor, request, user_id, user)
+
+    @api("GET", "/api/v1/admin/staff", response=s.StaffMember(many=True), auth=("admin",), tags=["identity"])
+    def list_staff(self, request, user):
+        """Admin only: every staff account (name, email, role, office, status, authenticator enrolled)."""
+        return self.identity.list_staff(user.user_id)
+
+    def _staff_action(self, action, request, user_id, user):
+        answer = action(user_id, user.user_id, client_ip=client_ip(request))
+        self.revocations.add_revocation(answer.get("revoked"))
+        return answer
+
+    # -- ended staff sessions: every replica refuses their tokens (gateway/revocations.py) -------------------
+
+    @event_handler("identity", "sessions_revoked", handler_type=BROADCAST, reliable_delivery=False)
+    def on_sessions_revoked(self, envelope):
+        self.revocations.add_revocation(envelope["data"])
+
+    @revocation_tick
+    def load_revocations(self):
+        """At start (until it succeeds) and every REVOCATIONS_RELOAD_SECONDS: events missed while away."""
+        if not self.revocations.due():
+            return
+        try:
+            entries = self.identity.revoked_sessions()
+        except (RemoteError, ServiceError) as exc:  # identity starting or down: the next tick tries again
+            log.warning("revoked sessions not loaded", extra={"error": type(exc).__name__})
+            return
+        self.revocations.load(entries)
 
     def _check_office(self, code):
         """Staff are bound to an office that exists (scheduling owns the offices)."""

@@ -56,6 +56,34 @@ class TokenPair(Schema):
     expires_in = fields.Integer(required=True)
 
 
+class LoginAnswer(Schema):
+    """A citizen's token pair; for staff (officer, supervisor, admin) the second step instead: no tokens yet."""
+
+    access_token = fields.String()
+    refresh_token = fields.String()
+    token_type = fields.String()
+    expires_in = fields.Integer(required=True, metadata={"description": "of the access token, or of the challenge"})
+    second_factor = fields.String(
+        metadata={"enum": ["totp", "totp_enrolment"], "description": "staff: the code step, or enrolment first"}
+    )
+    challenge_token = fields.String(metadata={"description": "staff: for /auth/login/code (and enrolment) only"})
+
+
+class ChallengeRequest(Strict):
+    challenge_token = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class CodeRequest(Strict):
+    challenge_token = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    code = fields.String(required=True, validate=validate.Regexp(r"^[0-9]{6}$", error="6 digits"))
+
+
+class Enrolment(Schema):
+    secret = fields.String(required=True, metadata={"description": "base32, for typing into the app"})
+    provisioning_uri = fields.String(required=True, metadata={"description": "otpauth://totp/… (the QR holds it)"})
+    qr_svg = fields.String(required=True, metadata={"description": "the provisioning URI as an SVG QR code"})
+
+
 class Me(Schema):
     user_id = fields.UUID(required=True)
     full_name = fields.String(required=True)
@@ -81,6 +109,12 @@ class StaffStatus(Schema):
     role = fields.String(required=True)
     office_code = fields.String(allow_none=True)
     status = fields.String(required=True)
+    totp_enrolled = fields.Boolean(metadata={"description": "an authenticator is enrolled"})
+
+
+class StaffMember(StaffStatus):
+    email = fields.String(required=True)
+    full_name = fields.String(required=True)
 
 
 class FamilyMember(Schema):

@@ -19,7 +19,7 @@ two during a key rotation) or ``JWT_PUBLIC_KEY_FILE``.
 """
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import jwt
 from cryptography.hazmat.primitives import serialization
@@ -60,6 +60,9 @@ class Principal:
     role: str
     office_code: str | None
     person_ref: str | None = None  # pseudonymous reference of the person's NIK (citizens), see docs/contracts.md
+    # A staff token's session (``sid``) and its issue time: what the gateway's revocation check reads.
+    session_id: str | None = field(default=None, compare=False)
+    issued_at: int = field(default=0, compare=False)
 
     @property
     def is_staff(self):
@@ -116,7 +119,8 @@ def verify_token(token, public_keys):
             raise Unauthenticated("invalid access token") from None
     if claims is None or claims.get("typ", "access") != "access":
         raise Unauthenticated("invalid access token")
-    return Principal(claims["sub"], claims.get("role", "citizen"), claims.get("office"), claims.get("pref"))
+    return Principal(claims["sub"], claims.get("role", "citizen"), claims.get("office"), claims.get("pref"),
+                     session_id=claims.get("sid"), issued_at=claims.get("iat", 0))  # fmt: skip
 
 
 def service_of(broker_user):

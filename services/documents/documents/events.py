@@ -21,3 +21,17 @@ def document_reviewed(doc, booking, name=None):
         "reason": doc.reason,
         "document_name": name,
     }
+
+
+def document_viewed(doc, booking, principal):
+    """Someone read a document's file (the officer's view or a download): who (user id, role, office), what
+    (document, booking, reservation code). Identity records it in the audit log; no personal data."""
+    return {
+        "document_id": doc.document_id,
+        "doc_type": doc.doc_type,
+        "booking_id": booking.booking_id,
+        "reservation_code": booking.reservation_code,
+        "viewer_id": principal["user_id"],
+        "viewer_role": principal["role"],
+        "viewer_office": principal.get("office_code"),
+    }

@@ -310,8 +310,12 @@ class Uploads:
         return doc, session.get(Booking, doc.booking_id)
 
     def content(self, principal, document_id):
-        doc, booking = self._document_and_booking(self.db.session, document_id)
-        access.check_read(principal, booking)
+        """The file, for its owner or staff of the office. Every read is recorded before the file leaves: the
+        ``document_viewed`` event (outbox, committed with nothing else) becomes identity's audit entry."""
+        with self.db.transaction() as session:
+            doc, booking = self._document_and_booking(session, document_id)
+            access.check_read(principal, booking)
+            self.db.add_event("document_viewed", events.document_viewed(doc, booking, principal))
         plain = self.keyring.decrypt(self.store.get(doc.object_key), doc.object_key)
         return {
             **document_view(doc),

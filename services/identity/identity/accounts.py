@@ -8,17 +8,19 @@ else. Errors raised inside a block leave nothing behind.
 """
 
 import uuid
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
 from antre_common.context import current_request_id
 from antre_common.envelope import utcnow
 from antre_common.errors import ServiceError
 from antre_common.idempotency import IdempotencyRecords, canonical
-from identity import policy
+from identity import events, policy
 from identity.exceptions import AlreadyRegistered, NotFound
-from identity.models import AuditEntry, IdempotencyRecord, User
+from identity.models import AuditEntry, IdempotencyRecord, RefreshToken, User
 from identity.secrets_box import field_aad
+from identity.tokens import STAFF_ROLES
 
 
 def raise_if_error(result):
@@ -68,6 +70,61 @@ class Accounts:
                 occurred_at=self.now(),
             )
         )
+
+    def _end_sessions(self, session, user, now, family_id=None):
+        """Revokes the refresh tokens of one session (``family_id``) or of every session of ``user``. For staff,
+        the ended sessions are published (``sessions_revoked``) so every gateway replica refuses their access
+        tokens at once; the answer ``{session_ids, expires_at}`` lets the replica that asked do so before the
+        event arrives. None when nothing ended or the user is a citizen (their tokens simply run out)."""
+        stmt = update(RefreshToken).where(RefreshToken.revoked_at.is_(None))
+        stmt = stmt.where(RefreshToken.family_id == family_id if family_id else RefreshToken.user_id == user.id)
+        returned = session.scalars(stmt.values(revoked_at=now).returning(RefreshToken.family_id))
+        ended = sorted({str(family) for family in returned})
+        if not ended or user.role not in STAFF_ROLES:
+            return None
+        revocation = events.sessions_revoked(user.id, ended, now + self.signer.staff_access_ttl)
+        self.db.add_event("sessions_revoked", revocation)
+        return revocation
+
+    def record_document_view(self, envelope, data):
+        """documents' ``document_viewed`` as an audit entry: who (user, role, office), what (document, booking,
+        reservation code), when (the event's time). Once per event, however often it is delivered."""
+        with self.db.transaction() as session:
+            if not self.db.first_delivery(envelope, "identity.audit"):
+                return
+            session.add(
+                AuditEntry(
+                    event="document_viewed",
+                    outcome="ok",
+                    user_id=data["viewer_id"],
+                    actor_id=data["viewer_id"],
+                    request_id=envelope.get("request_id"),
+                    detail={
+                        "role": data["viewer_role"],
+                        "office_code": data["viewer_office"],
+                        "document_id": data["document_id"],
+                        "doc_type": data["doc_type"],
+                        "booking_id": data["booking_id"],
+                        "reservation_code": data["reservation_code"],
+                    },
+                    occurred_at=datetime.fromisoformat(envelope["occurred_at"]),
+                )
+            )
+
+    def revoked_sessions(self):
+        """Staff sessions ended within an access token's life: what a gateway replica loads when it starts."""
+        now = self.now()
+        with self.db.transaction() as session:
+            rows = session.execute(
+                select(RefreshToken.family_id, func.max(RefreshToken.revoked_at))
+                .join(User, User.id == RefreshToken.user_id)
+                .where(User.role.in_(STAFF_ROLES), RefreshToken.revoked_at > now - self.signer.staff_access_ttl)
+                .group_by(RefreshToken.family_id)
+            ).all()
+        return [
+            {"session_id": str(family), "expires_at": (revoked + self.signer.staff_access_ttl).isoformat()}
+            for family, revoked in rows
+        ]
 
     def _request_hash(self, data):
         return self.box.lookup("request", canonical(data))  # keyed: the request holds a password

@@ -1,6 +1,7 @@
 """Identity's own nameko dependencies: its keys (loaded once per process) and the first admin."""
 
 import logging
+from datetime import timedelta
 
 from nameko.extensions import DependencyProvider
 
@@ -17,7 +18,9 @@ class Keys:
     def __init__(self, settings):
         self.settings = settings
         self.box = Sealer(settings.data_keys, settings.lookup_key, settings.person_ref_key)
-        self.signer = TokenSigner(settings.jwt_private_key)
+        self.signer = TokenSigner(
+            settings.jwt_private_key, staff_access_ttl=timedelta(seconds=settings.staff_access_ttl_seconds)
+        )
         self.otp_box = SealingKey(settings.otp_public_key, "OTP_PUBLIC_KEY")
         self.passwords = Passwords(max_concurrent=settings.argon2_max_concurrent or None, **settings.argon2)
 
@@ -65,7 +68,10 @@ class FirstAdmin(DependencyProvider):
         keys = next(d for d in self.container.dependencies if isinstance(d, IdentityKeys)).keys
         handle = DbHandle(database, None)  # no events are written here, so no worker context is needed
         try:
-            created = Staff(handle, keys).bootstrap_admin(keys.settings.admin_email, keys.settings.admin_password)
+            settings = keys.settings
+            created = Staff(handle, keys).bootstrap_admin(
+                settings.admin_email, settings.admin_password, settings.admin_totp_secret
+            )
             if created:
                 log.info("first admin created", extra={"user_id": created["user_id"]})
             self.done = True

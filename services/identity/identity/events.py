@@ -32,3 +32,10 @@ def dependent_registered(person_id, holder_id):
     """A dependent registered an account of their own (its id is their person_id): their future bookings move
     from the holder to them, and the holder is told."""
     return {"person_id": str(person_id), "holder_id": str(holder_id)}
+
+
+def sessions_revoked(user_id, session_ids, expires_at):
+    """Staff sessions that ended (logout, all sessions ended, disabled, second factor reset, token reuse): each
+    gateway replica refuses access tokens with these ``sid`` until ``expires_at``, when they would have run out
+    anyway. Ids only."""
+    return {"user_id": str(user_id), "session_ids": list(session_ids), "expires_at": expires_at.isoformat()}

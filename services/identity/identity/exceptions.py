@@ -98,3 +98,21 @@ class PersonNotFound(ServiceError):
     """Neither the holder nor one of their dependents: someone else's are not revealed."""
 
     code = "PERSON_NOT_FOUND"
+
+
+class ChallengeInvalid(ServiceError):
+    """The login challenge (between password and code) is unknown, used or past its few minutes."""
+
+    code = "CHALLENGE_INVALID"
+
+
+class TotpInvalid(ServiceError):
+    """A wrong authenticator code, or one already used (the same answer: a replay learns nothing)."""
+
+    code = "TOTP_INVALID"
+
+
+class TotpAlreadyEnrolled(ServiceError):
+    """The account has an authenticator already; an admin resets it before a new one is enrolled."""
+
+    code = "TOTP_ALREADY_ENROLLED"

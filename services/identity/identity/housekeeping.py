@@ -7,7 +7,7 @@ from sqlalchemy import delete, not_, or_, select, text
 
 from identity import events
 from identity.accounts import Accounts
-from identity.models import AuditEntry, Dependent, LoginThrottle, OneTimeCode, RefreshToken, User
+from identity.models import AuditEntry, Dependent, LoginChallenge, LoginThrottle, OneTimeCode, RefreshToken, User
 from identity.secrets_box import dependent_aad, field_aad
 
 KEEP = timedelta(days=1)
@@ -64,6 +64,7 @@ def scrub_sent_codes(session):
 def purge_stale(session, now):
     session.execute(delete(OneTimeCode).where(OneTimeCode.expires_at < now - KEEP))
     session.execute(delete(RefreshToken).where(RefreshToken.expires_at < now - KEEP))
+    session.execute(delete(LoginChallenge).where(LoginChallenge.expires_at < now))
     Accounts.records.purge(session, now - KEEP)
     session.execute(
         delete(LoginThrottle).where(
@@ -73,7 +74,7 @@ def purge_stale(session, now):
     )
 
 
-SEALED = ("email", "nik", "full_name", "birth_date", "phone")
+SEALED = ("email", "nik", "full_name", "birth_date", "phone", "totp_secret", "totp_pending")
 DEPENDENT = ("nik", "full_name", "birth_date")
 
 

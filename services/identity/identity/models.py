@@ -7,7 +7,7 @@ tokens are stored only hashed.
 
 import uuid
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, Uuid
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, Integer, String, Text, Uuid
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -39,6 +39,12 @@ class User(Base):
     verified_at = mapped_column(DateTime(timezone=True))
     created_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)  # the admin who made a staff account
     lookup_kid: Mapped[str | None] = mapped_column(String(32))  # the LOOKUP_KEY that made the *_hash columns
+    # Staff's second factor (second_factor.py): the TOTP secret sealed like personal data; a pending one waits
+    # for its first code; the last time step used, so a code is never accepted twice.
+    totp_secret_enc: Mapped[str | None] = mapped_column(Text)
+    totp_pending_enc: Mapped[str | None] = mapped_column(Text)
+    totp_enrolled_at = mapped_column(DateTime(timezone=True))
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class OneTimeCode(Base):
@@ -68,6 +74,21 @@ class RefreshToken(Base):
     expires_at = mapped_column(DateTime(timezone=True), nullable=False)
     used_at = mapped_column(DateTime(timezone=True))  # rotated: presenting it again is reuse
     revoked_at = mapped_column(DateTime(timezone=True))
+
+
+class LoginChallenge(Base):
+    """Between a staff member's right password and their code: an opaque token (stored hashed), short-lived and
+    single use. It is not an access token and opens nothing but the code step (and enrolment)."""
+
+    __tablename__ = "login_challenge"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    created_at = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+    expires_at = mapped_column(DateTime(timezone=True), nullable=False, index=True)
+    used_at = mapped_column(DateTime(timezone=True))
 
 
 class LoginThrottle(Base):

@@ -20,7 +20,7 @@ from identity.exceptions import (
     RateLimited,
     ValidationError,
 )
-from identity.models import OneTimeCode, RefreshToken
+from identity.models import OneTimeCode
 
 RESET = "reset"
 
@@ -93,11 +93,7 @@ class PasswordReset(Accounts):
             if result is None:
                 code.consumed_at = now
                 user.password_hash = password_hash
-                session.execute(
-                    update(RefreshToken)
-                    .where(RefreshToken.user_id == user.id, RefreshToken.revoked_at.is_(None))
-                    .values(revoked_at=now)
-                )
+                self._end_sessions(session, user, now)
                 self._audit(session, "password_reset", "ok", user_id=user.id, client_ip=client_ip)
         return raise_if_error(result)
 

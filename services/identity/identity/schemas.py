@@ -2,7 +2,7 @@
 
 from marshmallow import fields, validate
 
-from antre_common.schemas import Strict, UtcDateTime
+from antre_common.schemas import Lenient, Strict, UtcDateTime
 from identity.person import PASSWORD_MAX
 
 LANGUAGES = ("id", "en")
@@ -73,3 +73,31 @@ class ClientAddress(Strict):
 
 class IdempotencyKey(Strict):
     idempotency_key = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100))
+
+
+class SecondFactorCode(Strict):
+    challenge_token = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    code = fields.String(required=True, validate=validate.Regexp(r"^[0-9]{6}$"))
+
+
+class Challenge(Strict):
+    challenge_token = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class StaffAction(Strict):
+    """An admin (``actor_id``) acting on a staff account (``user_id``)."""
+
+    user_id = fields.UUID(required=True)
+    actor_id = fields.UUID(required=True)
+
+
+class DocumentViewed(Lenient):
+    """documents' ``document_viewed``: what identity's audit entry keeps of it (ids only)."""
+
+    document_id = fields.String(required=True, validate=validate.Length(max=64))
+    doc_type = fields.String(required=True, validate=validate.Length(max=64))
+    booking_id = fields.String(required=True, validate=validate.Length(max=64))
+    reservation_code = fields.String(required=True, validate=validate.Length(max=32))
+    viewer_id = fields.UUID(required=True)
+    viewer_role = fields.String(required=True, validate=validate.Length(max=20))
+    viewer_office = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=20))

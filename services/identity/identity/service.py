@@ -21,6 +21,8 @@ from identity.family import Family
 from identity.models import OutboxEvent, ProcessedEvent
 from identity.recovery import PasswordReset
 from identity.registration import Registration
+from identity.second_factor import SecondFactor
+from identity.service_staff import StaffEntrypoints
 from identity.sessions import Sessions
 from identity.settings import Settings
 from identity.staff import Staff
@@ -28,7 +30,7 @@ from identity.staff import Staff
 SUITE = ("gateway", "scheduling", "documents", "notification", "payment", "integration")
 
 
-class IdentityService(ServiceBase):
+class IdentityService(StaffEntrypoints, ServiceBase):
     name = "identity"
 
     db = Database(OutboxEvent, ProcessedEvent)
@@ -57,6 +59,10 @@ class IdentityService(ServiceBase):
     def staff(self):
         return Staff(self.db, self.keys)
 
+    @property
+    def second_factor(self):
+        return SecondFactor(self.db, self.keys)
+
     @staticmethod
     def _ip(client_ip):
         return load(schemas.ClientAddress(), {"client_ip": client_ip})["client_ip"]
@@ -84,7 +90,8 @@ class IdentityService(ServiceBase):
 
     @rpc
     def login(self, credentials, client_ip=None):
-        """``{email, password}`` → ``{access_token, refresh_token, token_type, expires_in}``."""
+        """``{email, password}`` → ``{access_token, refresh_token, token_type, expires_in}``; for staff
+        ``{second_factor, challenge_token, expires_in}`` instead (``login_code`` gives the tokens)."""
         data = load(schemas.Credentials(), credentials)
         return self.sessions.login(data["email"], data["password"], self._ip(client_ip))
 
@@ -94,7 +101,8 @@ class IdentityService(ServiceBase):
 
     @rpc
     def logout(self, refresh_token, client_ip=None):
-        self.sessions.logout(str(refresh_token)[:200], self._ip(client_ip))
+        """The session ends; a staff session's revocation ``{session_ids, expires_at}`` is answered, else None."""
+        return self.sessions.logout(str(refresh_token)[:200], self._ip(client_ip))
 
     @rpc
     def request_password_reset(self, email, client_ip=None):
@@ -106,13 +114,6 @@ class IdentityService(ServiceBase):
         """``{email, otp, new_password}``: the new password, and every session of the account ends."""
         data = load(schemas.PasswordResetConfirm(), data)
         PasswordReset(self.db, self.keys).confirm(data["email"], data["otp"], data["new_password"], self._ip(client_ip))
-
-    @rpc
-    def disable_staff(self, user_id, actor_id, client_ip=None):
-        """An admin (``actor_id``) disables a staff account; its sessions end."""
-        self.caller.staff_member("admin", user_id=actor_id)
-        ids = load(schemas.PersonChoice(), {"user_id": actor_id, "person_id": user_id})
-        return self.staff.disable(ids["person_id"], ids["user_id"], self._ip(client_ip))
 
     @rpc
     def family(self, user_id):
@@ -144,14 +145,6 @@ class IdentityService(ServiceBase):
         """``{person_id: {full_name, nik_masked, birth_date}}``; unknown ids are left out. Scheduling's office day."""
         self.caller.require_service("scheduling")
         return self.family_cards.people(load(schemas.PersonIds(), {"person_ids": person_ids})["person_ids"])
-
-    @rpc
-    def create_staff(self, data, actor_id, client_ip=None, idempotency_key=None):
-        """An admin (``actor_id``) makes an officer, supervisor or admin account."""
-        self.caller.staff_member("admin", user_id=actor_id)
-        actor = load(schemas.UserId(), {"user_id": actor_id})["user_id"]
-        data = load(schemas.StaffAccount(), data)
-        return self.staff.create_staff(data, actor, self._ip(client_ip), self._key(idempotency_key))
 
     @rpc
     def get_user(self, user_id):

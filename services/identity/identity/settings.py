@@ -12,6 +12,9 @@ KEYS = {
     "otp_public_key": "OTP_PUBLIC_KEY",
     "admin_email": "ANTRE_ADMIN_EMAIL",
     "admin_password": "ANTRE_ADMIN_PASSWORD",
+    "admin_totp_secret": "ANTRE_ADMIN_TOTP_SECRET",
+    "staff_access_ttl_seconds": "STAFF_ACCESS_TTL_SECONDS",
+    "login_challenge_seconds": "LOGIN_CHALLENGE_SECONDS",
     "argon2_time_cost": "ARGON2_TIME_COST",
     "argon2_memory_kib": "ARGON2_MEMORY_KIB",
     "argon2_parallelism": "ARGON2_PARALLELISM",
@@ -45,6 +48,14 @@ class Settings:
     otp_public_key: str | None = None
     admin_email: str | None = None
     admin_password: str | None = None
+    # The first admin's authenticator secret (base32), from the same secret store as the password: the first
+    # admin is then enrolled from the start. Unset: they enrol at first sign-in like any staff member.
+    admin_totp_secret: str | None = None
+    # Staff access tokens live 5 minutes (citizens' 15): the gateway also refuses them at once when their session
+    # ends, and the short life bounds what a replica that missed that news could still accept.
+    staff_access_ttl_seconds: float = 300.0
+    # Between a staff member's right password and their authenticator code (and enrolment): a few minutes.
+    login_challenge_seconds: float = 300.0
     # OWASP's first argon2id choice (m = 19 MiB, t = 2, p = 1): ~35 ms on one core of the dev machine, so a
     # login burst on a 2-core node stays within RPC deadlines and memory stays bounded (19 MiB per hashing
     # thread). Raise them when the hardware allows; hashes carry their own parameters and are upgraded at

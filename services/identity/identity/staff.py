@@ -3,22 +3,36 @@
 import logging
 import uuid
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from identity import person
+from identity import person, totp
 from identity.accounts import Accounts
 from identity.exceptions import AlreadyRegistered, Forbidden, NotFound, ValidationError
-from identity.models import RefreshToken, User
+from identity.models import User
+from identity.tokens import STAFF_ROLES
 
 log = logging.getLogger(__name__)
 
-STAFF_ROLES = ("officer", "supervisor", "admin")
 OFFICE_ROLES = ("officer", "supervisor")
 
 
+def staff_status(user, revoked=None):
+    """What the admin's account actions answer; ``revoked``: the sessions that ended, for the gateway."""
+    return {
+        "user_id": str(user.id),
+        "role": user.role,
+        "office_code": user.office_code,
+        "status": user.status,
+        "totp_enrolled": bool(user.totp_secret_enc),
+        "revoked": revoked,
+    }
+
+
 class Staff(Accounts):
-    def create_staff(self, data, actor_id=None, client_ip=None, idempotency_key=None, *, bootstrap=False):
+    def create_staff(
+        self, data, actor_id=None, client_ip=None, idempotency_key=None, *, bootstrap=False, totp_secret=None
+    ):
         """An officer or supervisor bound to one office, or a national admin; made by an admin only."""
         now = self.now()
         scope, digest = f"staff:{actor_id}", self._request_hash(data)
@@ -61,6 +75,9 @@ class Staff(Accounts):
                 )
                 self._seal(user, "email", email)
                 self._seal(user, "full_name", full_name)
+                if totp_secret:  # the first admin's, from ANTRE_ADMIN_TOTP_SECRET
+                    self._seal(user, "totp_secret", totp_secret)
+                    user.totp_enrolled_at = now
                 session.add(user)
                 session.flush()
                 self._audit(
@@ -94,31 +111,65 @@ class Staff(Accounts):
                 "status": user.status,
             }
 
+    def _admin_and_staff(self, session, actor_id, user_id, action):
+        actor = session.get(User, actor_id)
+        if actor is None or actor.role != "admin" or actor.status != "active":
+            raise Forbidden(f"only an admin {action}")
+        user = session.get(User, user_id, with_for_update=True)
+        if user is None or user.role not in STAFF_ROLES:
+            raise NotFound("no such staff account")
+        return actor, user
+
     def disable(self, user_id, actor_id, client_ip=None):
-        """An admin disables a staff account: it cannot log in any more and every session of it ends (access
-        tokens already issued run out within their 15 minutes). Disabling twice answers the same."""
+        """An admin disables a staff account: it cannot log in any more and every session of it ends, its
+        access tokens too (the gateway refuses them at once). Disabling twice answers the same."""
         now = self.now()
+        with self.db.transaction() as session:
+            actor, user = self._admin_and_staff(session, actor_id, user_id, "disables staff accounts")
+            if user.id == actor.id:
+                raise Forbidden("an admin cannot disable their own account")
+            revoked = None
+            if user.status != "disabled":
+                user.status = "disabled"
+                revoked = self._end_sessions(session, user, now)
+                self._audit(session, "staff_disabled", "ok", user_id=user.id, actor_id=actor.id, client_ip=client_ip)
+            return staff_status(user, revoked)
+
+    def enable(self, user_id, actor_id, client_ip=None):
+        """An admin enables a disabled staff account again (it signs in anew). Enabling twice answers the same."""
+        with self.db.transaction() as session:
+            actor, user = self._admin_and_staff(session, actor_id, user_id, "enables staff accounts")
+            if user.status == "disabled":
+                user.status = "active"
+                self._audit(session, "staff_enabled", "ok", user_id=user.id, actor_id=actor.id, client_ip=client_ip)
+            return staff_status(user)
+
+    def end_sessions(self, user_id, actor_id, client_ip=None):
+        """An admin ends every session of a staff member (their access tokens stop at once)."""
+        now = self.now()
+        with self.db.transaction() as session:
+            actor, user = self._admin_and_staff(session, actor_id, user_id, "ends staff sessions")
+            revoked = self._end_sessions(session, user, now)
+            self._audit(session, "sessions_ended", "ok", user_id=user.id, actor_id=actor.id, client_ip=client_ip)
+            return staff_status(user, revoked)
+
+    def list_staff(self, actor_id):
+        """Every staff account for the admin's screen, oldest first: name, email, role, office, state."""
         with self.db.transaction() as session:
             actor = session.get(User, actor_id)
             if actor is None or actor.role != "admin" or actor.status != "active":
-                raise Forbidden("only an admin disables staff accounts")
-            user = session.get(User, user_id, with_for_update=True)
-            if user is None or user.role not in STAFF_ROLES:
-                raise NotFound("no such staff account")
-            if user.id == actor.id:
-                raise Forbidden("an admin cannot disable their own account")
-            if user.status != "disabled":
-                user.status = "disabled"
-                session.execute(
-                    update(RefreshToken)
-                    .where(RefreshToken.user_id == user.id, RefreshToken.revoked_at.is_(None))
-                    .values(revoked_at=now)
-                )
-                self._audit(session, "staff_disabled", "ok", user_id=user.id, actor_id=actor.id, client_ip=client_ip)
-            return {"user_id": str(user.id), "role": user.role, "office_code": user.office_code, "status": user.status}
+                raise Forbidden("only an admin lists staff accounts")
+            users = session.scalars(
+                select(User).where(User.role.in_(STAFF_ROLES)).order_by(User.created_at, User.id).limit(1000)
+            ).all()
+            return [
+                {**staff_status(u), "email": self._open(u, "email"), "full_name": self._open(u, "full_name")}
+                for u in users
+            ]
 
-    def bootstrap_admin(self, email, password):
-        """The first admin, at first start; later starts (or other replicas) find one and do nothing."""
+    def bootstrap_admin(self, email, password, totp_secret=None):
+        """The first admin, at first start; later starts (or other replicas) find one and do nothing. With
+        ``totp_secret`` (ANTRE_ADMIN_TOTP_SECRET) they are enrolled already; without, they enrol at first sign-in."""
         if not email or not password:
             return None
         with self.db.transaction() as session:
@@ -126,6 +177,8 @@ class Staff(Accounts):
                 return None
         data = {"email": email, "full_name": "Administrator", "password": password, "role": "admin"}
         try:
-            return self.create_staff(data, bootstrap=True)
+            if totp_secret:
+                totp.matching_step(totp_secret, "000000", self.now())  # a secret that is not base32 fails here
+            return self.create_staff(data, bootstrap=True, totp_secret=totp_secret)
         except AlreadyRegistered:
             return None

@@ -5,6 +5,7 @@ import pytest
 
 ADMIN_EMAIL = "root@antre.test"
 ADMIN_PASSWORD = "first admin of the test suite"  # noqa: S105 - test value
+ADMIN_TOTP_SECRET = "ANTRETESTADMINSECRETJAKARTA22222"  # noqa: S105 - test value (base32)
 
 
 @pytest.fixture
@@ -51,6 +52,7 @@ def identity_config(service_config, identity_keys, registry):
         "OTP_PRIVATE_KEYS": identity_keys["OTP_PRIVATE_KEYS"],
         "ANTRE_ADMIN_EMAIL": ADMIN_EMAIL,
         "ANTRE_ADMIN_PASSWORD": ADMIN_PASSWORD,
+        "ANTRE_ADMIN_TOTP_SECRET": ADMIN_TOTP_SECRET,
     }
 
 
@@ -63,6 +65,30 @@ def opened(envelope, config):
         aad = one_time_code_aad(data["user_id"], data["channel"], data["purpose"])
         data["otp"] = OpeningKeys(config["OTP_PRIVATE_KEYS"], "OTP_PRIVATE_KEYS").open(data["otp_sealed"], aad)
     return envelope
+
+
+@pytest.fixture
+def sign_in_staff():
+    """``sign_in_staff(container, email, password, secret=None)`` → ``(tokens, secret)``: a staff login through
+    its two steps, enrolling an authenticator first when ``secret`` is None; codes come from antre_dev.totp
+    (an authenticator app, never the same code twice)."""
+    from nameko.testing.services import entrypoint_hook
+
+    from antre_dev.totp import code
+
+    def call(container, method, *args, **kwargs):
+        with entrypoint_hook(container, method) as hook:
+            return hook(*args, **kwargs)
+
+    def sign_in(container, email, password, secret=None, client_ip="203.0.113.7"):
+        step = call(container, "login", {"email": email, "password": password}, client_ip=client_ip)
+        challenge = {"challenge_token": step["challenge_token"]}
+        if step["second_factor"] == "totp_enrolment":
+            secret = call(container, "enrol_second_factor", challenge, client_ip=client_ip)["secret"]
+        tokens = call(container, "login_code", {**challenge, "code": code(secret)}, client_ip=client_ip)
+        return tokens, secret
+
+    return sign_in
 
 
 def _make_nik(birth: date, female=False, region="317101", serial="0001"):

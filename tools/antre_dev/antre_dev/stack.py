@@ -31,6 +31,9 @@ BIN = Path(sys.executable).parent
 
 DEV_ADMIN_EMAIL = "admin@antre.local"
 DEV_ADMIN_PASSWORD = "garuda-pasport-dev-2026"  # noqa: S105 - development default, printed by make run
+# The development admin's authenticator secret (base32): add it to an authenticator app (make run prints it),
+# or let tests compute codes from it (antre_dev.totp). Production sets ANTRE_ADMIN_TOTP_SECRET from its vault.
+DEV_ADMIN_TOTP_SECRET = "ANTREDEVADMINTOTPSECRETJAKARTA22"  # noqa: S105 - development default
 
 
 def port_is_free(port):
@@ -319,6 +322,7 @@ class Stack:
             "DOCUMENTS_UPLOAD_URL": c.url_of("documents"),  # the gateway streams uploads to documents' port
             "ANTRE_ADMIN_EMAIL": os.environ.get("ANTRE_ADMIN_EMAIL", DEV_ADMIN_EMAIL),
             "ANTRE_ADMIN_PASSWORD": os.environ.get("ANTRE_ADMIN_PASSWORD", DEV_ADMIN_PASSWORD),
+            "ANTRE_ADMIN_TOTP_SECRET": os.environ.get("ANTRE_ADMIN_TOTP_SECRET", DEV_ADMIN_TOTP_SECRET),
             **keys,
             **c.env,
         }
@@ -457,6 +461,7 @@ def main():
         print(f"  registry       {config.registry_url}   (synthetic population; POST /residents adds one)")
         print(f"  logs           {stack.logs}")
         print(f"  admin          {env['ANTRE_ADMIN_EMAIL']} / {env['ANTRE_ADMIN_PASSWORD']} (development default)")
+        print(f"  admin's TOTP   secret {env['ANTRE_ADMIN_TOTP_SECRET']} (add it to an authenticator app)")
         print("Ctrl-C stops everything.", flush=True)
         while True:
             for name, proc in list(stack.procs.items()):

@@ -10,6 +10,7 @@ import { catalogue } from "./messages.js";
 import { state, officeCode, chooseOffice, cached, stopTimers, fail, errorBox } from "./common.js";
 import { checkInPage, walkInPage, counterPage, queuePage } from "./desk.js";
 import { documentsPage } from "./review.js";
+import { codeStep, endMySessions, accountsPage } from "./account.js";
 import { capacityPage, forecastPage, statsPage, disruptionsPage } from "./insight.js";
 
 useCatalogue(catalogue);
@@ -17,6 +18,8 @@ session.useSession("staff");
 
 const STAFF = ["officer", "supervisor", "admin"];
 const SUPERVISORS = ["supervisor", "admin"];
+const ADMINS = ["admin"];
+const NATIONAL = ["accounts"]; // pages about no one office
 const PAGES = [
   ["check-in", "nav.checkIn", "desc.checkIn", checkInPage, STAFF],
   ["walk-in", "nav.walkIn", "desc.walkIn", walkInPage, STAFF],
@@ -27,6 +30,7 @@ const PAGES = [
   ["forecast", "nav.forecast", "desc.forecast", forecastPage, SUPERVISORS],
   ["stats", "nav.stats", "desc.stats", statsPage, SUPERVISORS],
   ["disruptions", "nav.disruptions", "desc.disruptions", disruptionsPage, SUPERVISORS],
+  ["accounts", "nav.accounts", "desc.accounts", (main) => accountsPage(main, state.me), ADMINS],
 ];
 
 state.onSessionLost = () => render();
@@ -77,9 +81,9 @@ async function whoAmI(main) {
   }
 }
 
-function loginForm() {
+function loginForm(why) {
   const main = page("login");
-  const reason = sessionStorage.getItem("antre.staff.reason");
+  const reason = why || sessionStorage.getItem("antre.staff.reason");
   sessionStorage.removeItem("antre.staff.reason");
   const form = h("form", { novalidate: true },
     field({ name: "email", label: t("login.email"), type: "email", autocomplete: "username" }),
@@ -91,10 +95,16 @@ function loginForm() {
     const body = { email: form.elements.email.value.trim(), password: form.elements.password.value };
     const missing = Object.fromEntries(Object.entries(body).filter(([, v]) => !v).map(([k]) => [k, [t("login.missing")]]));
     if (Object.keys(missing).length) return showErrors(form, [], missing);
-    try {
-      session.save(await api("POST", "/api/v1/auth/login", { body }));
+    const signedIn = (tokens) => {
+      session.save(tokens);
       state.me = null;
       render(); // the page that was asked for
+    };
+    try {
+      const answer = await api("POST", "/api/v1/auth/login", { body });
+      // Staff: no tokens for a password alone; the authenticator's code comes next (enrolment first).
+      if (answer.challenge_token) return codeStep(main, answer, signedIn, (why) => loginForm(typeof why === "string" ? why : null));
+      signedIn(answer);
     } catch (err) {
       showErrors(form, [explain(err)], err.status === 400 ? err.errors : {});
     }
@@ -119,11 +129,16 @@ async function homePage() {
     mine().map(([slug, label, desc]) =>
       h("li", null, h("a", { class: "choice", href: `/staff/${slug}` }, h("strong", null, t(label)), h("span", null, t(desc))))),
   );
+  const ended = errorBox();
+  const endAll = h("div", { class: "staff-sessions" }, ended, button(t("sessions.endAll"), { class: "button secondary", onclick: () => endMySessions(ended, (why) => {
+    state.me = null;
+    loginForm(why);
+  }) }), h("p", { class: "hint" }, t("sessions.endAllHint")));
   const heading = [t("console.title"), h("p", { class: "muted staff-who" }, t("console.signedInAs", { name: me.full_name, role, office: officeCode() || t("console.noOffice") })), h("p", null, t("console.intro"))];
-  if (me.office_code) return show(main, heading[0], heading[1], heading[2], items);
+  if (me.office_code) return show(main, heading[0], heading[1], heading[2], items, endAll);
   // A national admin works on one office at a time.
   const box = errorBox();
-  show(main, heading[0], heading[1], box, heading[2], items);
+  show(main, heading[0], heading[1], box, heading[2], items, endAll);
   try {
     const offices = await cached("/api/v1/offices");
     const chooser = field({
@@ -150,7 +165,7 @@ async function guarded(slug) {
   const [, label, , view, roles] = entry;
   const main = page(slug);
   if (!roles.includes(me.role)) return show(main, t("denied.title"), notice(t("denied.body"), "warn"));
-  if (!officeCode()) return show(main, t(label), notice(t("console.chooseOffice"), "warn"), h("p", null, h("a", { href: "/staff/" }, t("nav.console"))));
+  if (!officeCode() && !NATIONAL.includes(slug)) return show(main, t(label), notice(t("console.chooseOffice"), "warn"), h("p", null, h("a", { href: "/staff/" }, t("nav.console"))));
   return view(main);
 }
 

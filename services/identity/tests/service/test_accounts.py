@@ -370,12 +370,13 @@ def test_logout_revokes_the_session(identity, citizen):
 # -- staff, reads, audit ----------------------------------------------------------------------------------
 
 
-def test_the_first_admin_is_made_at_start_and_makes_staff(identity, identity_config):
+def test_the_first_admin_is_made_at_start_and_makes_staff(identity, identity_config, sign_in_staff):
     wait_first_admin(identity)
-    tokens = call(
+    tokens, _ = sign_in_staff(
         identity,
-        "login",
-        {"email": identity_config["ANTRE_ADMIN_EMAIL"], "password": identity_config["ANTRE_ADMIN_PASSWORD"]},
+        identity_config["ANTRE_ADMIN_EMAIL"],
+        identity_config["ANTRE_ADMIN_PASSWORD"],
+        identity_config["ANTRE_ADMIN_TOTP_SECRET"],  # enrolled from the start (ANTRE_ADMIN_TOTP_SECRET)
     )
     admin = jwt.decode(tokens["access_token"], options={"verify_signature": False})
     assert admin["role"] == "admin" and "office" not in admin
@@ -388,7 +389,8 @@ def test_the_first_admin_is_made_at_start_and_makes_staff(identity, identity_con
     }
     made = call(identity, "create_staff", staff, admin["sub"], client_ip=IP)
     assert (made["role"], made["office_code"], made["status"]) == ("officer", "JKT01", "active")
-    officer = jwt.decode(login(identity, staff)["access_token"], options={"verify_signature": False})
+    officer_tokens, _ = sign_in_staff(identity, staff["email"], staff["password"])
+    officer = jwt.decode(officer_tokens["access_token"], options={"verify_signature": False})
     assert (officer["role"], officer["office"]) == ("officer", "JKT01")
     with pytest.raises(Forbidden):  # an officer is no admin, whatever the caller claims
         call(identity, "create_staff", {**staff, "email": "x@imigrasi.go.id"}, officer["sub"])
@@ -512,10 +514,13 @@ def test_the_audit_log_records_security_events_without_secrets(identity, citizen
 # -- personal data at rest and in logs --------------------------------------------------------------------
 
 
-def test_no_personal_data_in_plain_text_in_any_table(identity, identity_config, citizen, db):
+def test_no_personal_data_in_plain_text_in_any_table(identity, identity_config, citizen, db, sign_in_staff):
     wait_first_admin(identity)
-    admin = login(
-        identity, {"email": identity_config["ANTRE_ADMIN_EMAIL"], "password": identity_config["ANTRE_ADMIN_PASSWORD"]}
+    admin, admin_secret = sign_in_staff(
+        identity,
+        identity_config["ANTRE_ADMIN_EMAIL"],
+        identity_config["ANTRE_ADMIN_PASSWORD"],
+        identity_config["ANTRE_ADMIN_TOTP_SECRET"],
     )
     admin_id = jwt.decode(admin["access_token"], options={"verify_signature": False})["sub"]
     staff = {
@@ -526,6 +531,8 @@ def test_no_personal_data_in_plain_text_in_any_table(identity, identity_config, 
         "office_code": "JKS",
     }
     call(identity, "create_staff", staff, admin_id, idempotency_key="staff-1")
+    _, staff_secret = sign_in_staff(identity, staff["email"], staff["password"])  # enrols an authenticator
+    challenge = login(identity, staff)["challenge_token"]
     _, code = register_and_get_code(identity, citizen, idempotency_key="register-1")
     call(identity, "verify", {"email": citizen["email"], "otp": code})
     tokens = login(identity, citizen)
@@ -542,6 +549,9 @@ def test_no_personal_data_in_plain_text_in_any_table(identity, identity_config, 
         "refresh token": tokens["refresh_token"],
         "staff email": "rudi.hartono",
         "staff name": "Hartono",
+        "admin's authenticator secret": admin_secret,
+        "staff's authenticator secret": staff_secret,
+        "login challenge": challenge,
     }
     with db.connect() as conn:
         tables = conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).scalars().all()

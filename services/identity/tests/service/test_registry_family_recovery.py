@@ -378,7 +378,7 @@ def test_reset_requests_are_rate_limited_the_same_for_any_email(identity, citize
 
 
 def test_an_admin_disables_a_staff_account_which_cannot_log_in_and_whose_sessions_end(
-    identity, identity_config, citizen
+    identity, identity_config, citizen, sign_in_staff
 ):
     provider = next(d for d in identity.dependencies if d.attr_name == "first_admin")
     wait_until(lambda: provider.done, 10, what="the first admin")
@@ -387,7 +387,7 @@ def test_an_admin_disables_a_staff_account_which_cannot_log_in_and_whose_session
     staff = {"email": "dedi@imigrasi.go.id", "full_name": "Dedi Kurnia", "password": "antrean siang bandung",
              "role": "officer", "office_code": "BDG01"}  # fmt: skip
     officer_id = call(identity, "create_staff", staff, admin_id)["user_id"]
-    session = call(identity, "login", {"email": staff["email"], "password": staff["password"]})
+    session, _ = sign_in_staff(identity, staff["email"], staff["password"])
     citizen_id = register_active(identity, citizen)
 
     with pytest.raises(Forbidden):  # only an admin
@@ -398,11 +398,13 @@ def test_an_admin_disables_a_staff_account_which_cannot_log_in_and_whose_session
         call(identity, "disable_staff", admin_id, admin_id)
     done = call(identity, "disable_staff", officer_id, admin_id, client_ip=IP)
     assert done["status"] == "disabled"
-    assert call(identity, "disable_staff", officer_id, admin_id) == done  # twice: the same answer
+    assert done["revoked"]["session_ids"]  # the gateway refuses the officer's access tokens at once
+    again = call(identity, "disable_staff", officer_id, admin_id)  # twice: the same answer, nothing more ends
+    assert again == {**done, "revoked": None}
     with pytest.raises(RefreshTokenInvalid):
         call(identity, "refresh", session["refresh_token"])
     with pytest.raises(AccountDisabled):
         call(identity, "login", {"email": staff["email"], "password": staff["password"]})
-    assert call(identity, "login", admin_login)["access_token"]
+    assert call(identity, "login", admin_login)["challenge_token"]  # the admin still signs in
     [entry] = call(identity, "audit_log", {"event": "staff_disabled"})
     assert (entry["user_id"], entry["actor_id"]) == (officer_id, admin_id)
