@@ -31,8 +31,8 @@ CALLS = {
     "integration": ("scheduling",),
 }
 HANDLES = {
-    "gateway": ("scheduling",),
-    "identity": (),
+    "gateway": ("identity", "scheduling"),  # identity: sessions_revoked (the staff revocation set)
+    "identity": ("documents",),  # document_viewed, into the audit log
     "scheduling": ("identity", "payment", "scheduling"),
     "documents": ("scheduling",),
     "notification": ("documents", "identity", "payment", "scheduling"),
@@ -40,12 +40,15 @@ HANDLES = {
     "integration": ("scheduling",),
 }
 # Besides its own <service>.events: the CloudEvents other ministries read (each service's events.py writes them
-# to its outbox with exchange=antre.integration).
+# to its outbox with Database.add_integration_event).
 PUBLISHES = {s: (INTEGRATION_EXCHANGE,) for s in ("scheduling", "payment", "integration")}
 # Queues of a process's own beyond nameko's names, and the exchanges they are bound to (integration's replay
 # store reads antre.integration: integration.replay.QUEUE).
 OWN_QUEUES = {"integration": ("integration.replay",)}
 READS = {"integration": (INTEGRATION_EXCHANGE,)}
+# Where a process may bind to only some events of another's exchange (topic permissions on the routing key):
+# the internet-facing gateway hears of ended staff sessions, and nothing else identity publishes.
+ONLY_EVENTS = {"gateway": {"identity": ("sessions_revoked",)}}
 UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 
 
@@ -72,7 +75,11 @@ def permissions(process):
         "configure": f"^({declared}|{queues})$",
         "write": f"^({_any([RPC_EXCHANGE, *own_exchanges])}|{queues})$",  # publish; bind own queues
         "read": f"^({_any(dict.fromkeys([RPC_EXCHANGE, *bound_from]))}|{queues})$",  # consume own; bind from
-        "topic": [{"exchange": RPC_EXCHANGE, "write": rpc_write, "read": f"^({process}\\.\\*|{UUID})$"}],
+        "topic": [{"exchange": RPC_EXCHANGE, "write": rpc_write, "read": f"^({process}\\.\\*|{UUID})$"}]
+        + [
+            {"exchange": f"{source}.events", "write": "^$", "read": f"^({_any(events)})$"}
+            for source, events in ONLY_EVENTS.get(process, {}).items()
+        ],  # fmt: skip
     }
 
 
