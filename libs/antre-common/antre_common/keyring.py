@@ -31,20 +31,26 @@ def decode_key(value, kid):
         raise KeyRingError(f"key {kid!r} is not base64") from None
 
 
+def key_entries(spec, setting):
+    """``(kid, 32 raw bytes)`` of each ``kid:base64key`` entry of a ring setting, first (the newest) first."""
+    for item in (spec or "").split(","):
+        item = item.strip()
+        if not item:
+            continue
+        kid, sep, encoded = item.partition(":")
+        if not sep or not kid or len(kid.encode()) > 32:
+            raise KeyRingError(f"{setting} entries are kid:base64key")
+        raw = decode_key(encoded, kid)
+        if len(raw) != 32:
+            raise KeyRingError(f"{setting}: key {kid!r} must be 32 bytes")
+        yield kid, raw
+
+
 class KeyRing:
     def __init__(self, spec, setting="DATA_KEYS"):
         self.keys = {}
         self._raw = {}  # for the streaming forms below, which AESGCM does not offer
-        for item in (spec or "").split(","):
-            item = item.strip()
-            if not item:
-                continue
-            kid, sep, encoded = item.partition(":")
-            if not sep or not kid or len(kid.encode()) > 32:
-                raise KeyRingError(f"{setting} entries are kid:base64key")
-            raw = decode_key(encoded, kid)
-            if len(raw) != 32:
-                raise KeyRingError(f"{setting}: key {kid!r} must be 32 bytes")
+        for kid, raw in key_entries(spec, setting):
             self.keys[kid] = AESGCM(raw)
             self._raw[kid] = raw
         if not self.keys:

@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from antre_common.keyring import NONCE_BYTES, KeyRingError, decode_key
+from antre_common.keyring import NONCE_BYTES, KeyRingError, decode_key, key_entries
 
 INFO = b"antre sealed box v1"
 _RAW = {"encoding": serialization.Encoding.Raw, "format": serialization.PublicFormat.Raw}
@@ -30,20 +30,6 @@ _RAW = {"encoding": serialization.Encoding.Raw, "format": serialization.PublicFo
 
 def _b64(raw):
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _entries(spec, setting):
-    for item in (spec or "").split(","):
-        item = item.strip()
-        if not item:
-            continue
-        kid, sep, encoded = item.partition(":")
-        if not sep or not kid or len(kid.encode()) > 32:
-            raise KeyRingError(f"{setting} entries are kid:base64key")
-        raw = decode_key(encoded, kid)
-        if len(raw) != 32:
-            raise KeyRingError(f"{setting}: key {kid!r} must be 32 bytes")
-        yield kid, raw
 
 
 def _key(shared, ephemeral_public, recipient_public):
@@ -55,7 +41,7 @@ class SealingKey:
     """The recipient's current public key: seals, cannot open."""
 
     def __init__(self, spec, setting):
-        entries = list(_entries(spec, setting))
+        entries = list(key_entries(spec, setting))
         if len(entries) != 1:
             raise KeyRingError(f"{setting} is one kid:base64 public key")
         self.kid, raw = entries[0]
@@ -75,7 +61,7 @@ class OpeningKeys:
     """The recipient's private keys by id: every one opens, so a key rotates without a lost box."""
 
     def __init__(self, spec, setting):
-        self.keys = {kid: X25519PrivateKey.from_private_bytes(raw) for kid, raw in _entries(spec, setting)}
+        self.keys = {kid: X25519PrivateKey.from_private_bytes(raw) for kid, raw in key_entries(spec, setting)}
         if not self.keys:
             raise KeyRingError(f"{setting} is empty")
 

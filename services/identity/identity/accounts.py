@@ -8,7 +8,7 @@ else. Errors raised inside a block leave nothing behind.
 """
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 
@@ -18,7 +18,7 @@ from antre_common.errors import ServiceError
 from antre_common.idempotency import IdempotencyRecords, canonical
 from identity import events, policy
 from identity.exceptions import AlreadyRegistered, NotFound
-from identity.models import AuditEntry, IdempotencyRecord, RefreshToken, User
+from identity.models import AuditEntry, IdempotencyRecord, OneTimeCode, RefreshToken, User
 from identity.secrets_box import field_aad
 from identity.tokens import STAFF_ROLES
 
@@ -134,6 +134,17 @@ class Accounts:
         if lock:
             stmt = stmt.with_for_update().execution_options(populate_existing=True)
         return session.scalars(stmt).first()
+
+    def _too_soon_for_another_code(self, session, user, purpose, now):
+        """A code of ``purpose`` went to ``user`` too recently (``policy.resend_wait`` over the last hour)."""
+        sent = session.scalars(
+            select(OneTimeCode.created_at).where(
+                OneTimeCode.user_id == user.id,
+                OneTimeCode.purpose == purpose,
+                OneTimeCode.created_at > now - timedelta(hours=1),
+            )
+        ).all()
+        return bool(policy.resend_wait(sent, now))
 
     def _replay_or_raise(self, scope, key, digest):
         """After a unique violation: a concurrent twin with the same key won, so answer as it did."""

@@ -6,7 +6,6 @@ the client address, whether or not an account is behind them. Only an active acc
 """
 
 import uuid
-from datetime import timedelta
 
 from sqlalchemy import select, update
 
@@ -49,14 +48,9 @@ class PasswordReset(Accounts):
         user = self._user_by_email(session, email, lock=True)
         if user is None or user.status != "active":
             return None
-        sent = session.scalars(
-            select(OneTimeCode.created_at).where(
-                OneTimeCode.user_id == user.id,
-                OneTimeCode.purpose == RESET,
-                OneTimeCode.created_at > now - timedelta(hours=1),
-            )
-        ).all()
-        if policy.resend_wait(sent, now):  # the same quiet answer: a 429 here would reveal the account
+        if self._too_soon_for_another_code(
+            session, user, RESET, now
+        ):  # the same quiet answer: a 429 here would reveal the account
             return None
         session.execute(
             update(OneTimeCode)

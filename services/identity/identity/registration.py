@@ -3,7 +3,6 @@ sent to its email is entered; a pending account is deleted after ``pending_accou
 
 import logging
 import uuid
-from datetime import timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -177,14 +176,9 @@ class Registration(Accounts):
         user = self._user_by_email(session, email, lock=True)  # serialises concurrent resends
         if user is None or user.status != "pending_verification":
             return None
-        sent = session.scalars(
-            select(OneTimeCode.created_at).where(
-                OneTimeCode.user_id == user.id,
-                OneTimeCode.purpose == VERIFY,
-                OneTimeCode.created_at > now - timedelta(hours=1),
-            )
-        ).all()
-        if policy.resend_wait(sent, now):  # the same quiet answer: a 429 here would reveal the account
+        if self._too_soon_for_another_code(
+            session, user, VERIFY, now
+        ):  # the same quiet answer: a 429 here would reveal the account
             self._audit(session, "otp_resend", "too_soon", user_id=user.id, client_ip=client_ip)
             return None
         self._send_code(session, user, now, phone=True)

@@ -93,7 +93,7 @@ def test_html_is_refused_as_before(client, booking):
         client.upload(booking["reservation_code"], "ktp", samples.html())
 
 
-def test_a_bomb_past_the_pixel_bound_fails_its_upload_alone(config, container_factory, scheduling, db):
+def test_a_bomb_past_the_pixel_bound_fails_its_upload_alone(config, container_factory, scheduling, db, test_tokens):
     # The pixel bound set far too high, so only the sandbox's memory limit stands between the 196 MB decode
     # and the service: the bomb's upload fails, a normal upload at the same time and the next one succeed.
     loose = {
@@ -104,7 +104,7 @@ def test_a_bomb_past_the_pixel_bound_fails_its_upload_alone(config, container_fa
     }
     container = container_factory(DocumentsService, loose)
     container.start()
-    client = Client(container, loose)
+    client = Client(container, loose, test_tokens)
     booking = new_booking()
     scheduling[booking["reservation_code"]] = booking
     code = booking["reservation_code"]

@@ -15,7 +15,7 @@ from antre_common.auth import ACCESS_TOKEN_KEY, CALLER_KEY, CallerNotAllowed, To
 from documents import samples
 from documents.exceptions import NotFound
 
-from .conftest import OWNER, new_booking
+from .conftest import OWNER, new_booking, stored_form
 
 ADMIN = {"user_id": "33333333-3333-4333-8333-333333333333", "role": "admin", "office_code": None}
 OTHER_CITIZEN = {"user_id": "44444444-4444-4444-8444-444444444444", "role": "citizen", "office_code": None}
@@ -44,8 +44,8 @@ def test_a_principal_argument_on_the_bus_is_no_authority(config, client, documen
 
 def test_content_needs_a_valid_token_of_someone_allowed(client, document, test_tokens):
     doc_id = document["document_id"]
-    assert client.content(doc_id) == samples.pdf()  # the owner, through the gateway
-    assert client.content(doc_id, principal=ADMIN) == samples.pdf()  # a real admin token: national
+    assert client.content(doc_id) == stored_form(samples.pdf())  # the owner, through the gateway
+    assert client.content(doc_id, principal=ADMIN) == stored_form(samples.pdf())  # a real admin token: national
     with pytest.raises(NotFound):
         client.content(doc_id, principal=OTHER_CITIZEN)
     with pytest.raises(Unauthenticated):

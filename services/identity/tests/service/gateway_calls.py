@@ -10,8 +10,11 @@ from nameko.testing.services import entrypoint_hook
 from antre_common.auth import ACCESS_TOKEN_KEY, AUDIENCE, CALLER_KEY, ISSUER
 
 # Who the gateway's token names for each user-scoped call: the first argument (a citizen), or the acting admin.
-PERSON_ARG = {"family": 0, "add_dependent": 0, "dependents": 0, "person_for_booking": 0, "get_profile": 0}
-ADMIN_ARG = {"create_staff": 1, "disable_staff": 1, "audit_log": None}
+PERSON_ARG = {"family": 0, "add_dependent": 0, "dependents": 0, "person_for_booking": 0, "get_profile": 0,
+              "end_my_sessions": 0}  # fmt: skip
+ADMIN_ARG = {"create_staff": 1, "disable_staff": 1, "enable_staff": 1, "end_staff_sessions": 1,
+             "reset_second_factor": 1, "list_staff": 0, "audit_log": None}  # fmt: skip
+SERVICE_ONLY = {"revoked_sessions": "gateway"}  # calls kept to a service: the caller the broker proves
 
 
 def token(container, user_id, role="citizen", ttl=300):
@@ -29,6 +32,8 @@ def gateway_context(container, method, args):
         at = ADMIN_ARG[method]
         actor = args[at] if at is not None and len(args) > at else uuid.uuid4()
         return {CALLER_KEY: "gateway", ACCESS_TOKEN_KEY: token(container, actor, role="admin")}
+    if method in SERVICE_ONLY:
+        return {CALLER_KEY: SERVICE_ONLY[method]}
     return None
 
 

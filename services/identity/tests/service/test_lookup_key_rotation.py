@@ -7,7 +7,6 @@ import uuid
 from datetime import date
 
 import pytest
-from nameko.testing.services import entrypoint_hook
 from sqlalchemy import text
 
 from antre_common.errors import ServiceError
@@ -15,6 +14,7 @@ from identity.secrets_box import KeyConfigError, Sealer
 from identity.service import IdentityService
 
 from ..conftest import _make_nik
+from .gateway_calls import call
 
 NEW = "l2:kunci-pencarian-yang-baru-sekali-0123456789"
 
@@ -58,11 +58,6 @@ def start(container_factory, identity_config):
         return container
 
     return start
-
-
-def call(container, method, *args, **kwargs):
-    with entrypoint_hook(container, method) as hook:
-        return hook(*args, **kwargs)
 
 
 def outcome(container, method, *args):

@@ -10,7 +10,7 @@ import pyotp
 import pytest
 from nameko.events import event_handler
 from nameko.standalone.events import event_dispatcher
-from nameko.testing.services import entrypoint_hook, entrypoint_waiter
+from nameko.testing.services import entrypoint_waiter
 
 from antre_common.envelope import make_envelope
 from antre_common.testing import wait_until
@@ -24,6 +24,8 @@ from identity.exceptions import (
     TotpInvalid,
 )
 from identity.service import IdentityService
+
+from .gateway_calls import call
 
 IP = "203.0.113.9"
 
@@ -50,11 +52,6 @@ def identity(container_factory, identity_config):
     provider = next(d for d in container.dependencies if d.attr_name == "first_admin")
     wait_until(lambda: provider.done, 10, what="the first admin")
     return container
-
-
-def call(container, method, *args, **kwargs):
-    with entrypoint_hook(container, method) as hook:
-        return hook(*args, **kwargs)
 
 
 @pytest.fixture

@@ -139,11 +139,13 @@ def test_a_deleted_account_takes_its_messages_and_codes_with_it(bus, notificatio
         assert read(user["user_id"]) == []
 
 
-def test_an_account_identity_purged_takes_its_verification_code_message_with_it(bus, notification, smtp_sink, world):
+def test_an_account_identity_purged_takes_its_verification_code_message_with_it(
+    bus, notification, smtp_sink, world, test_tokens
+):
     user = world.CITIZEN
     bus.publish("identity", "otp_requested", world.otp_data(user), handler="on_otp_requested")
     smtp_sink.wait_for(lambda m: m["X-Antre-Message-Type"] == "otp")
-    with entrypoint_hook(notification, "list_messages") as list_messages:
+    with entrypoint_hook(notification, "list_messages", context_data=as_person(test_tokens, user)) as list_messages:
         wait_until(lambda: list_messages(user["user_id"]), 10, what="the code's message in the inbox")
         bus.publish("identity", "account_deleted", {"user_id": user["user_id"]}, handler="on_account_deleted")
         assert list_messages(user["user_id"]) == []
