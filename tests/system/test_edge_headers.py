@@ -13,6 +13,7 @@ import pytest
 import requests
 
 from antre_common.web import SECURITY_HEADERS
+from antre_dev import totp
 from antre_dev.stack import SERVICES
 from documents import samples
 
@@ -54,8 +55,11 @@ def test_token_answers_are_never_stored(stack, gateway):
     env = stack.env()
     login = gateway.post("/api/v1/auth/login",
                          json={"email": env["ANTRE_ADMIN_EMAIL"], "password": env["ANTRE_ADMIN_PASSWORD"]})  # fmt: skip
-    assert login.status_code == 200 and no_store(login), login.status_code
-    refreshed = gateway.post("/api/v1/auth/refresh", json={"refresh_token": login.json()["refresh_token"]})
+    assert login.status_code == 200 and no_store(login), login.status_code  # staff: the challenge
+    code = {"challenge_token": login.json()["challenge_token"], "code": totp.code(env["ANTRE_ADMIN_TOTP_SECRET"])}
+    tokens = gateway.post("/api/v1/auth/login/code", json=code)
+    assert tokens.status_code == 200 and no_store(tokens), tokens.status_code
+    refreshed = gateway.post("/api/v1/auth/refresh", json={"refresh_token": tokens.json()["refresh_token"]})
     assert refreshed.status_code == 200 and no_store(refreshed), refreshed.status_code
     refused = gateway.post("/api/v1/auth/login", json={"email": "nobody@example.id", "password": "x" * 12})
     assert refused.status_code == 401 and no_store(refused), refused.status_code
@@ -110,9 +114,12 @@ def answers(stack):
         ("api 405", gateway.request("OPTIONS", f"{base}/api/v1/bookings")),
         ("asset 404", gateway.get(f"{base}/assets/missing-0000.js")),
     ]
-    for name in ("gateway", *SERVICES):
+    for name in ("gateway", *SERVICES):  # probes and metrics: each process's internal port (antre_common.web)
         for path in ("/healthz", "/readyz", "/metrics", "/no-such-path"):
-            answers.append((f"{name} {path}", requests.get(f"{stack.config.url_of(name)}{path}", timeout=5)))
+            answers.append((f"{name} {path}", requests.get(f"{stack.internal_url(name)}{path}", timeout=5)))
+    for name in ("gateway", "documents"):  # the public ports: not there (404 problem+json), headers all the same
+        for path in ("/healthz", "/metrics"):
+            answers.append((f"{name} public {path}", requests.get(f"{stack.config.url_of(name)}{path}", timeout=5)))
     return answers
 
 
@@ -130,7 +137,7 @@ def test_every_answer_of_every_process_carries_a_request_id(stack, answers):
     for what, response in answers:
         assert len(response.headers.get("X-Request-Id", "")) >= 8, (what, response.status_code)
     sent = f"req-{uuid.uuid4().hex}"
-    for base in (stack.config.url_of("gateway"), stack.config.url_of("identity")):
+    for base in (stack.internal_url("gateway"), stack.internal_url("identity")):
         for path in ("/healthz", "/readyz", "/metrics"):  # the caller's own id comes back: its log lines match
             answer = requests.get(f"{base}{path}", headers={"X-Request-Id": sent}, timeout=5)
             assert answer.headers["X-Request-Id"] == sent, path
@@ -147,9 +154,15 @@ def test_every_answer_of_every_process_carries_a_request_id(stack, answers):
         ("PUT", "/api/v1/auth/login", "POST"),
         ("POST", "/api/v1/offices", "GET, HEAD"),
         ("OPTIONS", "/", "GET, HEAD"),
-        ("TRACE", "/healthz", "GET, HEAD"),
     ],
 )
+def test_the_internal_port_answers_a_method_it_lacks_with_problem_json_405(stack):
+    response = requests.request("TRACE", f"{stack.internal_url('gateway')}/healthz", timeout=5)
+    assert response.status_code == 405
+    assert response.headers["Content-Type"] == "application/problem+json"
+    assert response.headers["Allow"] == "GET, HEAD"
+
+
 def test_a_method_a_route_lacks_is_problem_json_405_with_the_methods_it_has(gateway, method, path, allow):
     response = gateway.request(method, path, headers={"Accept": "text/html,*/*;q=0.8"})
     assert response.status_code == 405, (method, path, response.status_code)

@@ -58,6 +58,9 @@ ROUTER_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
 # keep-alive discard) lets one client make the process read gigabytes.
 LINGER_SECONDS = 5
 LINGER_BYTES = 32 * 1024 * 1024
+# A small unread body (a 401 for a JSON request without a token) is read and dropped at once instead: the
+# connection stays open for the client's next request, as keep-alive clients (requests, browsers) expect.
+DRAIN_BYTES = 64 * 1024
 
 
 def plain_problem(code, status, lang, request_id):
@@ -100,8 +103,9 @@ class EdgeApp(WsgiApp):
             response = self.router_problem(request, self.without_catch_all(environ) or NotFound(), request_id)
         except HTTPException as exc:
             response = self.router_problem(request, exc, request_id)
-        linger_if_unread(environ)
         headers = response.headers
+        if linger_if_unread(environ):
+            headers["Connection"] = "close"  # the client must not send its next request on this connection
         if "X-Request-Id" not in headers:
             headers["X-Request-Id"] = request_id
         for name, value in SECURITY_HEADERS.items():
@@ -137,15 +141,21 @@ def body_unread(request_input):
 
 
 def linger_if_unread(environ):
-    """After an answer that left the body unread: a lingering close (``LINGER_SECONDS``, ``LINGER_BYTES``)
-    instead of eventlet's reset (connection closing) or its unbounded read (keep-alive)."""
+    """After an answer that left the body unread: a small body is read and dropped (``DRAIN_BYTES``); a larger
+    one gets a lingering close (``LINGER_SECONDS``, ``LINGER_BYTES``) instead of eventlet's reset (connection
+    closing) or its unbounded read (keep-alive). True when the connection will close."""
     request_input = environ.get("eventlet.input")
     if request_input is None or not body_unread(request_input):
-        return
+        return False
+    left = None if request_input.chunked_input else request_input.content_length - request_input.position
+    if left is not None and left <= DRAIN_BYTES:
+        request_input.read(left)  # small and (nearly always) already sent: keep the connection
+        return False
     # eventlet now sees a finished body: it neither reads the rest itself nor parses it as the next request
     # (the hook ends the connection).
     request_input.chunked_input, request_input.content_length = False, request_input.position
     environ["eventlet.posthooks"].append((lingering_close, (request_input.rfile,), {}))
+    return True
 
 
 def lingering_close(environ, rfile):
