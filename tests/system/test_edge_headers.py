@@ -143,6 +143,13 @@ def test_every_answer_of_every_process_carries_a_request_id(stack, answers):
             assert answer.headers["X-Request-Id"] == sent, path
 
 
+def test_the_internal_port_answers_a_method_it_lacks_with_problem_json_405(stack):
+    response = requests.request("TRACE", f"{stack.internal_url('gateway')}/healthz", timeout=5)
+    assert response.status_code == 405
+    assert response.headers["Content-Type"] == "application/problem+json"
+    assert response.headers["Allow"] == "GET, HEAD"
+
+
 @pytest.mark.parametrize(
     ("method", "path", "allow"),
     [
@@ -156,13 +163,6 @@ def test_every_answer_of_every_process_carries_a_request_id(stack, answers):
         ("OPTIONS", "/", "GET, HEAD"),
     ],
 )
-def test_the_internal_port_answers_a_method_it_lacks_with_problem_json_405(stack):
-    response = requests.request("TRACE", f"{stack.internal_url('gateway')}/healthz", timeout=5)
-    assert response.status_code == 405
-    assert response.headers["Content-Type"] == "application/problem+json"
-    assert response.headers["Allow"] == "GET, HEAD"
-
-
 def test_a_method_a_route_lacks_is_problem_json_405_with_the_methods_it_has(gateway, method, path, allow):
     response = gateway.request(method, path, headers={"Accept": "text/html,*/*;q=0.8"})
     assert response.status_code == 405, (method, path, response.status_code)
