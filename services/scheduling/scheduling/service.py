@@ -69,10 +69,6 @@ class SchedulingService(FloorEntrypoints, ServiceBase):
     def get_availability(self, query):
         return self.scheduling.availability(load(AVAILABILITY_QUERY, query))
 
-    @rpc
-    def update_capacity(self, office_code, changes):
-        return self.scheduling.update_capacity(office_code, load(schemas.CapacityChange(), changes))
-
     # -- bookings -------------------------------------------------------------------------------------------
 
     @rpc
@@ -106,10 +102,6 @@ class SchedulingService(FloorEntrypoints, ServiceBase):
     @rpc
     def list_releases(self, office_code):
         return self.scheduling.list_releases(office_code)
-
-    @rpc
-    def create_release(self, release):
-        return self.scheduling.create_release(load(schemas.NewRelease(), release))
 
     @rpc
     def queue_place(self, request, join=False):

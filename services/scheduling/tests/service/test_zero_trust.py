@@ -48,3 +48,29 @@ def _other_key():
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     return Ed25519PrivateKey.generate()
+
+
+def test_the_office_floor_believes_only_a_staff_token_of_the_office(config, rpc, test_tokens):
+    """Check-in, calls, ticket actions and insight: staff of the office by the verified token, and a ticket
+    action is scoped to the token's office, not to the office the request names."""
+    ticket = rpc.walk_in("JKS", {"service_code": "paspor_baru"})
+
+    def token(role, office=None):
+        return {ACCESS_TOKEN_KEY: test_tokens.token({"user_id": str(uuid.uuid4()), "role": role,
+                                                     "office_code": office})}  # fmt: skip
+
+    assert refused(config, {}, "call_next", "JKS", "1") == "Unauthenticated"
+    assert refused(config, token("citizen"), "call_next", "JKS", "1") == "NotThePerson"
+    assert refused(config, token("officer", "BDG"), "call_next", "JKS", "1") == "NotThePerson"
+    assert refused(config, token("officer", "BDG"), "walk_in", "JKS", {"service_code": "paspor_baru"}) == (
+        "NotThePerson"
+    )
+    assert refused(config, token("officer", "JKS"), "office_stats", "JKS") == "NotThePerson"  # supervisors only
+    assert refused(config, token("officer", "BDG"), "office_queue", "JKS") == "NotThePerson"
+    # An officer of BDG naming JKS (or no office, as an admin would) in the request: the token's BDG counts.
+    for claimed in ("JKS", None):
+        step = {"ticket_id": ticket["ticket_id"], "action": "start", "office_code": claimed}
+        assert refused(config, token("officer", "BDG"), "ticket_step", step) == "TicketNotFound"
+    with ClusterRpcProxy(config, context_data=token("officer", "JKS"), timeout=30) as cluster:
+        assert ticket["ticket_id"] in [t["ticket_id"] for t in cluster.scheduling.office_queue("JKS")]
+        assert cluster.scheduling.call_next("JKS", "1")["ticket_id"] == ticket["ticket_id"]
