@@ -26,19 +26,28 @@ def say(message):
     print(f"[chaos] {message}", flush=True)
 
 
+LAST_STATUS = {}
+
+
 def all_up(stack):
     import requests
 
     try:
         answer = requests.get(f"{stack.config.gateway_url}/api/v1/status", timeout=5)
-    except requests.RequestException:
+    except requests.RequestException as exc:
+        LAST_STATUS["seen"] = type(exc).__name__
         return False
-    return answer.status_code == 200 and all(s["status"] == "up" for s in answer.json()["services"])
+    LAST_STATUS["seen"] = answer.status_code if answer.status_code != 200 else [
+        (s["name"], s["failed"]) for s in answer.json()["services"] if s["status"] != "up"]  # fmt: skip
+    return LAST_STATUS["seen"] == []
 
 
 def healed(stack, crowd, what):
     started = time.monotonic()
-    wait_until(lambda: all_up(stack), HEAL_SECONDS, what=f"every service up after {what}")
+    try:
+        wait_until(lambda: all_up(stack), HEAL_SECONDS, what=f"every service up after {what}")
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}; the status page said at the end: {LAST_STATUS.get('seen')}") from None
     crowd.wait_for_bookings(2, timeout=HEAL_SECONDS)
     say(f"{what}: serving again {time.monotonic() - started:.1f} s after it was restored")
 

@@ -233,10 +233,20 @@ class DbHandle:
         return self.session.execute(stmt).rowcount == 1
 
     def close(self):
-        if self._session is not None:
-            self._session.rollback()
-            self._session.close()
-            self._session = None
+        """At the worker's end. A connection PostgreSQL has terminated cannot roll back: the pool discards it,
+        and the error must not escape, or nameko kills the whole container for a teardown that raised."""
+        if self._session is None:
+            return
+        session, self._session = self._session, None
+        try:
+            session.rollback()
+        except (DBAPIError, ServiceUnavailable):
+            log.info("rollback at worker end failed: the connection is gone")
+        finally:
+            try:
+                session.close()
+            except (DBAPIError, ServiceUnavailable):
+                pass
 
 
 class Database(DependencyProvider):

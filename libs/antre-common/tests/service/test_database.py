@@ -59,6 +59,9 @@ def test_ready_when_broker_and_database_answer(container_factory, service_config
     assert internal_client.get("/healthz").status_code == 200
 
 
+PAUSE = eventlet.event.Event()
+
+
 class LedgerService(ServiceBase):
     name = "ledger"
     db = Database()
@@ -75,6 +78,13 @@ class LedgerService(ServiceBase):
     @rpc
     def read_slowly(self):
         return self.db.session.execute(text("SELECT pg_sleep(5)")).all()
+
+    @rpc
+    def read_then_wait(self):
+        """A read, then other work (an RPC, the sandbox) while the connection stays in the worker's session."""
+        answer = self.db.session.execute(text("SELECT pg_backend_pid()")).scalar()
+        PAUSE.wait()
+        return answer
 
     @rpc
     def fail(self):
@@ -120,6 +130,34 @@ def test_a_connection_terminated_under_a_read_is_unavailable_then_replaced(conta
         assert read() == 1  # the dead connection was discarded; the next read has a fresh one
     admin.dispose()
     assert raised.value.params == {"service": "ledger", "component": "database"}
+
+
+def test_a_connection_terminated_while_a_worker_holds_it_does_not_kill_the_service(container_factory, service_config):
+    """The worker's end rolls back its session; on a connection PostgreSQL terminated meanwhile that fails, and
+    a teardown that raised made nameko kill the whole container (the chaos tier's documents stayed down)."""
+    global PAUSE
+    PAUSE = eventlet.event.Event()
+    container = container_factory(LedgerService, service_config)
+    container.start()
+    with entrypoint_hook(container, "read_then_wait") as read_then_wait, entrypoint_hook(container, "read") as read:
+        running = eventlet.spawn(read_then_wait)
+        wait_until(lambda: _backend_of(service_config, "ledger"), 10, what="the worker's connection")
+        _terminate(service_config["DATABASE_URL"], _backend_of(service_config, "ledger"))
+        PAUSE.send()
+        assert running.wait()  # its answer was read before the connection died
+        assert read() == 1  # the service lives on, with a fresh connection
+    assert container._died.ready() is False
+
+
+def _backend_of(config, application):
+    """The pid of the idle-in-transaction backend of the service's database (the waiting worker's)."""
+    database = config["DATABASE_URL"].rsplit("/", 1)[1]
+    other = create_engine(config["DATABASE_URL"])
+    with other.connect() as conn:
+        pid = conn.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = :d AND state = 'idle in transaction'"
+                                " AND pid <> pg_backend_pid()"), {"d": database}).scalar()  # fmt: skip
+    other.dispose()
+    return pid
 
 
 def test_a_query_of_its_own_that_fails_stays_that_error(container_factory, service_config):
