@@ -67,8 +67,8 @@ test-browser: install infra web ## Browser tier: the web app in headless Chromiu
 test-contract: install infra ## Contract tier: Schemathesis against the running suite, every check; examples and 5xx counted
 	$(PYTEST) -p no:antre_common -m contract -q tests/contract
 
-# Last in `make test`. The RabbitMQ restart is its own target: since the merges of 2026-12-02 scheduling and
-# documents stop answering after the broker restarts; cause not found yet (issue 18, docs/runbook.md).
+# Last in `make test`. The RabbitMQ restart is its own target: a reply that cannot be published while the
+# broker is down stops the nameko container that sent it (issue 18, docs/runbook.md).
 test-chaos: install infra ## Chaos tier: parts killed, restarted or stopped under traffic; invariants checked (-s: the report)
 	$(PYTEST) -m "chaos and not broker_restart" -q -s tests/chaos
 
