@@ -10,9 +10,11 @@ calling service (``antre_common.auth``), never a header of the same name.
 """
 
 import copy
+import logging
 import time
 
 import eventlet
+from amqp.exceptions import ConnectionError as AmqpConnectionError
 from cachetools import TTLCache
 from kombu import Connection
 from kombu.exceptions import OperationalError
@@ -33,6 +35,9 @@ REFERENCE_SECONDS = 60
 _MISSING = object()
 
 
+log = logging.getLogger(__name__)
+
+
 class CallerRpc(Rpc):
     """nameko's RPC entrypoint, with the calling service taken from the broker-validated ``user_id`` property
     of the request (RabbitMQ's validated user-id) instead of anything its headers say."""
@@ -44,6 +49,16 @@ class CallerRpc(Rpc):
         if user_id:
             data[CALLER_KEY] = user_id
         return data
+
+    def handle_result(self, message, worker_ctx, result, exc_info):
+        """A reply that cannot be published (the broker is down or restarting) is lost, not fatal: nameko
+        would stop the whole container for it. The request stays unacked on its dead channel, so the broker
+        delivers it again once the process has reconnected; meanwhile the caller's deadline answers 503."""
+        try:
+            return super().handle_result(message, worker_ctx, result, exc_info)
+        except (OperationalError, OSError, AmqpConnectionError) as exc:
+            log.warning("reply not sent: the broker is unreachable", extra={"error": type(exc).__name__})
+            return result, exc_info
 
 
 def rpc(fn=None, **kwargs):
