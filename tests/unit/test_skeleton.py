@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from nameko.extensions import DependencyProvider
 
+from antre_common import consumers
 from antre_common.errors import ServiceError
 
 SERVICES_DIR = Path(__file__).resolve().parents[2] / "services"
@@ -105,3 +106,33 @@ def test_exception_class_names_match_their_codes(service):
         if isinstance(cls, type) and issubclass(cls, ServiceError) and cls.__module__ == exceptions.__name__
     ]
     assert [cls.__name__ for cls in own] == [camel(cls.code) for cls in own]
+
+
+def service_class(package):
+    module = importlib.import_module(f"{package}.service")
+    return next(obj for obj in vars(module).values() if isinstance(obj, type) and getattr(obj, "name", None) == package)
+
+
+def queue_consumers(service_cls):
+    """Each extension of the service that takes messages from RabbitMQ, with the queue consumer it shares."""
+    for name in dir(service_cls):
+        attr = getattr(service_cls, name)
+        for entrypoint in getattr(attr, "nameko_entrypoints", ()):
+            inner = getattr(entrypoint, "rpc_consumer", entrypoint)
+            if hasattr(inner, "queue_consumer"):
+                yield f"{name} ({type(entrypoint).__name__})", inner.queue_consumer
+        listener = getattr(attr, "rpc_reply_listener", None)
+        if isinstance(attr, DependencyProvider) and listener is not None:
+            yield f"{name} ({type(attr).__name__})", listener.queue_consumer
+
+
+@pytest.mark.parametrize("package", [*SERVICES, "gateway"])
+def test_every_consumer_survives_an_ack_the_broker_cannot_take(package):
+    """nameko stops a container whose ack fails on a dead connection; antre_common.consumers logs it. One
+    class for all, so the process keeps one consumer connection (nameko shares an extension per class)."""
+    found = dict(queue_consumers(service_class(package)))
+    assert found, f"{package}: no consuming extension found"
+    wrong = [name for name, consumer in found.items() if type(consumer) is not consumers.QueueConsumer]
+    assert not wrong, (
+        f"{package}: {wrong} use nameko's own consumer; take rpc, ServiceRpc, event_handler from antre_common"
+    )

@@ -1,7 +1,8 @@
 """Catalogue and availability (public), and office capacity (supervisors of that office, admins)."""
 
-from nameko.events import BROADCAST, event_handler
+from nameko.events import BROADCAST
 
+from antre_common.consumers import event_handler
 from antre_common.rpc import ServiceRpc
 from gateway.availability_cache import AvailabilityCache
 from gateway.errors import GatewayError

@@ -5,10 +5,11 @@ stateless and has replicas)."""
 
 import logging
 
-from nameko.events import BROADCAST, event_handler
+from nameko.events import BROADCAST
 from nameko.exceptions import RemoteError
 from werkzeug.wrappers import Response
 
+from antre_common.consumers import event_handler
 from antre_common.errors import ServiceError, parse_remote
 from antre_common.rpc import ServiceRpc
 from gateway.errors import GatewayError

@@ -4,9 +4,10 @@ next visitor to a counter and move tickets along; the board is public."""
 import logging
 import uuid
 
-from nameko.events import BROADCAST, event_handler
+from nameko.events import BROADCAST
 from werkzeug.wrappers import Response
 
+from antre_common.consumers import event_handler
 from antre_common.rpc import ServiceRpc
 from gateway.auth import STAFF_ROLES
 from gateway.board_stream import BoardHub, cause_of

@@ -11,11 +11,11 @@ import eventlet
 from kombu import Connection
 from nameko.constants import AMQP_SSL_CONFIG_KEY, AMQP_URI_CONFIG_KEY
 from nameko.extensions import DependencyProvider
-from nameko.rpc import rpc
 from werkzeug.wrappers import Response
 
 from antre_common.context import RequestContext
 from antre_common.metrics import EntrypointMetrics, exposition
+from antre_common.rpc import rpc
 from antre_common.tracing import Tracing
 from antre_common.web import internal_http
 

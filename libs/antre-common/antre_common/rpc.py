@@ -14,7 +14,6 @@ import logging
 import time
 
 import eventlet
-from amqp.exceptions import ConnectionError as AmqpConnectionError
 from cachetools import TTLCache
 from kombu import Connection
 from kombu.exceptions import OperationalError
@@ -24,6 +23,7 @@ from nameko.rpc import MethodProxy, Rpc, RpcProxy
 from opentelemetry.trace import SpanKind
 
 from antre_common.auth import CALLER_KEY
+from antre_common.consumers import BROKER_ERRORS, ReplyListener, RpcConsumer
 from antre_common.context import DEADLINE_KEY
 from antre_common.errors import ServiceError, ServiceUnavailable
 from antre_common.tracing import TRACEPARENT_KEY, span
@@ -42,6 +42,8 @@ class CallerRpc(Rpc):
     """nameko's RPC entrypoint, with the calling service taken from the broker-validated ``user_id`` property
     of the request (RabbitMQ's validated user-id) instead of anything its headers say."""
 
+    rpc_consumer = RpcConsumer()  # acks that fail with the broker are logged (antre_common.consumers)
+
     def unpack_message_headers(self, message):
         data = super().unpack_message_headers(message)
         data.pop(CALLER_KEY, None)
@@ -56,7 +58,7 @@ class CallerRpc(Rpc):
         delivers it again once the process has reconnected; meanwhile the caller's deadline answers 503."""
         try:
             return super().handle_result(message, worker_ctx, result, exc_info)
-        except (OperationalError, OSError, AmqpConnectionError) as exc:
+        except BROKER_ERRORS as exc:
             log.warning("reply not sent: the broker is unreachable", extra={"error": type(exc).__name__})
             return result, exc_info
 
@@ -79,6 +81,8 @@ class ServiceRpc(RpcProxy):
     ``cached={"get_service": 60}`` keeps the answers of those methods (per arguments, for that many seconds)
     for every worker of the process: reference data that a consumer would otherwise ask for on every event.
     Errors are not kept."""
+
+    rpc_reply_listener = ReplyListener()  # a reply acked on a dead connection is logged, not fatal
 
     def __init__(self, target_service, timeout=None, cached=None, **options):
         super().__init__(target_service, **options)

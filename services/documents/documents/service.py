@@ -5,9 +5,8 @@ Who asks is never an argument: the person is the access token in the RPC context
 (``self.caller.person``), and a document's content goes only to the gateway (``require_service``), the one
 process that serves it to people (docs/security.md)."""
 
-from nameko.events import event_handler
-
 from antre_common.auth import Caller
+from antre_common.consumers import event_handler
 from antre_common.db import Database
 from antre_common.envelope import utcnow
 from antre_common.errors import load

@@ -2,8 +2,7 @@
 admin, the second factor of a staff login, sessions ended, revocations for the gateway, and the audit of
 document views that documents reports. Who may call: as in ``service.py`` (``self.caller``, docs/security.md)."""
 
-from nameko.events import event_handler
-
+from antre_common.consumers import event_handler
 from antre_common.errors import load
 from antre_common.rpc import rpc
 from identity import schemas

@@ -4,10 +4,8 @@ client administration needs an admin's access token in the RPC context, verified
 
 import logging
 
-from nameko.events import event_handler
-from nameko.messaging import consume
-
 from antre_common.auth import Caller
+from antre_common.consumers import consume, event_handler
 from antre_common.db import Database
 from antre_common.envelope import utcnow
 from antre_common.errors import load

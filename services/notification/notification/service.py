@@ -6,9 +6,8 @@ what failed, with backoff, until it is sent or given up.
 
 from types import SimpleNamespace
 
-from nameko.events import event_handler
-
 from antre_common.auth import Caller
+from antre_common.consumers import event_handler
 from antre_common.db import Database
 from antre_common.errors import load
 from antre_common.health import ServiceBase

@@ -6,9 +6,8 @@ access token in the RPC context, verified here (``self.caller.staff_member``, do
 import base64
 from datetime import date
 
-from nameko.events import event_handler
-
 from antre_common.auth import Caller
+from antre_common.consumers import event_handler
 from antre_common.db import Database
 from antre_common.envelope import utcnow
 from antre_common.errors import load

@@ -4,9 +4,10 @@ transactions and keeps the read cache coherent. Domain rules live beside this fi
 A citizen's call names its ``user_id``; it must be the person of the access token in the RPC context, which
 scheduling verifies itself (``self.caller.person_is``, docs/security.md)."""
 
-from nameko.events import BROADCAST, event_handler
+from nameko.events import BROADCAST
 
 from antre_common.auth import STAFF_ROLES, Caller
+from antre_common.consumers import event_handler
 from antre_common.db import Database
 from antre_common.errors import load
 from antre_common.health import ServiceBase
