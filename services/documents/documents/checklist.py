@@ -30,5 +30,6 @@ def build(items, documents):
     }
 
 
-def is_on_checklist(items, doc_type):
-    return any(i.doc_type == doc_type for i in items)
+def doc_types(items):
+    """The document types a booking's checklist asks for."""
+    return frozenset(i.doc_type for i in items)

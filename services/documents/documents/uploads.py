@@ -169,6 +169,8 @@ class Uploads:
         session = self.db.session
         booking = self._open_booking(session, grant["p"], grant["r"])
         principal, booking_id = grant["p"], booking.booking_id
+        # Read now: the rollback expires every row it loaded, and each would be read again on first use.
+        asked = checklist.doc_types(self.bookings.items(session, booking))
         session.rollback()  # no transaction stays open while the body arrives
         key = idempotency_key(request)
         boundary = request.mimetype_params.get("boundary")
@@ -186,11 +188,11 @@ class Uploads:
         try:
             form = intake.read_form(chunks, boundary, self.max_bytes, new_spool)
             clock.done("receive")
-            received = self._check_form(form, session, booking)
+            received = self._check_form(form, asked)
             received.seal()
             digest = request_hash({"booking_id": booking_id, "doc_type": form.doc_type, "sha256": received.sha256})
             first = RECORDS.replay(session, principal["user_id"], key, digest)  # the same key again
-            current = self._current(session, booking, form.doc_type)
+            current = self._current(session, booking_id, form.doc_type)
             session.rollback()
             if first is not None:
                 return first, "replayed"
@@ -221,7 +223,7 @@ class Uploads:
         clock.done("commit")
         return doc, outcome
 
-    def _check_form(self, form, session, booking):
+    def _check_form(self, form, asked):
         """The form's checks in the order of the single-message upload: size, fields, checklist; the content
         is judged after (``files.judge``)."""
         if form.too_large:
@@ -235,7 +237,7 @@ class Uploads:
             errors.update(exc.errors)
         if errors:
             raise ValidationError("invalid input", errors=errors)
-        if not checklist.is_on_checklist(self.bookings.items(session, booking), form.doc_type):
+        if form.doc_type not in asked:
             raise DocTypeNotOnChecklist(
                 "this service does not ask for that document", errors={"doc_type": ["not on the checklist"]}
             )
@@ -298,9 +300,9 @@ class Uploads:
         with self.db.transaction() as tx:
             RECORDS.purge(tx, now - timedelta(days=IDEMPOTENCY_DAYS))
 
-    def _current(self, session, booking, doc_type):
+    def _current(self, session, booking_id, doc_type):
         return session.scalars(
-            select(Document).where(Document.booking_id == booking.booking_id, Document.doc_type == doc_type)
+            select(Document).where(Document.booking_id == booking_id, Document.doc_type == doc_type)
         ).first()
 
     def _document_and_booking(self, session, document_id):
