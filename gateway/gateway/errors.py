@@ -392,6 +392,11 @@ ERRORS = {
         "Izin unggah tidak berlaku. Silakan unggah berkas sekali lagi.",
         "The upload permission is not valid. Please upload the file again.",
     ),
+    "DOWNLOAD_GRANT_INVALID": (
+        403,
+        "Izin unduh tidak berlaku. Silakan buka berkas sekali lagi.",
+        "The download permission is not valid. Please open the file again.",
+    ),
 }
 
 

@@ -131,9 +131,9 @@ def test_documents_believes_only_a_valid_token_of_the_person(stack, gateway):
 
     with as_process(stack, "gateway") as bus:  # the review's call: "role admin" as an argument
         with pytest.raises(IncorrectSignature):
-            bus.documents.get_content(doc_id, {"user_id": str(uuid.uuid4()), "role": "admin", "office_code": None})
+            bus.documents.download_grant(doc_id, {"user_id": str(uuid.uuid4()), "role": "admin", "office_code": None})
         with pytest.raises(RemoteError) as refused:
-            bus.documents.get_content(doc_id)  # no token at all
+            bus.documents.download_grant(doc_id)  # no token at all
         assert refusal(refused)[0] == "Unauthenticated"
 
     now = int(time.time())
@@ -147,7 +147,7 @@ def test_documents_believes_only_a_valid_token_of_the_person(stack, gateway):
     for name, (token, code_name) in tokens.items():
         with as_process(stack, "gateway", **{ACCESS_TOKEN_KEY: token}) as bus:
             with pytest.raises(RemoteError) as refused:
-                bus.documents.get_content(doc_id)
+                bus.documents.download_grant(doc_id)
             assert refusal(refused)[0] == code_name, name
     # A valid admin token from another process than the gateway: content is the gateway's to serve, and no
     # other process may even send documents a request (documents' own check: its service test_zero_trust.py).
@@ -155,7 +155,7 @@ def test_documents_believes_only_a_valid_token_of_the_person(stack, gateway):
     for process in ("scheduling", "notification", "identity"):
         with as_process(stack, process, **{ACCESS_TOKEN_KEY: admin}) as bus:
             with pytest.raises(amqp.exceptions.AccessRefused):
-                bus.documents.get_content(doc_id)
+                bus.documents.download_grant(doc_id)
 
     # The legitimate path: the owner through the gateway, and another citizen still told 404.
     served = gateway.get(f"/api/v1/documents/{doc_id}/content", headers=bearer(stack, owner))

@@ -5,11 +5,11 @@ Content-Length, then a count for chunked bodies), asks documents for an upload g
 the caller's right, the booking still open), then streams the body as it comes, a chunk at a time, to
 documents' internal endpoint (``DOCUMENTS_UPLOAD_URL``) with the grant; the file never travels through
 RabbitMQ and neither process holds it whole. Documents reads the form, judges the content, encrypts it
-and stores it; its answer is the document or an error code of the table. Downloads stream back through
-here, since only documents can decrypt a file.
+and stores it; its answer is the document or an error code of the table. Downloads the same way back:
+a download grant (RPC: the reader's right, the view recorded), then the file from documents' internal
+endpoint, passed on to the client a chunk at a time; only documents can decrypt a file.
 """
 
-import base64
 import json
 import time
 import uuid
@@ -86,21 +86,46 @@ def body_chunks(request, limit, chunk=64 * 1024):
         yield data
 
 
-def documents_answer(response):
-    """The document documents stored, or its error as the gateway's (the table gives the status)."""
+def documents_error(response):
+    """documents' error answer as the gateway's (the table gives the status)."""
     try:
         doc = json.loads(response.data)
     except ValueError:
         doc = None
-    if response.status == 200 and isinstance(doc, dict):
-        return doc
     if isinstance(doc, dict) and isinstance(doc.get("code"), str):
-        raise GatewayError(doc["code"], errors=doc.get("errors"), **(doc.get("params") or {}))
-    raise GatewayError("INTERNAL")
+        return GatewayError(doc["code"], errors=doc.get("errors"), **(doc.get("params") or {}))
+    return GatewayError("INTERNAL")
 
 
-# One pool per process for the streams to documents: never retried (a body is read once), connect quickly.
-UPLOAD_POOL = urllib3.PoolManager(maxsize=20, block=False, retries=False)
+def documents_answer(response):
+    """The document documents stored, or its error."""
+    if response.status == 200:
+        try:
+            doc = json.loads(response.data)
+        except ValueError:
+            doc = None
+        if isinstance(doc, dict):
+            return doc
+    raise documents_error(response)
+
+
+def passed_on(response, chunk=64 * 1024):
+    """documents' answer body a chunk at a time. Read to its end, its connection goes back to the pool; if the
+    client went away half-way it is closed, never pooled with the rest of a body unread."""
+    finished = False
+    try:
+        yield from response.stream(chunk)
+        finished = True
+    finally:
+        if finished:
+            response.release_conn()
+        else:
+            response.close()
+
+
+# One pool per process for the streams to and from documents: never retried (a body is read once), connect
+# quickly.
+DOCUMENTS_POOL = urllib3.PoolManager(maxsize=20, block=False, retries=False)
 
 
 class DocumentRoutes:
@@ -111,17 +136,20 @@ class DocumentRoutes:
         config = self.documents_config
         return int(config.get("DOCUMENTS_MAX_BYTES") or 5 * MB), float(config.get("UPLOAD_RPC_TIMEOUT_SECONDS") or 30)
 
-    def _stream_to_documents(self, request, grant, limit, timeout):
+    def _documents_url(self, path):
         url = self.documents_config.get("DOCUMENTS_UPLOAD_URL") or "http://127.0.0.1:8003"
+        return f"{url.rstrip('/')}{path}"
+
+    def _stream_to_documents(self, request, grant, limit, timeout):
         headers = {"Content-Type": request.headers["Content-Type"], "X-Upload-Grant": grant["grant"]}
         if request.headers.get("Idempotency-Key"):  # documents keeps the first answer per user and key
             headers["Idempotency-Key"] = request.headers["Idempotency-Key"]
         if request.content_length is not None:
             headers["Content-Length"] = str(request.content_length)
         try:
-            response = UPLOAD_POOL.urlopen(
+            response = DOCUMENTS_POOL.urlopen(
                 "POST",
-                f"{url.rstrip('/')}/internal/v1/bookings/{grant['booking_id']}/documents",
+                self._documents_url(f"/internal/v1/bookings/{grant['booking_id']}/documents"),
                 body=body_chunks(request, limit),
                 headers=headers,
                 chunked=request.content_length is None,
@@ -163,8 +191,21 @@ class DocumentRoutes:
     def document_content(self, request, document_id, user):
         """The file itself (owner, or staff of the booking's office), never cached by a shared cache."""
         _, timeout = self._upload_limits()
-        doc = self.documents.get_content(document_id_or_404(document_id), timeout=timeout)
-        response = Response(base64.b64decode(doc["content_b64"]), status=200, content_type=doc["content_type"])
+        doc = self.documents.download_grant(document_id_or_404(document_id))
+        try:
+            served = DOCUMENTS_POOL.urlopen(
+                "GET",
+                self._documents_url(f"/internal/v1/documents/{doc['document_id']}/content"),
+                headers={"X-Download-Grant": doc["grant"]},
+                preload_content=False,
+                timeout=urllib3.Timeout(connect=2.0, read=timeout),
+            )
+        except urllib3.exceptions.HTTPError:
+            raise GatewayError("SERVICE_UNAVAILABLE", service="documents") from None
+        if served.status != 200:
+            raise documents_error(served)  # its body read whole: the connection is back in the pool
+        response = Response(passed_on(served), status=200, content_type=doc["content_type"])
+        response.headers["Content-Length"] = served.headers.get("Content-Length", str(doc["size"]))
         response.headers["Content-Disposition"] = f'attachment; filename="{doc["filename"]}"'
         response.headers["Cache-Control"] = "private, no-store"
         response.headers["X-Content-Type-Options"] = "nosniff"

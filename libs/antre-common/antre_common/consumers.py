@@ -9,8 +9,11 @@ delivers it again on the new connection (event handlers are idempotent; an RPC r
 it or stopped waiting), so logging is all there is to do.
 
 Every consuming extension of a service uses these classes (``antre_common.rpc.rpc``, ``ServiceRpc``,
-``event_handler`` and ``consume`` here), so a process keeps one consumer connection: nameko shares an
-extension per class (tests/unit/test_skeleton.py checks it).
+``event_handler`` and ``consume`` here; tests/unit/test_skeleton.py checks it). nameko shares an extension
+per ``sharing_key``, its class by default; these keep nameko's own class as the key, so a container that
+mixes them with nameko's (a test service with ``nameko.rpc.rpc`` beside ``ServiceBase``'s ``ping``) still
+has one queue consumer and one RPC consumer: two would both read the service's RPC queue, each knowing only
+its own methods, and answer the other's requests with ``MethodNotFound``.
 """
 
 import logging
@@ -25,6 +28,8 @@ log = logging.getLogger(__name__)
 
 
 class QueueConsumer(messaging.QueueConsumer):
+    sharing_key = messaging.QueueConsumer
+
     def ack_message(self, message):
         self._settle(super().ack_message, message, "ack")
 
@@ -42,10 +47,12 @@ class QueueConsumer(messaging.QueueConsumer):
 
 
 class RpcConsumer(rpc.RpcConsumer):
+    sharing_key = rpc.RpcConsumer
     queue_consumer = QueueConsumer()
 
 
 class ReplyListener(rpc.ReplyListener):
+    sharing_key = rpc.ReplyListener
     queue_consumer = QueueConsumer()
 
 

@@ -45,3 +45,7 @@ class BookingClosed(ServiceError):
 
 class UploadGrantInvalid(ServiceError):
     code = "UPLOAD_GRANT_INVALID"  # 403: the internal upload endpoint got no valid, unused grant for this booking
+
+
+class DownloadGrantInvalid(ServiceError):
+    code = "DOWNLOAD_GRANT_INVALID"  # 403: the internal download endpoint got no valid grant for this document

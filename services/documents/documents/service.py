@@ -85,10 +85,16 @@ class DocumentsService(ServiceBase):
                              args["date_to"])  # fmt: skip
 
     @rpc
-    def get_content(self, document_id):
+    def download_grant(self, document_id):
+        """Step 1 of a download, for the gateway only: the read recorded, and a grant to fetch the file."""
         self.caller.require_service("gateway")
         args = load(DocumentArgs(), {"document_id": document_id})
-        return self.uploads.content(self.caller.person_as_dict(), args["document_id"])
+        return self.uploads.download_grant(self.caller.person_as_dict(), args["document_id"])
+
+    @http("GET", "/internal/v1/documents/<document_id>/content")
+    def serve_content(self, request, document_id):
+        """Step 2, from the gateway only (NetworkPolicy): the file, with ``X-Download-Grant``."""
+        return self.uploads.serve(request, document_id)
 
     @rpc
     def review(self, document_id, decision, reason=None):

@@ -10,7 +10,6 @@ Idempotency-Key record committed; if the commit fails the object is removed agai
 is removed only after the commit, so a failure half-way leaves nothing new and loses nothing old.
 """
 
-import base64
 import json
 import logging
 import time
@@ -38,7 +37,7 @@ from documents.exceptions import (
     ServiceUnavailable,
     ValidationError,
 )
-from documents.grants import Grants
+from documents.grants import DownloadGrants, Grants
 from documents.models import Booking, ChecklistItem, Document, IdempotencyRecord
 from documents.schemas import UploadForm
 
@@ -123,6 +122,7 @@ class Uploads:
         self.spool_memory_bytes = settings.spool_memory_bytes
         self.spool_dir = settings.spool_dir
         self.grants = Grants(db, keyring.ring, settings.upload_grant_seconds)
+        self.download_grants = DownloadGrants(keyring.ring)
 
     def checklist(self, principal, reservation_code):
         session = self.db.session
@@ -311,19 +311,36 @@ class Uploads:
             raise NotFound("no such document")
         return doc, session.get(Booking, doc.booking_id)
 
-    def content(self, principal, document_id):
-        """The file, for its owner or staff of the office. Every read is recorded before the file leaves: the
-        ``document_viewed`` event (outbox, committed with nothing else) becomes identity's audit entry."""
+    def download_grant(self, principal, document_id):
+        """Step 1 of a download (grants.py), for the file's owner or staff of the office: every read is
+        recorded before the file can leave, the ``document_viewed`` event (outbox, committed with nothing
+        else) becoming identity's audit entry; then a grant to fetch the file from ``serve``."""
         with self.db.transaction() as session:
             doc, booking = self._document_and_booking(session, document_id)
             access.check_read(principal, booking)
             self.db.add_event("document_viewed", events.document_viewed(doc, booking, principal))
-        plain = self.keyring.decrypt(self.store.get(doc.object_key), doc.object_key)
         return {
             **document_view(doc),
             "filename": f"{doc.doc_type}.{files.ACCEPTED[doc.content_type]}",
-            "content_b64": base64.b64encode(plain).decode(),
+            "grant": self.download_grants.issue(principal, doc.document_id),
         }
+
+    def serve(self, request, document_id):
+        """Step 2, from the gateway with the grant: the file, decrypted. The whole object is read and its tag
+        checked before the first byte leaves (AES-GCM releases nothing it has not authenticated); it is at
+        most ``DOCUMENTS_MAX_BYTES``. Errors as ``receive``'s: 403/404/503 and a ``ServiceError`` document."""
+        try:
+            self.download_grants.redeem(request.headers.get("X-Download-Grant"), document_id)
+            doc = self.db.session.get(Document, document_id)
+            if doc is None:  # deleted since the grant (retention, a new upload of its type)
+                raise NotFound("no such document")
+            object_key, content_type = doc.object_key, doc.content_type
+            self.db.session.rollback()
+            plain = self.keyring.decrypt(self.store.get(object_key), object_key)
+        except ServiceError as exc:
+            status = {"DOWNLOAD_GRANT_INVALID": 403, "NOT_FOUND": 404}.get(exc.code, 503)
+            return Response(str(exc), status=status, content_type="application/json")
+        return Response(plain, status=200, content_type=content_type)
 
     def review(self, principal, document_id, decision, reason):
         with self.db.transaction() as session:

@@ -114,14 +114,18 @@ def raise_answer(response):
     """The document of a 200, or the documents error its body names (as the gateway reads the answer)."""
     if response.status_code == 200:
         return response.json()
+    raise error_of(response)
+
+
+def error_of(response):
     try:
         doc = parse_remote(response.text)
     except ValueError:
         doc = None
     if doc is None:
-        raise RuntimeError(f"{response.status_code}: {response.text}")
+        return RuntimeError(f"{response.status_code}: {response.text}")
     error = next((c for c in ERROR_CLASSES if c.code == doc["code"]), ServiceError)
-    raise error(doc["message"], errors=doc.get("errors"), **(doc.get("params") or {}))
+    return error(doc["message"], errors=doc.get("errors"), **(doc.get("params") or {}))
 
 
 ERROR_CLASSES = [
@@ -160,8 +164,16 @@ class Client:
         return raise_answer(self.send(grant, body, {"Content-Type": content_type, **(headers or {})}))
 
     def content(self, document_id, principal=OWNER):
-        answer = self.call("get_content", document_id, as_=principal)
-        return base64.b64decode(answer["content_b64"])
+        """The two steps of a download: the grant (RPC), then the file from the internal endpoint."""
+        grant = self.call("download_grant", document_id, as_=principal)
+        served = self.fetch(document_id, grant["grant"])
+        if served.status_code != 200:
+            raise error_of(served)
+        return served.content
+
+    def fetch(self, document_id, grant):
+        url = f"{self.base_url}/internal/v1/documents/{document_id}/content"
+        return requests.get(url, headers={} if grant is None else {"X-Download-Grant": grant}, timeout=60)
 
     def checklist(self, code, principal=OWNER):
         return self.call("checklist", code, as_=principal)

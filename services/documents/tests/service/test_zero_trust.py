@@ -31,15 +31,15 @@ def document(client):
 def test_a_principal_argument_on_the_bus_is_no_authority(config, client, document, test_tokens):
     with ClusterRpcProxy(config) as cluster:
         with pytest.raises(IncorrectSignature):
-            cluster.documents.get_content(document["document_id"], {"user_id": "x", "role": "admin"})
+            cluster.documents.download_grant(document["document_id"], {"user_id": "x", "role": "admin"})
         # A valid token of the owner and a header that claims to be the gateway: the header is dropped, and
         # this test's broker login ("guest") is no gateway.
         context = {ACCESS_TOKEN_KEY: test_tokens.token(OWNER), CALLER_KEY: "gateway"}
     with ClusterRpcProxy(config, context_data=context) as cluster:
         with pytest.raises(RemoteError) as not_gateway:
-            cluster.documents.get_content(document["document_id"])
+            cluster.documents.download_grant(document["document_id"])
         assert not_gateway.value.exc_type == "CallerNotAllowed"
-        assert "content_b64" not in not_gateway.value.value
+        assert "grant" not in not_gateway.value.value
 
 
 def test_content_needs_a_valid_token_of_someone_allowed(client, document, test_tokens):
@@ -49,9 +49,9 @@ def test_content_needs_a_valid_token_of_someone_allowed(client, document, test_t
     with pytest.raises(NotFound):
         client.content(doc_id, principal=OTHER_CITIZEN)
     with pytest.raises(Unauthenticated):
-        client.call("get_content", doc_id, as_=None)  # no token at all
+        client.call("download_grant", doc_id, as_=None)  # no token at all
     with pytest.raises(CallerNotAllowed):
-        client.call("get_content", doc_id, caller="scheduling")  # another service of the suite
+        client.call("download_grant", doc_id, caller="scheduling")  # another service of the suite
 
 
 @pytest.mark.parametrize(
@@ -69,7 +69,7 @@ def test_content_needs_a_valid_token_of_someone_allowed(client, document, test_t
 def test_forged_expired_or_unsigned_tokens_are_refused(client, document, test_tokens, make_token, refused):
     context = {ACCESS_TOKEN_KEY: make_token(test_tokens), CALLER_KEY: "gateway"}
     with pytest.raises(refused):
-        with entrypoint_hook(client.container, "get_content", context_data=context) as hook:
+        with entrypoint_hook(client.container, "download_grant", context_data=context) as hook:
             hook(document["document_id"])
 
 
