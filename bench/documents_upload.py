@@ -387,6 +387,10 @@ def cpu_table(cpu):
             f"{GOAL} needs an upload to cost at most {direct / GOAL:.0f} ms. What no design avoids, the client "
             f"sending the file and S3 storing it (the direct put's {moved:.0f} ms) plus sanitising it "
             f"({sanitise:.0f} ms), is already {moved + sanitise:.0f} ms, {(moved + sanitise) / direct:.2f} of the "
-            "direct put, before the booking check, the encryption, the database and the hops.",
+            "direct put, before the booking check, the encryption, the database and the hops. A presigned PUT "
+            "to a quarantine bucket does not lower that floor: the client's PUT costs what the direct put costs, "
+            "and documents must still read the file back from S3, sanitise it and store its encrypted copy, so "
+            f"S3 works at least twice: {cpu[False, c]['client']:.0f} + 2 × {cpu[False, c]['S3 (SeaweedFS)']:.0f} "
+            f"+ {sanitise:.0f} = {cpu[False, c]['client'] + 2 * cpu[False, c]['S3 (SeaweedFS)'] + sanitise:.0f} ms.",
         ]
     return lines

@@ -227,14 +227,18 @@ def test_only_the_gateway_is_reachable_from_outside(rendered, overlay):
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_every_process_has_a_pod_monitor_on_its_internal_port_and_no_service_routes_that_port(rendered, overlay):
     """Issue 17: /metrics and the probes are on the internal port; Services (and so the Ingress) route the
-    public one alone, and Prometheus scrapes the pods directly."""
+    public one alone, and Prometheus scrapes the pods directly. Only what something connects to over HTTP
+    has a Service: the gateway (the Ingress) and documents (the gateway's file streams); the other services
+    are reached through RabbitMQ alone."""
     objects = rendered[overlay]
     monitors = of_kind(objects, "PodMonitor")
-    for name, port in PROCESSES.items():
-        service = named(objects, "Service", name)
+    antre = [s for s in of_kind(objects, "Service") if s["metadata"]["name"] in PROCESSES]
+    assert sorted(s["metadata"]["name"] for s in antre) == ["documents", "gateway"]
+    for service in antre:
         ports = {p["name"]: p["port"] for p in service["spec"]["ports"]}
-        assert ports == {"http": port}
+        assert ports == {"http": PROCESSES[service["metadata"]["name"]]}
         assert [p["targetPort"] for p in service["spec"]["ports"]] == ["http"]
+    for name in PROCESSES:
         labels = named(objects, "Deployment", name)["spec"]["template"]["metadata"]["labels"]
         mine = [m for m in monitors if selects(m["spec"]["selector"], labels)]
         assert len(mine) == 1, name
