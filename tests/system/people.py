@@ -8,7 +8,7 @@ from datetime import date
 
 from antre_dev import totp
 from antre_dev.mailbox import text_of
-from antre_dev.registry import add_resident
+from antre_dev.registry import ResidentExists, add_resident
 
 BIRTH = date(1988, 11, 2)
 PASSWORD = "nasi goreng kampung pedas"  # noqa: S105 - test value
@@ -17,9 +17,8 @@ PASSWORD = "nasi goreng kampung pedas"  # noqa: S105 - test value
 def new_person(female=True, full_name="Ayu Kartika", birth=BIRTH, family_card_number=None, relationship="head"):
     """A registration for a new resident, added first to the running stack's population registry (its own
     family card unless one is given)."""
-    day = birth.day + (40 if female else 0)
     person = {
-        "nik": f"327301{day:02d}{birth:%m%y}{uuid.uuid4().int % 10000:04d}",
+        "nik": nik_for(birth, female),
         "full_name": full_name,
         "birth_date": birth.isoformat(),
         "email": f"ayu.{uuid.uuid4().hex[:10]}@example.id",
@@ -27,9 +26,26 @@ def new_person(female=True, full_name="Ayu Kartika", birth=BIRTH, family_card_nu
         "password": PASSWORD,
     }
     card = {"family_card_number": family_card_number} if family_card_number else {}
-    added = add_resident({**person, **card, "relationship": relationship})
+    added = added_resident(person, {**card, "relationship": relationship})
     person_card[person["nik"]] = added["family_card_number"]
     return person
+
+
+def nik_for(birth, female):
+    """A NIK of Kota Bandung for that birth date: the last four digits are the only free part."""
+    day = birth.day + (40 if female else 0)
+    return f"327301{day:02d}{birth:%m%y}{uuid.uuid4().int % 10000:04d}"
+
+
+def added_resident(record, extra):
+    """Adds ``record`` (its ``nik`` changed in place if need be) to the registry. Four random digits per birth
+    date collide now and then among a session's few hundred people: a NIK the registry has gets another."""
+    for _ in range(20):
+        try:
+            return add_resident({**record, **extra})
+        except ResidentExists:
+            record["nik"] = record["nik"][:12] + f"{uuid.uuid4().int % 10000:04d}"
+    raise RuntimeError("no free NIK after 20 tries")
 
 
 person_card = {}  # NIK -> family-card number, for tests that add family members to a person's card
@@ -37,13 +53,8 @@ person_card = {}  # NIK -> family-card number, for tests that add family members
 
 def new_family_member(person, full_name, birth, relationship="child", female=False):
     """A resident on ``person``'s family card (no account): ``{nik, full_name, birth_date}``."""
-    day = birth.day + (40 if female else 0)
-    member = {
-        "nik": f"327301{day:02d}{birth:%m%y}{uuid.uuid4().int % 10000:04d}",
-        "full_name": full_name,
-        "birth_date": birth.isoformat(),
-    }
-    add_resident({**member, "family_card_number": person_card[person["nik"]], "relationship": relationship})
+    member = {"nik": nik_for(birth, female), "full_name": full_name, "birth_date": birth.isoformat()}
+    added_resident(member, {"family_card_number": person_card[person["nik"]], "relationship": relationship})
     return member
 
 

@@ -225,6 +225,10 @@ def main():
         server.server_close()
 
 
+class ResidentExists(RuntimeError):
+    """The registry already has a resident with that NIK (409)."""
+
+
 def add_resident(resident, url=None, timeout=10):
     """Tests and benchmarks: add ``resident`` (``{nik, full_name, birth_date, family_card_number?,
     relationship?}``) to the registry at ``url`` (default: ``REGISTRY_URL``, which ``antre_dev.stack`` sets);
@@ -238,6 +242,8 @@ def add_resident(resident, url=None, timeout=10):
         **{k: resident[k] for k in _RESIDENT_FIELDS if k in resident},
     }
     response = requests.post(f"{url}/residents", json=body, timeout=timeout)
+    if response.status_code == 409:
+        raise ResidentExists(f"registry refused the resident: {response.text[:200]}")
     if response.status_code != 201:
         raise RuntimeError(f"registry refused the resident: {response.status_code} {response.text[:200]}")
     return body
