@@ -16,7 +16,6 @@ import time
 import eventlet
 from cachetools import TTLCache
 from kombu import Connection
-from kombu.exceptions import OperationalError
 from nameko.constants import AMQP_URI_CONFIG_KEY, HEADER_PREFIX
 from nameko.exceptions import UnknownService
 from nameko.rpc import MethodProxy, Rpc, RpcProxy
@@ -170,7 +169,7 @@ def call_with_deadline(method, service_name, timeout, *args, **kwargs):
         raise ServiceUnavailable("no reply in time", service=service_name, timeout=timeout) from None
     except UnknownService:
         raise ServiceUnavailable("service not running", service=service_name) from None
-    except (OperationalError, OSError):
+    except BROKER_ERRORS:  # amqp's own too: a request published as the broker shuts down (ConnectionForced)
         raise ServiceUnavailable("message broker unreachable", service=service_name) from None
 
 

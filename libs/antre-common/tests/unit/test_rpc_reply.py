@@ -11,7 +11,8 @@ from amqp.exceptions import ConnectionForced
 from kombu.exceptions import MessageStateError, OperationalError
 
 from antre_common.consumers import QueueConsumer, ReplyListener
-from antre_common.rpc import CallerRpc
+from antre_common.errors import ServiceUnavailable
+from antre_common.rpc import CallerRpc, call_with_deadline
 
 pytestmark = pytest.mark.unit
 
@@ -74,3 +75,16 @@ def test_a_reply_whose_ack_fails_still_reaches_the_waiting_caller():
     waiting = listener.get_reply_event("c-1")
     listener.handle_message({"result": 42, "error": None}, dead_connection_message(BrokenPipeError(32, "EPIPE")))
     assert waiting.wait() == {"result": 42, "error": None}
+
+
+@pytest.mark.parametrize(
+    "error", [ConnectionForced("shutdown"), BrokenPipeError(32, "EPIPE"), OperationalError("down")]
+)
+def test_a_request_the_broker_cannot_take_is_503_not_500(error):
+    def refused(*args, **kwargs):
+        raise error
+
+    method = SimpleNamespace(call_async=refused, reply_listener=None)
+    with pytest.raises(ServiceUnavailable) as exc:
+        call_with_deadline(method, "scheduling", 1.0)
+    assert exc.value.params["service"] == "scheduling"
